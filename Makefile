@@ -1,0 +1,56 @@
+# Baobab developer commands. `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: install run serve test test-embedded test-services test-all fmt lint typecheck forms check lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/baobab serve --bootstrap
+
+serve: run
+
+# The whole suite, twice: on the embedded default (SQLite + local directory), then on
+# PostgreSQL + SeaweedFS started (and stopped) by scripts/test_services.py.
+test: install test-embedded test-services
+
+test-embedded: install
+	$(PYTEST)
+
+test-services: install
+	$(BIN)/python scripts/test_services.py -- $(PYTEST)
+
+test-all: test
+
+fmt: install
+	$(BIN)/ruff format converters storage server tests bench scripts
+	$(BIN)/ruff check --fix converters storage server tests bench scripts
+
+lint: install
+	$(BIN)/ruff format --check converters storage server tests bench scripts
+	$(BIN)/ruff check converters storage server tests bench scripts
+	$(BIN)/mypy
+
+forms: install
+	$(BIN)/python -m pytest -q tests/test_shipped_forms.py
+
+check: lint test
+
+# Regenerate constraints.txt (the lock) from a fresh resolve of pyproject.toml.
+lock:
+	rm -rf /tmp/baobab-lock && $(PYTHON) -m venv /tmp/baobab-lock
+	/tmp/baobab-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/baobab-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Errors raised by the converters: bad XLSForms, bad XForms and bad submissions.
+
+    ConversionError
+    ├── FormError           an XLSForm or XForm that cannot be compiled or understood
+    └── SubmissionError     submission XML that cannot be read or does not fit its form
+
+Each carries a stable ``code`` (``ConversionCode``), a ``context`` dict, and for forms the list
+of ``FormIssue`` records (sheet, row, column) a designer needs to find the mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ConversionCode(Enum):
+    """Stable codes with message templates, formatted with the error's context."""
+
+    XLSFORM_INVALID = "The XLSForm has errors: {summary}"
+    XLSFORM_UNREADABLE = "The file could not be read as an XLSForm ({file_type}): {reason}"
+    UNSUPPORTED_FILE_TYPE = (
+        "Unsupported form file type '{file_type}'. Upload an XLSForm (.xlsx, .xls, .csv, .md) "
+        "or an XForm (.xml)."
+    )
+    MISSING_FORM_ID = (
+        "The form has no form_id. Add a 'settings' sheet with a 'form_id' column and give the "
+        "form a short, unique id (for example: returnee_intake)."
+    )
+    MISSING_VERSION = (
+        "The form has no version. Add a 'version' column to the 'settings' sheet (for example "
+        "the date as 2026112301) and change it every time you publish a new version."
+    )
+    ODK_VALIDATE = "ODK Validate found errors: {summary}"
+    XFORM_INVALID = "The XForm is not valid: {reason}"
+    XFORM_UNSUPPORTED = "The XForm uses something Baobab does not support: {reason}"
+    XML_MALFORMED = "The XML is not well-formed: {reason}"
+    XML_FORBIDDEN = "The XML contains {what}, which is not allowed."
+    SUBMISSION_NO_FORM_ID = "The submission's root element <{root}> has no 'id' attribute."
+    SUBMISSION_NO_INSTANCE_ID = (
+        "The submission has no meta/instanceID. Every submission needs a unique instanceID."
+    )
+    SUBMISSION_WRONG_FORM = "The submission is for form '{got}' but was sent to form '{expected}'."
+    SUBMISSION_BAD_VALUE = "The value '{value}' at {xpath} is not a valid {expected}."
+    SUBMISSION_UNEXPECTED_REPEAT = (
+        "{xpath} appears {count} times but is not a repeat in form version '{version}'."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FormIssue:
+    """One error or warning about a form, located as precisely as the source allows."""
+
+    severity: str  # "error" or "warning"
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    source: str = "pyxform"  # "pyxform", "odk-validate" or "baobab"
+
+    def location(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+
+class ConversionError(Exception):
+    """Base class: a code from ``ConversionCode`` plus the values its message refers to."""
+
+    def __init__(self, code: ConversionCode, **context: object) -> None:
+        self.code = code
+        self.context = context
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        try:
+            return self.code.value.format(**self.context)
+        except (KeyError, IndexError):
+            return self.code.value
+
+
+class FormError(ConversionError):
+    """A form that cannot be published; ``issues`` locates each problem."""
+
+    def __init__(
+        self, code: ConversionCode, issues: tuple[FormIssue, ...] = (), **context: object
+    ) -> None:
+        self.issues = issues
+        if "summary" not in context:
+            context["summary"] = "; ".join(_describe(i) for i in issues) or code.name
+        super().__init__(code, **context)
+
+
+class SubmissionError(ConversionError):
+    """Submission XML that is malformed, hostile, or does not fit its form."""
+
+
+def _describe(issue: FormIssue) -> str:
+    where = issue.location()
+    return f"{issue.message} ({where})" if where else issue.message

@@ -1,0 +1,44 @@
+"""Parse untrusted XML (forms and submissions): no DTDs, no entities, no network, bounded depth."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from converters.errors import ConversionCode, ConversionError, FormError, SubmissionError
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,  # keeps libxml2's depth (256) and text-node size limits
+    remove_comments=True,
+    remove_pis=True,
+    collect_ids=False,
+)
+
+
+def parse_xml(data: bytes, *, for_form: bool = False) -> etree._Element:
+    """Parse bytes into an element tree, refusing DTDs and entity declarations outright."""
+    error_class: type[ConversionError] = FormError if for_form else SubmissionError
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise error_class(ConversionCode.XML_FORBIDDEN, what="a DTD or entity declaration")
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise error_class(ConversionCode.XML_MALFORMED, reason=str(error)) from error
+    except ValueError as error:  # e.g. an encoding declaration lxml cannot honour
+        raise error_class(ConversionCode.XML_MALFORMED, reason=str(error)) from error
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise error_class(ConversionCode.XML_FORBIDDEN, what="a DTD or entity declaration")
+    return root
+
+
+def local_name(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def element_children(element: etree._Element) -> list[etree._Element]:
+    return [child for child in element if isinstance(child.tag, str)]

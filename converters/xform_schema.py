@@ -1,0 +1,605 @@
+"""XForm XML -> FormSchema: every field, group, repeat, choice list and entity, from the XForm.
+
+The primary instance gives the tree, binds give types, the body gives controls and labels, and
+itext gives the labels per language. See notes/pyxform.md section 2 for the rules followed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from lxml import etree
+
+from converters.errors import ConversionCode, FormError
+from converters.safe_xml import element_children, local_name, parse_xml
+
+XF = "http://www.w3.org/2002/xforms"
+H = "http://www.w3.org/1999/xhtml"
+JR = "http://openrosa.org/javarosa"
+ODK = "http://www.opendatakit.org/xforms"
+ORX = "http://openrosa.org/xforms"
+ENTITIES = "http://www.opendatakit.org/xforms/entities"
+KNOWN_PREFIXES = {JR: "jr", ODK: "odk", ORX: "orx", ENTITIES: "entities", XF: ""}
+SUPPORTED_ENTITIES_VERSIONS = ("2022.1", "2023.1", "2024.1", "2025.1")
+DEFAULT_LANGUAGE = "default"
+
+_INSTANCE_REF = re.compile(r"instance\(\s*'([^']+)'\s*\)")
+_ITEXT_REF = re.compile(r"jr:itext\(\s*'([^']+)'\s*\)")
+_TRUE = {"true()", "true", "1", "yes"}
+
+
+class DataType(StrEnum):
+    """What a field's value is, from its bind type."""
+
+    STRING = "string"
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "dateTime"
+    TIME = "time"
+    GEOPOINT = "geopoint"
+    GEOTRACE = "geotrace"
+    GEOSHAPE = "geoshape"
+    BINARY = "binary"
+
+
+_BIND_TYPES = {
+    "string": DataType.STRING,
+    "select1": DataType.STRING,
+    "select": DataType.STRING,
+    "rank": DataType.STRING,
+    "barcode": DataType.STRING,
+    "intent": DataType.STRING,
+    "int": DataType.INT,
+    "integer": DataType.INT,
+    "long": DataType.INT,
+    "decimal": DataType.DECIMAL,
+    "double": DataType.DECIMAL,
+    "float": DataType.DECIMAL,
+    "boolean": DataType.BOOLEAN,
+    "date": DataType.DATE,
+    "dateTime": DataType.DATETIME,
+    "time": DataType.TIME,
+    "geopoint": DataType.GEOPOINT,
+    "geotrace": DataType.GEOTRACE,
+    "geoshape": DataType.GEOSHAPE,
+    "binary": DataType.BINARY,
+}
+_META_KINDS = {
+    "instanceID": "instanceID",
+    "instanceName": "instanceName",
+    "deprecatedID": "deprecatedID",
+    "audit": "audit",
+}
+_PROPERTY_KINDS = {"deviceid", "subscriberid", "simserial", "phonenumber", "username", "email"}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    extras: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceList:
+    id: str
+    choices: tuple[Choice, ...] = ()
+    source: str | None = None  # jr://file-csv/... for lists served as form media
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One leaf of the primary instance."""
+
+    xpath: str
+    name: str
+    kind: str  # the XLSForm-level type: text, integer, select_one, image, start, note ...
+    data_type: DataType
+    bind_type: str
+    control: str | None  # the body element: input, select1, select, rank, upload, ...
+    repeat: str | None  # xpath of the innermost enclosing repeat; None at the root
+    labels: Mapping[str, str] = field(default_factory=dict)
+    hints: Mapping[str, str] = field(default_factory=dict)
+    choice_list: str | None = None
+    choice_filter: str | None = None
+    mediatype: str | None = None
+    appearance: str | None = None
+    bind: Mapping[str, str] = field(default_factory=dict)  # every bind attribute, prefixed
+
+    @property
+    def has_column(self) -> bool:
+        return self.kind != "note"
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.kind in ("select_multiple", "rank")
+
+    @property
+    def sensitive(self) -> bool:
+        return self.bind.get("baobab:sensitive", "").strip().lower() in _TRUE
+
+    @property
+    def saveto(self) -> str | None:
+        return self.bind.get("entities:saveto")
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    xpath: str
+    name: str
+    repeat: str | None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    relevant: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    xpath: str
+    name: str
+    parent: str | None  # the enclosing repeat's xpath, None when directly under the root
+    labels: Mapping[str, str] = field(default_factory=dict)
+    count: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityProperty:
+    name: str
+    xpath: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDeclaration:
+    dataset: str
+    xpath: str  # of the meta/entity element
+    scope: str | None  # the repeat the entity belongs to; None for the whole submission
+    create: str | None  # literal attribute or the bind's calculate expression
+    update: str | None
+    label: str | None
+    properties: tuple[EntityProperty, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FormIdentity:
+    form_id: str
+    version: str | None
+    title: str | None
+    root_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormSchema:
+    form_id: str
+    version: str | None
+    title: str
+    root_path: str
+    fields: tuple[Field, ...]
+    groups: tuple[Group, ...] = ()
+    repeats: tuple[Repeat, ...] = ()
+    choice_lists: Mapping[str, ChoiceList] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    default_language: str | None = None
+    entities: tuple[EntityDeclaration, ...] = ()
+    entities_version: str | None = None
+    media_files: tuple[str, ...] = ()  # file names the form references (jr://file...)
+
+    def field(self, xpath: str) -> Field | None:
+        return next((f for f in self.fields if f.xpath == xpath), None)
+
+    def repeat(self, xpath: str) -> Repeat | None:
+        return next((r for r in self.repeats if r.xpath == xpath), None)
+
+
+def read_form_identity(xml: bytes) -> FormIdentity:
+    """The form id, version, title and root name, without deriving the whole schema."""
+    html = parse_xml(xml, for_form=True)
+    root = _primary_root(html)
+    form_id = (root.get("id") or "").strip()
+    if not form_id:
+        raise FormError(
+            ConversionCode.XFORM_INVALID, reason="the primary instance root has no 'id' attribute"
+        )
+    title = html.findtext(f"{{{H}}}head/{{{H}}}title")
+    return FormIdentity(
+        form_id,
+        (root.get("version") or "").strip() or None,
+        (title or "").strip() or None,
+        local_name(root),
+    )
+
+
+def parse_xform(xml: bytes) -> FormSchema:
+    """Derive the complete schema of a form from its XForm."""
+    html = parse_xml(xml, for_form=True)
+    model = _model(html)
+    identity = read_form_identity(xml)
+    if model.find(f"{{{XF}}}submission[@base64RsaPublicKey]") is not None:
+        raise FormError(
+            ConversionCode.XFORM_UNSUPPORTED,
+            reason="encrypted forms (settings 'public_key'): Baobab must read "
+            "submissions to build tables; remove the public_key setting",
+        )
+    entities_version = model.get(f"{{{ENTITIES}}}entities-version")
+    if entities_version and not entities_version.startswith(SUPPORTED_ENTITIES_VERSIONS):
+        raise FormError(
+            ConversionCode.XFORM_UNSUPPORTED,
+            reason=f"entities-version {entities_version} (supported: 2022.1 to 2025.1)",
+        )
+    translations, default_language = _itext(model)
+    reader = _Reader(model, html.find(f"{{{H}}}body"), translations)
+    reader.walk(_primary_root(html))
+    languages = tuple(translations) or (DEFAULT_LANGUAGE,)
+    return FormSchema(
+        form_id=identity.form_id,
+        version=identity.version,
+        title=identity.title or identity.form_id,
+        root_path="/" + identity.root_name,
+        fields=tuple(reader.fields),
+        groups=tuple(reader.groups),
+        repeats=tuple(reader.repeats),
+        choice_lists=_choice_lists(model, translations, reader.inline_lists),
+        languages=languages,
+        default_language=default_language,
+        entities=tuple(reader.entity_declarations()),
+        entities_version=entities_version,
+        media_files=_media_files(xml),
+    )
+
+
+def _model(html: etree._Element) -> etree._Element:
+    model = html.find(f"{{{H}}}head/{{{XF}}}model")
+    if model is None:
+        raise FormError(ConversionCode.XFORM_INVALID, reason="no <h:head>/<model> element")
+    return model
+
+
+def _primary_root(html: etree._Element) -> etree._Element:
+    instance = _model(html).find(f"{{{XF}}}instance")
+    children = element_children(instance) if instance is not None else []
+    if not children:
+        raise FormError(ConversionCode.XFORM_INVALID, reason="no primary <instance> root")
+    return children[0]
+
+
+def _text(element: etree._Element) -> str:
+    """Text of a label or itext value, with <output value="..."/> shown as its expression."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and local_name(child) == "output":
+            parts.append("${" + (child.get("value") or "").strip() + "}")
+        elif isinstance(child.tag, str):
+            parts.append(_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts).strip()
+
+
+def _itext(model: etree._Element) -> tuple[dict[str, dict[str, str]], str | None]:
+    translations: dict[str, dict[str, str]] = {}
+    default = None
+    for translation in model.iterfind(f"{{{XF}}}itext/{{{XF}}}translation"):
+        lang = translation.get("lang") or DEFAULT_LANGUAGE
+        if (translation.get("default") or "").strip() in _TRUE:
+            default = lang
+        texts = translations.setdefault(lang, {})
+        for text in translation.iterfind(f"{{{XF}}}text"):
+            values = text.findall(f"{{{XF}}}value")
+            plain = [v for v in values if v.get("form") in (None, "", "long")] or values[:1]
+            if plain and text.get("id"):
+                texts[text.get("id", "")] = _text(plain[0])
+    if default is None and translations:
+        default = next(iter(translations))
+    return translations, default
+
+
+def _labels(
+    element: etree._Element | None, tag: str, translations: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    if element is None:
+        return {}
+    label = element.find(f"{{{XF}}}{tag}")
+    if label is None:
+        return {}
+    ref = _ITEXT_REF.search(label.get("ref") or "")
+    if ref:
+        return {
+            lang: texts[ref.group(1)]
+            for lang, texts in translations.items()
+            if ref.group(1) in texts
+        }
+    text = _text(label)
+    return {DEFAULT_LANGUAGE: text} if text else {}
+
+
+def _prefixed(element: etree._Element, name: str) -> str:
+    qname = etree.QName(name)
+    if qname.namespace is None:
+        return qname.localname
+    prefix = KNOWN_PREFIXES.get(qname.namespace)
+    if prefix is None:
+        prefix = next((p for p, uri in element.nsmap.items() if uri == qname.namespace and p), "")
+    return f"{prefix}:{qname.localname}" if prefix else qname.localname
+
+
+def _absolute(ref: str, context: str) -> str:
+    ref = ref.strip()
+    if ref.startswith("/"):
+        return ref
+    return f"{context}/{ref}" if context else "/" + ref
+
+
+class _Reader:
+    """Walks the primary instance, matching binds and body controls by absolute path."""
+
+    def __init__(
+        self,
+        model: etree._Element,
+        body: etree._Element | None,
+        translations: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        self.translations = translations
+        self.binds: dict[str, dict[str, str]] = {}
+        for bind in model.iter(f"{{{XF}}}bind"):
+            nodeset = (bind.get("nodeset") or bind.get("ref") or "").strip()
+            attrs = {
+                _prefixed(bind, k): v for k, v in bind.attrib.items() if k not in ("nodeset", "ref")
+            }
+            self.binds.setdefault(nodeset, {}).update(attrs)
+        self.controls: dict[str, etree._Element] = {}
+        self.group_controls: dict[str, etree._Element] = {}
+        self.repeat_controls: dict[str, etree._Element] = {}
+        self.setvalues = {
+            (sv.get("ref") or "").strip(): sv for sv in model.iter(f"{{{XF}}}setvalue")
+        }
+        if body is not None:
+            self._index_body(body, "")
+        self.fields: list[Field] = []
+        self.groups: list[Group] = []
+        self.repeats: list[Repeat] = []
+        self.inline_lists: dict[str, ChoiceList] = {}
+        self.entity_elements: list[tuple[str, str | None, etree._Element]] = []
+
+    def _index_body(self, element: etree._Element, context: str) -> None:
+        for child in element_children(element):
+            name = local_name(child)
+            ref = child.get("nodeset") if name == "repeat" else child.get("ref")
+            path = _absolute(ref, context) if ref else context
+            if name == "repeat" and ref:
+                self.repeat_controls[path] = child
+            elif name == "group":
+                if ref:
+                    self.group_controls.setdefault(path, child)
+            elif ref and name not in ("label", "hint", "itemset", "item", "value", "setvalue"):
+                self.controls[path] = child
+                continue
+            self._index_body(child, path)
+
+    def walk(self, root: etree._Element) -> None:
+        self._walk(root, "/" + local_name(root), None)
+
+    def _walk(self, element: etree._Element, path: str, repeat: str | None) -> None:
+        seen: set[str] = set()
+        for child in element_children(element):
+            name = local_name(child)
+            child_path = f"{path}/{name}"
+            if child_path in seen:
+                continue  # pyxform writes a jr:template copy and a default copy of repeats
+            seen.add(child_path)
+            if name == "entity" and local_name(element) == "meta":
+                self.entity_elements.append((child_path, repeat, child))
+                continue
+            is_repeat = (
+                child_path in self.repeat_controls or child.get(f"{{{JR}}}template") is not None
+            )
+            if is_repeat:
+                self._add_repeat(child_path, name, repeat)
+                self._walk(child, child_path, child_path)
+            elif element_children(child) or (
+                child_path in self.group_controls and child_path not in self.binds
+            ):
+                group = self.group_controls.get(child_path)
+                self.groups.append(
+                    Group(
+                        child_path,
+                        name,
+                        repeat,
+                        _labels(group, "label", self.translations),
+                        self.binds.get(child_path, {}).get("relevant"),
+                    )
+                )
+                self._walk(child, child_path, repeat)
+            else:
+                self.fields.append(self._field(child_path, name, repeat))
+
+    def _add_repeat(self, path: str, name: str, parent: str | None) -> None:
+        control = self.repeat_controls.get(path)
+        wrapper = self.group_controls.get(path)
+        labels = _labels(wrapper, "label", self.translations) or _labels(
+            control, "label", self.translations
+        )
+        count = control.get(f"{{{JR}}}count") if control is not None else None
+        self.repeats.append(Repeat(path, name, parent, labels, count))
+
+    def _field(self, path: str, name: str, repeat: str | None) -> Field:
+        bind = self.binds.get(path, {})
+        control = self.controls.get(path)
+        control_name = local_name(control) if control is not None else None
+        bind_type = bind.get("type", "string").strip()
+        data_type = _BIND_TYPES.get(bind_type.split(":")[-1], DataType.STRING)
+        choice_list, choice_filter = self._choices(path, control)
+        mediatype = control.get("mediatype") if control is not None else None
+        kind = _kind(name, path, bind, bind_type, data_type, control_name, mediatype)
+        if kind == "select_one" and data_type is not DataType.STRING:
+            data_type = DataType.STRING
+        return Field(
+            xpath=path,
+            name=name,
+            kind=kind,
+            data_type=data_type,
+            bind_type=bind_type,
+            control=control_name,
+            repeat=repeat,
+            labels=_labels(control, "label", self.translations),
+            hints=_labels(control, "hint", self.translations),
+            choice_list=choice_list,
+            choice_filter=choice_filter,
+            mediatype=mediatype,
+            appearance=control.get("appearance") if control is not None else None,
+            bind=bind,
+        )
+
+    def _choices(self, path: str, control: etree._Element | None) -> tuple[str | None, str | None]:
+        if control is None:
+            return None, None
+        itemset = control.find(f"{{{XF}}}itemset")
+        if itemset is not None:
+            nodeset = itemset.get("nodeset") or ""
+            match = _INSTANCE_REF.search(nodeset)
+            predicate = (
+                nodeset[nodeset.index("[") + 1 : nodeset.rindex("]")] if "[" in nodeset else None
+            )
+            return (match.group(1) if match else None), (predicate.strip() if predicate else None)
+        items = control.findall(f"{{{XF}}}item")
+        if not items:
+            return None, None
+        choices = tuple(
+            Choice(
+                (item.findtext(f"{{{XF}}}value") or "").strip(),
+                _labels(item, "label", self.translations),
+            )
+            for item in items
+        )
+        self.inline_lists[path] = ChoiceList(path, choices)
+        return path, None
+
+    def entity_declarations(self) -> list[EntityDeclaration]:
+        declarations = []
+        for path, scope, element in self.entity_elements:
+
+            def attribute(
+                name: str, path: str = path, element: etree._Element = element
+            ) -> str | None:
+                calculated = self.binds.get(f"{path}/@{name}", {}).get("calculate")
+                return calculated or element.get(name)
+
+            label_bind = self.binds.get(f"{path}/label", {})
+            properties = tuple(
+                EntityProperty(f.saveto.split("#")[-1], f.xpath)
+                for f in self.fields
+                if f.saveto
+                and f.repeat == scope
+                and (("#" not in f.saveto) or f.saveto.split("#")[0] == element.get("dataset"))
+            )
+            declarations.append(
+                EntityDeclaration(
+                    dataset=element.get("dataset") or "",
+                    xpath=path,
+                    scope=scope,
+                    create=attribute("create"),
+                    update=attribute("update"),
+                    label=label_bind.get("calculate")
+                    or (element.findtext(f"{{{XF}}}label") or None),
+                    properties=properties,
+                )
+            )
+        return declarations
+
+
+def _kind(
+    name: str,
+    path: str,
+    bind: Mapping[str, str],
+    bind_type: str,
+    data_type: DataType,
+    control: str | None,
+    mediatype: str | None,
+) -> str:
+    preload = bind.get("jr:preload")
+    params = (bind.get("jr:preloadParams") or "").strip()
+    parent = path.rsplit("/", 2)[-2] if path.count("/") >= 2 else ""
+    if parent == "meta" and name in _META_KINDS:
+        return _META_KINDS[name]
+    if preload == "uid":
+        return "instanceID"
+    if preload == "timestamp" and params in ("start", "end"):
+        return params
+    if preload == "date" and params == "today":
+        return "today"
+    if preload == "property" and params.lower() in _PROPERTY_KINDS:
+        return params.lower()
+    local_type = bind_type.split(":")[-1]
+    if control == "rank" or local_type == "rank":
+        return "rank"
+    if control == "select" or local_type == "select":
+        return "select_multiple"
+    if control == "select1" or local_type == "select1":
+        return "select_one"
+    if control == "range":
+        return "range"
+    if data_type is DataType.BINARY:
+        media = (mediatype or "").split("/")[0]
+        return {"image": "image", "audio": "audio", "video": "video"}.get(media, "file")
+    if local_type == "barcode":
+        return "barcode"
+    if "calculate" in bind and control is None:
+        return "calculate"
+    if control == "trigger":
+        return "acknowledge"
+    if (
+        bind.get("readonly", "").strip() in _TRUE
+        and data_type is DataType.STRING
+        and control in ("input", None)
+    ):
+        return "note"
+    return {
+        DataType.INT: "integer",
+        DataType.DECIMAL: "decimal",
+        DataType.DATE: "date",
+        DataType.DATETIME: "dateTime",
+        DataType.TIME: "time",
+        DataType.GEOPOINT: "geopoint",
+        DataType.GEOTRACE: "geotrace",
+        DataType.GEOSHAPE: "geoshape",
+        DataType.BOOLEAN: "boolean",
+    }.get(data_type, "text")
+
+
+def _choice_lists(
+    model: etree._Element,
+    translations: Mapping[str, Mapping[str, str]],
+    inline: Mapping[str, ChoiceList],
+) -> dict[str, ChoiceList]:
+    lists: dict[str, ChoiceList] = {}
+    for instance in model.iterfind(f"{{{XF}}}instance[@id]"):
+        list_id = instance.get("id", "")
+        if instance.get("src"):
+            lists[list_id] = ChoiceList(list_id, (), instance.get("src"))
+            continue
+        root = element_children(instance)
+        items = root[0].iterfind(f"{{{XF}}}item") if root else iter(())
+        choices = []
+        for item in items:
+            values = {local_name(c): (c.text or "").strip() for c in element_children(item)}
+            name = values.pop("name", "")
+            itext_id = values.pop("itextId", None)
+            inline_label = values.pop("label", None)
+            if itext_id:
+                labels = {
+                    lang: texts[itext_id]
+                    for lang, texts in translations.items()
+                    if itext_id in texts
+                }
+            else:
+                labels = {DEFAULT_LANGUAGE: inline_label} if inline_label else {}
+            choices.append(Choice(name, labels, values))
+        lists[list_id] = ChoiceList(list_id, tuple(choices))
+    lists.update(inline)
+    return lists
+
+
+def _media_files(xml: bytes) -> tuple[str, ...]:
+    names = re.findall(rb"jr://(?:images|audio|video|file|file-csv)/([^\"'<>\s]+)", xml)
+    return tuple(sorted({n.decode("utf-8") for n in names}))

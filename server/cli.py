@@ -1,0 +1,290 @@
+"""The `baobab` command: serve, migrate, and manage users, projects and forms from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from converters.errors import ConversionError, FormError, FormIssue
+from server.bootstrap import bootstrap
+from server.clock import system_clock
+from server.forms import compile_upload, publish_upload
+from server.passwords import generate_password, hash_password
+from server.settings import Settings
+from storage.db import make_engine, transaction, upgrade
+from storage.errors import StorageError
+from storage.forms import list_forms
+from storage.projects import create_project, list_projects
+from storage.users import create_user, list_users
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(Exception):
+    """A mistake on the command line, reported without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env(os.environ)
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        result: int = args.run(args, settings)
+        return result
+    except FormError as error:
+        _print_issues(error.issues or (FormIssue("error", error.message),))
+        return 1
+    except (ConversionError, StorageError, UsageError, ValueError, OSError) as error:
+        print(f"error: {getattr(error, 'message', error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="baobab", description=__doc__)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = _command(commands, "serve", "run the server", _serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="on first start create the admin and default project and publish "
+        "the forms in BAOBAB_FORMS_DIR",
+    )
+
+    db = _group(commands, "db", "database maintenance")
+    _command(db, "upgrade", "apply the database migrations", _db_upgrade)
+
+    users = _group(commands, "users", "web users")
+    create = _command(users, "create", "create a web user", _users_create)
+    create.add_argument("email")
+    create.add_argument("--name", help="display name")
+    create.add_argument("--admin", action="store_true", help="make the user an administrator")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
+    _command(users, "list", "list web users", _users_list)
+
+    projects = _group(commands, "projects", "projects")
+    create = _command(projects, "create", "create a project", _projects_create)
+    create.add_argument("name")
+    create.add_argument("--description")
+    _command(projects, "list", "list projects", _projects_list)
+
+    forms = _group(commands, "forms", "XLSForms and XForms")
+    check = _command(
+        forms, "check", "compile and validate a form without publishing it", _forms_check
+    )
+    check.add_argument("file", type=Path)
+    check.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
+    publish = _command(
+        forms, "publish", "publish a form (a new version of it if it exists)", _forms_publish
+    )
+    publish.add_argument("file", type=Path)
+    publish.add_argument("--project", type=int, required=True, help="project id")
+    publish.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
+    listing = _command(forms, "list", "list published forms", _forms_list)
+    listing.add_argument("--project", type=int, help="only this project")
+    return parser
+
+
+def _group(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    parser = commands.add_parser(name, help=help_text)
+    parser.set_defaults(run=lambda _args, _settings: _help(parser))
+    return parser.add_subparsers(title="commands", metavar="COMMAND")
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    run: Callable[[argparse.Namespace, Settings], int],
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    for flag, env in (
+        ("host", "BAOBAB_HOST"),
+        ("port", "BAOBAB_PORT"),
+        ("workers", "BAOBAB_WORKERS"),
+    ):
+        if getattr(args, flag) is not None:
+            os.environ[env] = str(getattr(args, flag))
+    settings = Settings.from_env(os.environ)
+    engine = make_engine(settings.database_url)
+    if args.bootstrap:
+        report = bootstrap(engine, settings, system_clock)
+        for form in report.published:
+            print(f"published {form}", file=sys.stderr)
+        for name in report.failed:
+            print(f"could not publish {name} (see the log above)", file=sys.stderr)
+    else:
+        upgrade(engine)
+    engine.dispose()
+    print(
+        f"Baobab listening on http://{settings.host}:{settings.port} "
+        f"(public URL {settings.base_url})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        "server.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(make_engine(settings.database_url))
+    print("database is up to date")
+    return 0
+
+
+def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        generated = False
+    else:
+        password, generated = generate_password(), True
+    password_hash = hash_password(password)
+    with transaction(_engine(settings)) as connection:
+        user = create_user(
+            connection,
+            email=args.email,
+            password_hash=password_hash,
+            now=system_clock(),
+            display_name=args.name,
+            is_admin=args.admin,
+        )
+    print(f"created user {user.id} {user.email}" + (" (administrator)" if user.is_admin else ""))
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
+    with transaction(_engine(settings), read_only=True) as connection:
+        for user in list_users(connection):
+            print(f"{user.id}\t{user.email}\t{'admin' if user.is_admin else ''}")
+    return 0
+
+
+def _projects_create(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.name.strip():
+        raise UsageError("a project needs a name")
+    with transaction(_engine(settings)) as connection:
+        project = create_project(connection, args.name, system_clock(), args.description)
+    print(f"created project {project.id} {project.name}")
+    return 0
+
+
+def _projects_list(_args: argparse.Namespace, settings: Settings) -> int:
+    with transaction(_engine(settings), read_only=True) as connection:
+        for project in list_projects(connection):
+            print(f"{project.id}\t{project.name}")
+    return 0
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return path.read_bytes()
+
+
+def _forms_check(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    compiled = compile_upload(
+        _read(args.file),
+        filename=args.file.name,
+        validate="off" if args.no_validate else settings.odk_validate,
+    )
+    _print_issues(compiled.warnings)
+    print(
+        f"ok: {compiled.form_id} version {compiled.version} ({compiled.title}) compiles"
+        f"{'' if args.no_validate else ' and validates'} in "
+        f"{time.perf_counter() - started:.2f}s"
+    )
+    return 0
+
+
+def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    result = publish_upload(
+        _engine(settings),
+        project_id=args.project,
+        data=_read(args.file),
+        filename=args.file.name,
+        clock=system_clock,
+        validate="off" if args.no_validate else settings.odk_validate,
+    )
+    if result.already_published:
+        print(
+            f"{result.form.xml_form_id} version {result.version.version} is already "
+            "published; nothing to do"
+        )
+        return 0
+    changes = result.changes
+    print(
+        f"published {result.form.xml_form_id} version {result.version.version} in project "
+        f"{result.form.project_id} ({time.perf_counter() - started:.2f}s): "
+        f"{len(changes.new_tables)} new tables, {len(changes.new_columns)} new columns, "
+        f"{len(changes.widened)} widened"
+    )
+    return 0
+
+
+def _forms_list(args: argparse.Namespace, settings: Settings) -> int:
+    with transaction(_engine(settings), read_only=True) as connection:
+        for form in list_forms(connection, args.project):
+            print(f"{form.project_id}\t{form.xml_form_id}\t{form.state}\t{form.name or ''}")
+    return 0
+
+
+def _print_issues(issues: Sequence[FormIssue]) -> None:
+    for issue in issues:
+        where = issue.location()
+        print(f"{issue.severity}: {where + ': ' if where else ''}{issue.message}", file=sys.stderr)

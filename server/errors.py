@@ -1,0 +1,168 @@
+"""The one place that knows HTTP statuses: domain errors -> status + Central-style problem code,
+rendered as JSON ({"code": 404.1, "message": ..., "details": ...}, the shape pyodk and ruODK
+parse) or, on OpenRosa routes, as an OpenRosaResponse XML message.
+
+Central's shape is used rather than {"error": {...}} because existing clients read a numeric
+top-level `code`; see notes/odk-api.md section 3.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from converters.errors import ConversionCode, ConversionError, FormError
+from storage.errors import StorageCode, StorageError, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class ProblemCode(Enum):
+    """Errors raised by the server layer itself (authentication, requests)."""
+
+    BAD_REQUEST = "The request is not valid: {reason}"
+    MISSING_PARAMETER = "Required parameter {field} missing."
+    MISSING_MULTIPART_FIELD = "Required multipart POST field {field} missing."
+    BAD_OPENROSA_VERSION = "Expected OpenRosa version 1.0, but got {got}."
+    AUTH_FAILED = "Could not authenticate with the provided credentials."
+    AUTH_REQUIRED = "This resource requires authentication."
+    HTTPS_ONLY = "This authentication method is only available over HTTPS."
+    FORBIDDEN = "The authenticated actor does not have rights to perform that action."
+    NOT_FOUND = "Could not find the resource you were looking for."
+    FORM_CLOSED = "This form is not accepting submissions at this time."
+    TOO_LARGE = "The request body is larger than the {limit} bytes this server accepts."
+    UNSUPPORTED_MEDIA_TYPE = "Unsupported content type {content_type}: {expected}."
+    NOT_ACCEPTABLE = "The requested format is not available: {reason}"
+    NOT_IMPLEMENTED = "The requested feature {feature} is not supported by this server."
+    UNAVAILABLE = "The server cannot handle the request right now: {reason}"
+
+
+class Problem(Exception):
+    """An error raised by a handler, with the HTTP status it stands for."""
+
+    def __init__(self, status: int, code: ProblemCode, **context: object) -> None:
+        self.status = status
+        self.code = code
+        self.context = context
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        try:
+            return self.code.value.format(**self.context)
+        except (KeyError, IndexError):
+            return self.code.value
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    status: int
+    central_code: float
+    message: str
+    details: dict[str, object]
+
+
+# Domain codes -> (HTTP status, Central problem code). Unlisted codes of an error class fall
+# back to the class default below.
+_CONVERSION = {
+    ConversionCode.SUBMISSION_WRONG_FORM: (400, 400.8),
+    ConversionCode.SUBMISSION_NO_FORM_ID: (400, 400.2),
+    ConversionCode.SUBMISSION_NO_INSTANCE_ID: (400, 400.2),
+    ConversionCode.UNSUPPORTED_FILE_TYPE: (415, 415.0),
+}
+_STORAGE = {
+    StorageCode.NOT_FOUND: (404, 404.1),
+    StorageCode.BLOB_NOT_FOUND: (404, 404.1),
+    StorageCode.FORM_NOT_FOUND: (404, 404.1),
+    StorageCode.FORM_VERSION_NOT_FOUND: (404, 404.6),
+    StorageCode.PROJECT_NOT_FOUND: (404, 404.1),
+    StorageCode.USER_NOT_FOUND: (404, 404.1),
+    StorageCode.ALREADY_EXISTS: (409, 409.3),
+    StorageCode.VERSION_EXISTS: (409, 409.6),
+    StorageCode.VERSION_UNCHANGED: (409, 409.6),
+    StorageCode.SUBMISSION_EXISTS: (409, 409.1),
+    StorageCode.INVALID_NAME: (400, 400.8),
+    StorageCode.UNAVAILABLE: (503, 503.0),
+    StorageCode.BLOB_STORE_FULL: (507, 507.0),
+}
+
+
+def render(error: Exception) -> Rendering:
+    if isinstance(error, Problem):
+        return Rendering(
+            error.status,
+            error.status + _problem_minor(error.code),
+            error.message,
+            dict(error.context),
+        )
+    if isinstance(error, FormError):
+        issues = [asdict(i) for i in error.issues]
+        return Rendering(400, 400.15, error.message, {"issues": issues, **_plain(error.context)})
+    if isinstance(error, ConversionError):
+        status, code = _CONVERSION.get(error.code, (400, 400.0))
+        return Rendering(status, code, error.message, _plain(error.context))
+    if isinstance(error, StorageError):
+        status, code = _STORAGE.get(error.code, (500, 500.0))
+        return Rendering(status, code, error.message, _plain(error.context))
+    if isinstance(error, HTTPException):
+        return Rendering(error.status_code, float(error.status_code), str(error.detail), {})
+    return Rendering(500, 500.1, "An internal error occurred; it has been logged.", {})
+
+
+def _problem_minor(code: ProblemCode) -> float:
+    minors = {
+        ProblemCode.MISSING_PARAMETER: 0.2,
+        ProblemCode.BAD_OPENROSA_VERSION: 0.6,
+        ProblemCode.MISSING_MULTIPART_FIELD: 0.7,
+        ProblemCode.AUTH_FAILED: 0.2,
+        ProblemCode.HTTPS_ONLY: 0.3,
+        ProblemCode.FORM_CLOSED: 0.2,
+        ProblemCode.NOT_FOUND: 0.1,
+        ProblemCode.FORBIDDEN: 0.1,
+    }
+    return minors.get(code, 0.0)
+
+
+def _plain(context: dict[str, object]) -> dict[str, object]:
+    return {
+        k: v if isinstance(v, str | int | float | bool | None) else str(v)
+        for k, v in context.items()
+    }
+
+
+async def json_error(request: Request, error: Exception) -> Response:
+    rendering = render(error)
+    if rendering.status >= 500:
+        _log_server_error(request, error, rendering)
+    body: dict[str, object] = {"code": rendering.central_code, "message": rendering.message}
+    if rendering.details:
+        body["details"] = rendering.details
+    if (
+        rendering.status == 500
+        and getattr(request.app.state, "settings", None) is not None
+        and request.app.state.settings.debug
+    ):
+        body["details"] = {"exception": repr(error)}
+    headers = {"Retry-After": "5"} if rendering.status == 503 else None
+    return JSONResponse(body, status_code=rendering.status, headers=headers)
+
+
+def _log_server_error(request: Request, error: Exception, rendering: Rendering) -> None:
+    if isinstance(error, StorageUnavailable):
+        log.warning("%s %s: %s", request.method, request.url.path, error)
+    elif rendering.status == 500:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+
+
+EXCEPTION_HANDLERS = {
+    Problem: json_error,
+    ConversionError: json_error,
+    StorageError: json_error,
+    HTTPException: json_error,
+    Exception: json_error,
+}

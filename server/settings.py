@@ -1,0 +1,162 @@
+"""Baobab's configuration: one frozen Settings built from BAOBAB_* environment variables.
+
+Each setting is declared once below with its default and help text; the README lists them all
+(a test checks it). Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    env: str
+    field: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "BAOBAB_DATA_DIR",
+        "data_dir",
+        "data",
+        "Directory for the embedded database and blob store (created if missing).",
+    ),
+    Setting(
+        "BAOBAB_DATABASE_URL",
+        "database_url",
+        "sqlite:///{data_dir}/baobab.db",
+        "SQLAlchemy URL of the database: sqlite:///path or postgresql://user@host/db.",
+    ),
+    Setting(
+        "BAOBAB_BLOB_URL",
+        "blob_url",
+        "file://{data_dir}/blobs",
+        "Where submission files and form media go: file://dir or "
+        "s3://bucket[/prefix]?endpoint_url=...&region=... (credentials from the AWS_* "
+        "variables).",
+    ),
+    Setting("BAOBAB_HOST", "host", "127.0.0.1", "Address the server listens on."),
+    Setting("BAOBAB_PORT", "port", "8000", "Port the server listens on."),
+    Setting(
+        "BAOBAB_PUBLIC_URL",
+        "public_url",
+        "",
+        "Base URL clients reach the server at, used in download links and QR codes "
+        "(e.g. https://baobab.example.org behind a proxy). Default: http://HOST:PORT.",
+    ),
+    Setting("BAOBAB_WORKERS", "workers", "1", "Number of server worker processes."),
+    Setting(
+        "BAOBAB_MAX_SUBMISSION_SIZE",
+        "max_submission_size",
+        "100000000",
+        "Largest submission body accepted, in bytes (advertised to ODK Collect as "
+        "X-OpenRosa-Accept-Content-Length; larger bodies get 413).",
+    ),
+    Setting(
+        "BAOBAB_ODK_VALIDATE",
+        "odk_validate",
+        "auto",
+        "Run ODK Validate (Java) on uploaded forms: auto (when java is installed), on, off.",
+    ),
+    Setting(
+        "BAOBAB_FORMS_DIR",
+        "forms_dir",
+        "forms",
+        "Directory of XLSForms that `baobab serve --bootstrap` publishes in the default project.",
+    ),
+    Setting(
+        "BAOBAB_ADMIN_EMAIL",
+        "admin_email",
+        "admin@baobab.local",
+        "Email of the administrator created on first start.",
+    ),
+    Setting(
+        "BAOBAB_ADMIN_PASSWORD",
+        "admin_password",
+        "",
+        "Password of that administrator; when empty, one is generated and printed once.",
+    ),
+    Setting("BAOBAB_SESSION_HOURS", "session_hours", "24", "Lifetime of a sign-in session."),
+    Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
+    Setting(
+        "BAOBAB_DEBUG", "debug", "false", "Show tracebacks in error responses. Never in production."
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = "sqlite:///data/baobab.db"
+    blob_url: str = "file://data/blobs"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    workers: int = 1
+    max_submission_size: int = 100_000_000
+    odk_validate: str = "auto"
+    forms_dir: Path = Path("forms")
+    admin_email: str = "admin@baobab.local"
+    admin_password: str = ""
+    session_hours: int = 24
+    log_level: str = "info"
+    debug: bool = False
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
+        """Build settings from BAOBAB_* variables; ``overrides`` (e.g. from CLI flags) win."""
+        raw = {s.field: environ.get(s.env, s.default) for s in SETTINGS}
+        for setting in SETTINGS:  # defaults may refer to the data directory
+            raw[setting.field] = raw[setting.field].replace("{data_dir}", raw["data_dir"])
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            setting = next(s for s in SETTINGS if s.field == field.name)
+            try:
+                values[field.name] = _PARSERS.get(field.name, str)(raw[field.name])
+            except ValueError as error:
+                raise ValueError(f"{setting.env}={raw[field.name]!r}: {error}") from error
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.odk_validate not in ("auto", "on", "off"):
+            raise ValueError(
+                f"BAOBAB_ODK_VALIDATE must be auto, on or off, not {settings.odk_validate!r}"
+            )
+        return settings
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "data_dir": Path,
+    "forms_dir": Path,
+    "port": _positive,
+    "workers": _positive,
+    "max_submission_size": _positive,
+    "session_hours": _positive,
+    "debug": _boolean,
+    "odk_validate": lambda v: v.strip().lower(),
+    "log_level": lambda v: v.strip().lower(),
+}

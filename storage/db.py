@@ -1,0 +1,127 @@
+"""Database engines (SQLite for the embedded default, PostgreSQL in production) and migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from storage.errors import StorageCode, StorageUnavailable
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x6261_6F62  # "baob": one migrator at a time when workers start together
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use psycopg 3 for all of them."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return sa.create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=2 * pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = sa.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # pysqlite opens transactions lazily and never for DDL; take control of BEGIN so that
+        # a form's DDL and its rows commit or roll back together (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # Writers take the write lock up front: a deferred transaction that upgrades to a
+        # writer cannot wait for the lock and fails at once with SQLITE_BUSY.
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Connection]:
+    """A connection in a transaction that commits on success; an unreachable database becomes
+    StorageUnavailable so the server can answer 503 instead of 500."""
+    try:
+        with engine.connect() as connection:
+            if read_only:
+                connection = connection.execution_options(read_only=True)
+            with connection.begin():
+                yield connection
+    except OperationalError as error:
+        raise StorageUnavailable(
+            StorageCode.UNAVAILABLE, service="database", reason=_short(error)
+        ) from error
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            raise StorageUnavailable(
+                StorageCode.UNAVAILABLE, service="database", reason=_short(error)
+            ) from error
+        raise
+
+
+def is_postgres(connection: Connection | Engine) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the system tables to the latest migration (safe to run from several processes)."""
+    config = alembic_config()
+    with transaction(engine) as connection:
+        if is_postgres(connection):
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with transaction(engine, read_only=True) as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _short(error: Exception) -> str:
+    return str(getattr(error, "orig", error)).strip().splitlines()[0][:200]

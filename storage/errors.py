@@ -1,0 +1,81 @@
+"""Errors raised by the storage layer.
+
+    StorageError
+    ├── NotFound                  a row or blob that should be there is not
+    │   └── BlobNotFound
+    ├── Conflict                  a write clashes with what is stored
+    │   └── DuplicateSubmission
+    ├── InvalidData               stored data would break an invariant (bad name, bad version)
+    └── StorageUnavailable        the database or blob store cannot be reached, or is full
+
+Every error carries a stable ``code`` (see ``StorageCode``) and a ``context`` dict; the server
+maps codes to HTTP statuses in ``server/errors.py``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class StorageCode(Enum):
+    """Stable codes with message templates, formatted with the error's context."""
+
+    NOT_FOUND = "Could not find {what}."
+    BLOB_NOT_FOUND = "The file with sha256 {sha256} is not in the blob store."
+    FORM_NOT_FOUND = "Could not find the form '{form_id}'."
+    FORM_VERSION_NOT_FOUND = "The form '{form_id}' has no version '{version}'."
+    PROJECT_NOT_FOUND = "Could not find the project {project_id}."
+    USER_NOT_FOUND = "Could not find the user {user}."
+    ALREADY_EXISTS = "A {what} with {key} already exists."
+    VERSION_EXISTS = (
+        "The form '{form_id}' already has a version '{version}' with different content. "
+        "Change the 'version' in the settings sheet before publishing again."
+    )
+    VERSION_UNCHANGED = "The form '{form_id}' version '{version}' is already published."
+    SUBMISSION_EXISTS = (
+        "A submission already exists with this ID, but with different XML. Resubmissions to "
+        "attach additional multimedia must resubmit an identical xml_submission_file."
+    )
+    INVALID_NAME = "The name '{name}' cannot be used: {reason}."
+    UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
+    BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."
+
+
+class StorageError(Exception):
+    """Base class: a code from ``StorageCode`` plus the values its message refers to."""
+
+    def __init__(self, code: StorageCode, **context: object) -> None:
+        self.code = code
+        self.context = context
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        try:
+            return self.code.value.format(**self.context)
+        except (KeyError, IndexError):
+            return self.code.value
+
+
+class NotFound(StorageError):
+    pass
+
+
+class BlobNotFound(NotFound):
+    pass
+
+
+class Conflict(StorageError):
+    pass
+
+
+class DuplicateSubmission(Conflict):
+    pass
+
+
+class InvalidData(StorageError):
+    pass
+
+
+class StorageUnavailable(StorageError):
+    pass

@@ -1,0 +1,470 @@
+"""Forms and their versions: publishing (schema -> tables -> DDL) and reading them back."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from converters.sql_names import sql_name, unique_name
+from converters.table_plan import (
+    ColumnRole,
+    ColumnSpec,
+    PlanChanges,
+    SqlType,
+    TableKind,
+    TablePlan,
+    TableSpec,
+    plan_tables,
+)
+from converters.xform_schema import FormSchema, parse_xform
+from converters.xlsform import CompiledForm
+from storage import schema as s
+from storage.db import is_postgres
+from storage.errors import Conflict, NotFound, StorageCode
+from storage.tables import apply_changes
+
+
+@dataclass(frozen=True, slots=True)
+class FormRecord:
+    id: int
+    project_id: int
+    xml_form_id: str
+    name: str | None
+    state: str
+    table_prefix: str
+    current_version_id: int | None
+    schema_generation: int
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FormVersionRecord:
+    id: int
+    form_id: int
+    version: str
+    title: str
+    xform_md5: str
+    xform_sha256: str
+    warnings: tuple[str, ...]
+    created_at: datetime
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    form: FormRecord
+    version: FormVersionRecord
+    changes: PlanChanges
+    already_published: bool = False
+
+
+def publish_form(
+    connection: Connection,
+    *,
+    project_id: int,
+    compiled: CompiledForm,
+    now: datetime,
+    source: bytes | None = None,
+    actor_id: int | None = None,
+) -> PublishResult:
+    """Publish a compiled form as the current version of its form, creating or evolving its
+    tables in the same transaction. Republishing identical content is a no-op."""
+    form_schema = parse_xform(compiled.xform.encode("utf-8"))
+    _require_project(connection, project_id)
+    form = _lock_or_create_form(connection, project_id, form_schema, now)
+    xform = compiled.xform.encode("utf-8")
+    sha256 = hashlib.sha256(xform).hexdigest()
+    existing = find_version(connection, form.id, compiled.version)
+    if existing is not None:
+        if existing.xform_sha256 != sha256:
+            raise Conflict(
+                StorageCode.VERSION_EXISTS, form_id=form.xml_form_id, version=compiled.version
+            )
+        return PublishResult(form, existing, PlanChanges(), already_published=True)
+
+    plan = plan_tables(
+        form_schema,
+        table_prefix=form.table_prefix,
+        existing=load_plan(connection, form.id),
+        taken_table_names=_taken_table_names(connection, form.id),
+    )
+    apply_changes(connection, plan.changes, plan.physical)
+    _register_tables(connection, form.id, plan.physical, plan.changes)
+    version_id = connection.execute(
+        sa.insert(s.form_versions)
+        .values(
+            form_id=form.id,
+            version=compiled.version,
+            title=compiled.title,
+            xform=compiled.xform,
+            xform_md5=hashlib.md5(xform, usedforsecurity=False).hexdigest(),
+            xform_sha256=sha256,
+            source=source,
+            source_type=compiled.file_type,
+            warnings=[w.message for w in compiled.warnings],
+            itemsets=compiled.itemsets,
+            created_by=actor_id,
+            created_at=now,
+            published_at=now,
+        )
+        .returning(s.form_versions.c.id)
+    ).scalar_one()
+    mapping = [
+        {
+            "form_version_id": version_id,
+            "table_name": table.name,
+            "column_name": column.name,
+            "xpath": column.xpath,
+            "role": column.role.value,
+        }
+        for table in plan.version.tables
+        for column in table.columns
+    ]
+    if mapping:
+        connection.execute(sa.insert(s.form_version_columns), mapping)
+    _carry_attachments(connection, form, version_id, form_schema, now)
+    connection.execute(
+        sa.update(s.forms)
+        .where(s.forms.c.id == form.id)
+        .values(
+            current_version_id=version_id,
+            name=compiled.title,
+            updated_at=now,
+            schema_generation=s.forms.c.schema_generation + 1,
+        )
+    )
+    version = get_version(connection, version_id)
+    return PublishResult(get_form_by_id(connection, form.id), version, plan.changes)
+
+
+def load_plan(connection: Connection, form_id: int) -> TablePlan:
+    """The form's tables and columns as they physically exist (every version's union)."""
+    tables = (
+        connection.execute(
+            sa.select(s.data_tables)
+            .where(s.data_tables.c.form_id == form_id)
+            .order_by(s.data_tables.c.position)
+        )
+        .mappings()
+        .all()
+    )
+    columns = (
+        connection.execute(
+            sa.select(s.data_columns)
+            .join(s.data_tables)
+            .where(s.data_tables.c.form_id == form_id)
+            .order_by(s.data_columns.c.position)
+        )
+        .mappings()
+        .all()
+    )
+    return TablePlan(
+        tuple(
+            TableSpec(
+                t["name"],
+                TableKind(t["kind"]),
+                t["path"],
+                t["parent_name"],
+                tuple(_column_spec(c) for c in columns if c["table_name"] == t["name"]),
+            )
+            for t in tables
+        )
+    )
+
+
+def load_version_plan(connection: Connection, form_version_id: int) -> tuple[FormSchema, TablePlan]:
+    """A version's schema and the tables and columns it fills, typed as they physically are
+    now. Re-planning on top of the physical tables reuses every name, so nothing is created."""
+    row = connection.execute(
+        sa.select(s.form_versions.c.xform, s.forms.c.id, s.forms.c.table_prefix)
+        .join(s.forms, s.forms.c.id == s.form_versions.c.form_id)
+        .where(s.form_versions.c.id == form_version_id)
+    ).first()
+    if row is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"form version {form_version_id}")
+    form_schema = parse_xform(row.xform.encode("utf-8"))
+    plan = plan_tables(
+        form_schema, table_prefix=row.table_prefix, existing=load_plan(connection, row.id)
+    )
+    assert not plan.changes.new_tables and not plan.changes.new_columns, form_version_id
+    return form_schema, plan.version
+
+
+def list_forms(connection: Connection, project_id: int | None = None) -> list[FormRecord]:
+    query = sa.select(s.forms).where(s.forms.c.deleted_at.is_(None))
+    if project_id is not None:
+        query = query.where(s.forms.c.project_id == project_id)
+    rows = connection.execute(query.order_by(s.forms.c.project_id, s.forms.c.xml_form_id))
+    return [_form(r) for r in rows.mappings()]
+
+
+def get_form(connection: Connection, project_id: int, xml_form_id: str) -> FormRecord:
+    row = (
+        connection.execute(
+            sa.select(s.forms).where(
+                s.forms.c.project_id == project_id,
+                s.forms.c.xml_form_id == xml_form_id,
+                s.forms.c.deleted_at.is_(None),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=xml_form_id)
+    return _form(row)
+
+
+def get_form_by_id(connection: Connection, form_id: int) -> FormRecord:
+    row = connection.execute(sa.select(s.forms).where(s.forms.c.id == form_id)).mappings().first()
+    if row is None:
+        raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form_id)
+    return _form(row)
+
+
+def get_version(connection: Connection, form_version_id: int) -> FormVersionRecord:
+    row = (
+        connection.execute(
+            sa.select(*_VERSION_COLUMNS).where(s.form_versions.c.id == form_version_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"form version {form_version_id}")
+    return _version(row)
+
+
+def find_version(connection: Connection, form_id: int, version: str) -> FormVersionRecord | None:
+    row = (
+        connection.execute(
+            sa.select(*_VERSION_COLUMNS).where(
+                s.form_versions.c.form_id == form_id,
+                s.form_versions.c.version == version,
+                s.form_versions.c.published_at.is_not(None),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _version(row) if row else None
+
+
+def list_versions(connection: Connection, form_id: int) -> list[FormVersionRecord]:
+    rows = connection.execute(
+        sa.select(*_VERSION_COLUMNS)
+        .where(s.form_versions.c.form_id == form_id, s.form_versions.c.published_at.is_not(None))
+        .order_by(s.form_versions.c.id.desc())
+    ).mappings()
+    return [_version(r) for r in rows]
+
+
+def get_xform(connection: Connection, form_version_id: int) -> str:
+    xform = connection.execute(
+        sa.select(s.form_versions.c.xform).where(s.form_versions.c.id == form_version_id)
+    ).scalar()
+    if xform is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"form version {form_version_id}")
+    return str(xform)
+
+
+_VERSION_COLUMNS = [c for c in s.form_versions.c if c.name not in ("xform", "source", "itemsets")]
+
+
+def _require_project(connection: Connection, project_id: int) -> None:
+    found = connection.execute(
+        sa.select(s.projects.c.id).where(
+            s.projects.c.id == project_id, s.projects.c.deleted_at.is_(None)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(StorageCode.PROJECT_NOT_FOUND, project_id=project_id)
+
+
+def _lock_or_create_form(
+    connection: Connection, project_id: int, form_schema: FormSchema, now: datetime
+) -> FormRecord:
+    query = sa.select(s.forms).where(
+        s.forms.c.project_id == project_id, s.forms.c.xml_form_id == form_schema.form_id
+    )
+    if is_postgres(connection):
+        query = query.with_for_update()  # one publisher of a form at a time
+    row = connection.execute(query).mappings().first()
+    if row is not None:
+        return _form(row)
+    taken = {r[0] for r in connection.execute(sa.select(s.forms.c.table_prefix))}
+    taken |= {r[0] for r in connection.execute(sa.select(s.data_tables.c.name))}
+    prefix = unique_name(sql_name([form_schema.form_id]), taken)
+    try:
+        with connection.begin_nested():
+            form_id = connection.execute(
+                sa.insert(s.forms)
+                .values(
+                    project_id=project_id,
+                    xml_form_id=form_schema.form_id,
+                    name=form_schema.title,
+                    state="open",
+                    table_prefix=prefix,
+                    schema_generation=0,
+                    created_at=now,
+                )
+                .returning(s.forms.c.id)
+            ).scalar_one()
+    except IntegrityError as error:
+        raise Conflict(
+            StorageCode.ALREADY_EXISTS, what="form", key=f"id '{form_schema.form_id}'"
+        ) from error
+    return get_form_by_id(connection, form_id)
+
+
+def _taken_table_names(connection: Connection, form_id: int) -> set[str]:
+    names = {
+        r[0]
+        for r in connection.execute(
+            sa.select(s.data_tables.c.name).where(s.data_tables.c.form_id != form_id)
+        )
+    }
+    names |= {
+        r[0]
+        for r in connection.execute(
+            sa.select(s.forms.c.table_prefix).where(s.forms.c.id != form_id)
+        )
+    }
+    names |= set(s.metadata.tables)
+    return names
+
+
+def _register_tables(
+    connection: Connection, form_id: int, physical: TablePlan, changes: PlanChanges
+) -> None:
+    new_names = {t.name for t in changes.new_tables}
+    offset = connection.execute(
+        sa.select(sa.func.count())
+        .select_from(s.data_tables)
+        .where(s.data_tables.c.form_id == form_id)
+    ).scalar_one()
+    for table in physical.tables:
+        if table.name in new_names:
+            connection.execute(
+                sa.insert(s.data_tables).values(
+                    name=table.name,
+                    form_id=form_id,
+                    kind=table.kind.value,
+                    path=table.path,
+                    parent_name=table.parent,
+                    position=offset,
+                )
+            )
+            offset += 1
+    new_columns = [(t.name, c) for t in changes.new_tables for c in t.columns]
+    new_columns += list(changes.new_columns)
+    for table_name, column in new_columns:
+        position = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(s.data_columns)
+            .where(s.data_columns.c.table_name == table_name)
+        ).scalar_one()
+        connection.execute(
+            sa.insert(s.data_columns).values(
+                table_name=table_name,
+                name=column.name,
+                xpath=column.xpath,
+                role=column.role.value,
+                sql_type=column.sql_type.value,
+                kind=column.kind,
+                position=position,
+            )
+        )
+    for widening in changes.widened:
+        connection.execute(
+            sa.update(s.data_columns)
+            .where(
+                s.data_columns.c.table_name == widening.table,
+                s.data_columns.c.name == widening.column,
+            )
+            .values(sql_type=widening.new.value)
+        )
+
+
+def _carry_attachments(
+    connection: Connection,
+    form: FormRecord,
+    version_id: int,
+    form_schema: FormSchema,
+    now: datetime,
+) -> None:
+    """Expect every media file the XForm names; keep files uploaded for the previous version."""
+    previous: dict[str, str | None] = {}
+    if form.current_version_id is not None:
+        previous = {
+            r.name: r.blob_sha256
+            for r in connection.execute(
+                sa.select(s.form_attachments.c.name, s.form_attachments.c.blob_sha256).where(
+                    s.form_attachments.c.form_version_id == form.current_version_id
+                )
+            )
+        }
+    rows = [
+        {
+            "form_version_id": version_id,
+            "name": name,
+            "type": _media_type(name),
+            "blob_sha256": previous.get(name),
+            "updated_at": now if previous.get(name) else None,
+        }
+        for name in form_schema.media_files
+    ]
+    if rows:
+        connection.execute(sa.insert(s.form_attachments), rows)
+
+
+def _media_type(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension in ("jpg", "jpeg", "png", "gif", "svg", "webp", "bmp"):
+        return "image"
+    if extension in ("mp3", "wav", "ogg", "m4a", "amr", "aac"):
+        return "audio"
+    if extension in ("mp4", "3gp", "webm", "mov"):
+        return "video"
+    return "file"
+
+
+def _column_spec(row: RowMapping) -> ColumnSpec:
+    return ColumnSpec(
+        row["name"], row["xpath"], ColumnRole(row["role"]), SqlType(row["sql_type"]), row["kind"]
+    )
+
+
+def _form(row: RowMapping) -> FormRecord:
+    return FormRecord(
+        id=row["id"],
+        project_id=row["project_id"],
+        xml_form_id=row["xml_form_id"],
+        name=row["name"],
+        state=row["state"],
+        table_prefix=row["table_prefix"],
+        current_version_id=row["current_version_id"],
+        schema_generation=row["schema_generation"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _version(row: RowMapping) -> FormVersionRecord:
+    return FormVersionRecord(
+        id=row["id"],
+        form_id=row["form_id"],
+        version=row["version"],
+        title=row["title"],
+        xform_md5=row["xform_md5"],
+        xform_sha256=row["xform_sha256"],
+        warnings=tuple(row["warnings"] or ()),
+        created_at=row["created_at"],
+        published_at=row["published_at"],
+    )

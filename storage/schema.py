@@ -1,0 +1,278 @@
+"""The system tables (SQLAlchemy Core). Alembic migrations in storage/migrations create them;
+a test checks that the migrations and this module agree."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.types import UtcDateTime, big_id
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", big_id(), primary_key=True, autoincrement=True)
+
+
+def _created() -> sa.Column[object]:
+    return sa.Column("created_at", UtcDateTime(), nullable=False)
+
+
+# Users and app users ("field keys") are both actors, as in ODK Central: submitterId and
+# assignments refer to an actor id whatever kind of actor it is.
+actors = sa.Table(
+    "actors",
+    metadata,
+    _id(),
+    sa.Column("type", sa.String(16), nullable=False),  # "user" or "field_key"
+    sa.Column("display_name", sa.Text, nullable=False),
+    _created(),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("deleted_at", UtcDateTime()),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("email", sa.Text, nullable=False, unique=True),  # stored lower case
+    sa.Column("password_hash", sa.Text),  # argon2; NULL means the user cannot sign in
+    sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("language", sa.String(8), nullable=False, default="en"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # sha256 of the bearer token
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    _created(),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    _id(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("archived", sa.Boolean, nullable=False, default=False),
+    _created(),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("deleted_at", UtcDateTime()),
+)
+
+project_roles = sa.Table(
+    "project_roles",
+    metadata,
+    sa.Column("project_id", sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    _created(),
+)
+
+field_keys = sa.Table(
+    "field_keys",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), unique=True),  # NULL once revoked
+    sa.Column("created_by", sa.ForeignKey("actors.id")),
+)
+
+forms = sa.Table(
+    "forms",
+    metadata,
+    _id(),
+    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("xml_form_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("state", sa.String(16), nullable=False, default="open"),  # open, closing, closed
+    sa.Column("table_prefix", sa.String(63), nullable=False, unique=True),
+    sa.Column("current_version_id", sa.BigInteger),  # the published version
+    sa.Column("schema_generation", sa.Integer, nullable=False, default=0),
+    _created(),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("deleted_at", UtcDateTime()),
+    sa.UniqueConstraint("project_id", "xml_form_id"),
+)
+
+form_versions = sa.Table(
+    "form_versions",
+    metadata,
+    _id(),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("xform", sa.Text, nullable=False),
+    sa.Column("xform_md5", sa.String(32), nullable=False),
+    sa.Column("xform_sha256", sa.String(64), nullable=False),
+    sa.Column("source", sa.LargeBinary),  # the uploaded XLSForm, for download
+    sa.Column("source_type", sa.String(8)),  # .xlsx .xls .csv .md .xml
+    sa.Column("warnings", sa.JSON, nullable=False, default=list),
+    sa.Column("itemsets", sa.Text),
+    sa.Column("created_by", sa.ForeignKey("actors.id")),
+    _created(),
+    sa.Column("published_at", UtcDateTime()),  # NULL for a draft
+    sa.Index(
+        "uq_form_versions_published",
+        "form_id",
+        "version",
+        unique=True,
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+        sqlite_where=sa.text("published_at IS NOT NULL"),
+    ),
+)
+
+# The per-form data tables and their columns as they physically exist (the union of every
+# version), and which of them each version fills: the column <-> XPath mapping per version.
+data_tables = sa.Table(
+    "data_tables",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # root, repeat, selection
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("parent_name", sa.String(63)),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+data_columns = sa.Table(
+    "data_columns",
+    metadata,
+    sa.Column("table_name", sa.ForeignKey("data_tables.name"), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("xpath", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("sql_type", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+form_version_columns = sa.Table(
+    "form_version_columns",
+    metadata,
+    sa.Column("form_version_id", sa.ForeignKey("form_versions.id"), primary_key=True),
+    sa.Column("table_name", sa.String(63), primary_key=True),
+    sa.Column("column_name", sa.String(63), primary_key=True),
+    sa.Column("xpath", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["table_name", "column_name"], ["data_columns.table_name", "data_columns.name"]
+    ),
+)
+
+form_assignments = sa.Table(
+    "form_assignments",
+    metadata,
+    sa.Column("form_id", sa.ForeignKey("forms.id"), primary_key=True),
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    _created(),
+)
+
+blobs = sa.Table(
+    "blobs",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("md5", sa.String(32), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.Text),
+    _created(),
+)
+
+form_attachments = sa.Table(
+    "form_attachments",
+    metadata,
+    _id(),
+    sa.Column("form_version_id", sa.ForeignKey("form_versions.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),  # image, audio, video, file
+    sa.Column("blob_sha256", sa.ForeignKey("blobs.sha256")),  # NULL until uploaded
+    sa.Column("updated_at", UtcDateTime()),
+    sa.UniqueConstraint("form_version_id", "name"),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    _id(),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False),
+    sa.Column("instance_id", sa.Text, nullable=False),  # the first version's instanceID
+    sa.Column("current_version_id", sa.BigInteger),
+    sa.Column("submitter_id", sa.ForeignKey("actors.id")),
+    sa.Column("device_id", sa.Text),
+    sa.Column("user_agent", sa.Text),
+    sa.Column("instance_name", sa.Text),
+    sa.Column("review_state", sa.String(16)),  # NULL, hasIssues, edited, approved, rejected
+    _created(),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("deleted_at", UtcDateTime()),
+    sa.UniqueConstraint("form_id", "instance_id"),
+    sa.Index("ix_submissions_form_created", "form_id", "created_at", "id"),
+)
+
+# Every XML received for a submission: the first, and each edit. (form_id, instance_id) is the
+# dedupe key, enforced by the database so that concurrent resends cannot both insert.
+submission_versions = sa.Table(
+    "submission_versions",
+    metadata,
+    _id(),
+    sa.Column("submission_id", sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False),
+    sa.Column("form_version_id", sa.ForeignKey("form_versions.id"), nullable=False),
+    sa.Column("instance_id", sa.Text, nullable=False),
+    sa.Column("deprecated_id", sa.Text),
+    sa.Column("xml", sa.Text, nullable=False),
+    sa.Column("xml_sha256", sa.String(64), nullable=False),
+    sa.Column("submitter_id", sa.ForeignKey("actors.id")),
+    sa.Column("device_id", sa.Text),
+    sa.Column("user_agent", sa.Text),
+    sa.Column("instance_name", sa.Text),
+    sa.Column("is_current", sa.Boolean, nullable=False),
+    _created(),
+    sa.UniqueConstraint("form_id", "instance_id"),
+)
+
+submission_attachments = sa.Table(
+    "submission_attachments",
+    metadata,
+    _id(),
+    sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("xpath", sa.Text),
+    sa.Column("blob_sha256", sa.ForeignKey("blobs.sha256"), index=True),  # NULL until received
+    sa.Column("content_type", sa.Text),
+    sa.Column("received_at", UtcDateTime()),
+    sa.UniqueConstraint("submission_version_id", "name"),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    _id(),
+    sa.Column("submission_id", sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    _created(),
+)
+
+audits = sa.Table(
+    "audits",
+    metadata,
+    _id(),
+    sa.Column("actor_id", sa.ForeignKey("actors.id")),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("actee_type", sa.String(32)),
+    sa.Column("actee_id", sa.Text),
+    sa.Column("details", sa.JSON),
+    sa.Column("logged_at", UtcDateTime(), nullable=False, index=True),
+    sa.Index("ix_audits_action_logged", "action", "logged_at"),
+)

@@ -1,0 +1,135 @@
+"""Web users (people who sign in) and their roles per project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from storage import schema as s
+from storage.errors import Conflict, NotFound, StorageCode
+
+ROLES = ("manager", "protection_officer", "analyst", "viewer", "data_collector")
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int  # the actor id
+    email: str
+    display_name: str
+    is_admin: bool
+    language: str
+    password_hash: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
+def create_user(
+    connection: Connection,
+    *,
+    email: str,
+    password_hash: str | None,
+    now: datetime,
+    display_name: str | None = None,
+    is_admin: bool = False,
+    language: str = "en",
+) -> UserRecord:
+    email = email.strip().lower()
+    try:
+        with connection.begin_nested():
+            actor_id = connection.execute(
+                sa.insert(s.actors)
+                .values(type="user", display_name=display_name or email, created_at=now)
+                .returning(s.actors.c.id)
+            ).scalar_one()
+            connection.execute(
+                sa.insert(s.users).values(
+                    actor_id=actor_id,
+                    email=email,
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    language=language,
+                )
+            )
+    except IntegrityError as error:
+        raise Conflict(StorageCode.ALREADY_EXISTS, what="user", key=f"email {email}") from error
+    return get_user(connection, actor_id)
+
+
+def get_user(connection: Connection, actor_id: int) -> UserRecord:
+    row = connection.execute(_USERS.where(s.actors.c.id == actor_id)).mappings().first()
+    if row is None:
+        raise NotFound(StorageCode.USER_NOT_FOUND, user=actor_id)
+    return _user(row)
+
+
+def find_user_by_email(connection: Connection, email: str) -> UserRecord | None:
+    row = (
+        connection.execute(_USERS.where(s.users.c.email == email.strip().lower()))
+        .mappings()
+        .first()
+    )
+    return _user(row) if row else None
+
+
+def list_users(connection: Connection) -> list[UserRecord]:
+    return [_user(r) for r in connection.execute(_USERS.order_by(s.actors.c.id)).mappings()]
+
+
+def count_users(connection: Connection) -> int:
+    return int(connection.execute(sa.select(sa.func.count()).select_from(s.users)).scalar_one())
+
+
+def set_project_role(
+    connection: Connection, project_id: int, actor_id: int, role: str, now: datetime
+) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    table = s.project_roles
+    connection.execute(
+        sa.delete(table).where(table.c.project_id == project_id, table.c.actor_id == actor_id)
+    )
+    connection.execute(
+        sa.insert(table).values(project_id=project_id, actor_id=actor_id, role=role, created_at=now)
+    )
+
+
+def project_roles(connection: Connection, actor_id: int) -> dict[int, str]:
+    rows = connection.execute(
+        sa.select(s.project_roles.c.project_id, s.project_roles.c.role).where(
+            s.project_roles.c.actor_id == actor_id
+        )
+    )
+    return {r.project_id: r.role for r in rows}
+
+
+_USERS = (
+    sa.select(
+        s.actors.c.id,
+        s.actors.c.display_name,
+        s.actors.c.created_at,
+        s.actors.c.updated_at,
+        s.users.c.email,
+        s.users.c.is_admin,
+        s.users.c.language,
+        s.users.c.password_hash,
+    )
+    .join(s.users, s.users.c.actor_id == s.actors.c.id)
+    .where(s.actors.c.deleted_at.is_(None))
+)
+
+
+def _user(row: RowMapping) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        is_admin=row["is_admin"],
+        language=row["language"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,150 @@
+"""Shared fixtures: a fresh database and blob store per test, on the embedded default (SQLite and
+a local directory) or, when TEST_DATABASE_URL / TEST_S3_URL are set, on PostgreSQL and S3."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from psycopg import sql
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.settings import Settings
+from storage.blobs import BlobStore, make_blob_store
+from storage.db import make_engine, normalise_url, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_S3_URL = os.environ.get("TEST_S3_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that only make sense against a real server (marked `s3` or `postgres`) are
+    deselected on the embedded run; the Makefile runs the suite again with the servers."""
+    missing = {"s3": not TEST_S3_URL, "postgres": not TEST_DATABASE_URL}
+    kept, dropped = [], []
+    for item in items:
+        needs = [m.name for m in item.iter_markers() if missing.get(m.name)]
+        (dropped if needs else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def _admin_dsn(url: str) -> tuple[str, str]:
+    """The libpq DSN of the server's maintenance database, and the base database's name."""
+    parts = urlsplit(normalise_url(url).replace("postgresql+psycopg://", "postgresql://"))
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+@pytest.fixture(scope="session")
+def _database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database that each test copies: a SQLite file, or a PostgreSQL template."""
+    if not TEST_DATABASE_URL:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        return str(path)
+    admin, base = _admin_dsn(TEST_DATABASE_URL)
+    template = f"{base}_template"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
+    engine = make_engine(TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + template)
+    upgrade(engine)
+    engine.dispose()
+    return template
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, _database_template: str) -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        path = tmp_path / "baobab.db"
+        shutil.copyfile(_database_template, path)
+        yield f"sqlite:///{path}"
+        return
+    admin, base = _admin_dsn(TEST_DATABASE_URL)
+    name = f"{base}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(_database_template)
+            )
+        )
+    yield normalise_url(TEST_DATABASE_URL).rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def blob_url(tmp_path: Path) -> str:
+    if not TEST_S3_URL:
+        return f"file://{tmp_path / 'blobs'}"
+    parts = urlsplit(TEST_S3_URL)
+    prefix = f"{parts.path.strip('/')}/t-{uuid.uuid4().hex[:12]}".strip("/")
+    return urlunsplit(parts._replace(path="/" + prefix))
+
+
+@pytest.fixture
+def blob_store(blob_url: str) -> Iterator[BlobStore]:
+    store = make_blob_store(blob_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, blob_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=db_url,
+        blob_url=blob_url,
+        odk_validate="off",
+        forms_dir=ROOT / "forms",
+        public_url="http://baobab.test",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock), base_url="http://baobab.test") as test:
+        yield test
