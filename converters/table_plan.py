@@ -174,7 +174,7 @@ class _Planner:
 
     def run(self) -> PlanResult:
         root = self._table(TableKind.ROOT, self.schema.root_path, None, self.prefix)
-        owners = {None: root}
+        owners: dict[str | None, str] = {None: root}
         for repeat in self.schema.repeats:
             parent = owners[repeat.parent]
             owners[repeat.xpath] = self._table(

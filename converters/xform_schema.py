@@ -345,7 +345,9 @@ class _Reader:
         for bind in model.iter(f"{{{XF}}}bind"):
             nodeset = (bind.get("nodeset") or bind.get("ref") or "").strip()
             attrs = {
-                _prefixed(bind, k): v for k, v in bind.attrib.items() if k not in ("nodeset", "ref")
+                _prefixed(bind, str(k)): str(v)
+                for k, v in bind.attrib.items()
+                if k not in ("nodeset", "ref")
             }
             self.binds.setdefault(nodeset, {}).update(attrs)
         self.controls: dict[str, etree._Element] = {}

@@ -7,7 +7,7 @@ the server's job; ``odk_validate_issues`` here only turns its output into locate
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from pyxform.errors import PyXFormError
@@ -189,9 +189,9 @@ def _read_xform(data: bytes) -> CompiledForm:
     )
 
 
-def _survey_name_rows(survey: object) -> dict[str, int]:
+def _survey_name_rows(survey: Sequence[Mapping[str, object]]) -> dict[str, int]:
     rows: dict[str, int] = {}
-    for number, row in enumerate(survey, start=2):  # type: ignore[call-overload]
+    for number, row in enumerate(survey, start=2):
         name = str(row.get("name", "")).strip()
         if name and name not in rows:
             rows[name] = number
@@ -236,8 +236,8 @@ def _issue_from_text(text: str, severity: str, name_rows: Mapping[str, int]) -> 
     return FormIssue(severity, message, sheet, row, column)
 
 
-def _find_row(rows: object, column: str, value: str) -> int | None:
-    for number, row in enumerate(rows, start=2):  # type: ignore[call-overload]
+def _find_row(rows: Sequence[Mapping[str, object]], column: str, value: str) -> int | None:
+    for number, row in enumerate(rows, start=2):
         if str(row.get(column, "")).strip() == value:
             return number
     return None

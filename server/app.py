@@ -35,7 +35,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app = Starlette(
         debug=False,
         routes=[Route("/health", health)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings

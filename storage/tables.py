@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
@@ -21,8 +23,8 @@ from storage.db import is_postgres
 from storage.types import DecimalType, TimeType, UtcDateTime, big_id
 
 
-def sa_type(sql_type: SqlType) -> TypeEngine[object]:
-    types: dict[SqlType, TypeEngine[object]] = {
+def sa_type(sql_type: SqlType) -> TypeEngine[Any]:
+    types: dict[SqlType, TypeEngine[Any]] = {
         SqlType.TEXT: sa.Text(),
         SqlType.BIGINT: sa.BigInteger(),
         SqlType.DECIMAL: DecimalType(),
