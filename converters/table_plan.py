@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from converters.form_model import DataType, Field, FormSchema
 from converters.sql_names import fit, sql_name, unique_name
-from converters.xform_schema import DataType, Field, FormSchema
 
 
 class SqlType(StrEnum):

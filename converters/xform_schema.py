@@ -8,13 +8,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from lxml import etree
 
 from converters.errors import ConversionCode, FormError
+from converters.form_model import (
+    Choice,
+    ChoiceList,
+    DataType,
+    EntityDeclaration,
+    EntityProperty,
+    Field,
+    FormIdentity,
+    FormSchema,
+    Group,
+    Repeat,
+)
 from converters.safe_xml import element_children, local_name, parse_xml
+from converters.xform_labels import (
+    DEFAULT_LANGUAGE,
+    read_choice_lists,
+    read_labels,
+    read_translations,
+)
 
 XF = "http://www.w3.org/2002/xforms"
 H = "http://www.w3.org/1999/xhtml"
@@ -24,27 +40,9 @@ ORX = "http://openrosa.org/xforms"
 ENTITIES = "http://www.opendatakit.org/xforms/entities"
 KNOWN_PREFIXES = {JR: "jr", ODK: "odk", ORX: "orx", ENTITIES: "entities", XF: ""}
 SUPPORTED_ENTITIES_VERSIONS = ("2022.1", "2023.1", "2024.1", "2025.1")
-DEFAULT_LANGUAGE = "default"
 
 _INSTANCE_REF = re.compile(r"instance\(\s*'([^']+)'\s*\)")
-_ITEXT_REF = re.compile(r"jr:itext\(\s*'([^']+)'\s*\)")
 _TRUE = {"true()", "true", "1", "yes"}
-
-
-class DataType(StrEnum):
-    """What a field's value is, from its bind type."""
-
-    STRING = "string"
-    INT = "int"
-    DECIMAL = "decimal"
-    BOOLEAN = "boolean"
-    DATE = "date"
-    DATETIME = "dateTime"
-    TIME = "time"
-    GEOPOINT = "geopoint"
-    GEOTRACE = "geotrace"
-    GEOSHAPE = "geoshape"
-    BINARY = "binary"
 
 
 _BIND_TYPES = {
@@ -76,122 +74,6 @@ _META_KINDS = {
     "audit": "audit",
 }
 _PROPERTY_KINDS = {"deviceid", "subscriberid", "simserial", "phonenumber", "username", "email"}
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    extras: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ChoiceList:
-    id: str
-    choices: tuple[Choice, ...] = ()
-    source: str | None = None  # jr://file-csv/... for lists served as form media
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One leaf of the primary instance."""
-
-    xpath: str
-    name: str
-    kind: str  # the XLSForm-level type: text, integer, select_one, image, start, note ...
-    data_type: DataType
-    bind_type: str
-    control: str | None  # the body element: input, select1, select, rank, upload, ...
-    repeat: str | None  # xpath of the innermost enclosing repeat; None at the root
-    labels: Mapping[str, str] = field(default_factory=dict)
-    hints: Mapping[str, str] = field(default_factory=dict)
-    choice_list: str | None = None
-    choice_filter: str | None = None
-    mediatype: str | None = None
-    appearance: str | None = None
-    bind: Mapping[str, str] = field(default_factory=dict)  # every bind attribute, prefixed
-
-    @property
-    def has_column(self) -> bool:
-        return self.kind != "note"
-
-    @property
-    def is_multiple(self) -> bool:
-        return self.kind in ("select_multiple", "rank")
-
-    @property
-    def sensitive(self) -> bool:
-        return self.bind.get("baobab:sensitive", "").strip().lower() in _TRUE
-
-    @property
-    def saveto(self) -> str | None:
-        return self.bind.get("entities:saveto")
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    xpath: str
-    name: str
-    repeat: str | None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    relevant: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    xpath: str
-    name: str
-    parent: str | None  # the enclosing repeat's xpath, None when directly under the root
-    labels: Mapping[str, str] = field(default_factory=dict)
-    count: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EntityProperty:
-    name: str
-    xpath: str
-
-
-@dataclass(frozen=True, slots=True)
-class EntityDeclaration:
-    dataset: str
-    xpath: str  # of the meta/entity element
-    scope: str | None  # the repeat the entity belongs to; None for the whole submission
-    create: str | None  # literal attribute or the bind's calculate expression
-    update: str | None
-    label: str | None
-    properties: tuple[EntityProperty, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FormIdentity:
-    form_id: str
-    version: str | None
-    title: str | None
-    root_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class FormSchema:
-    form_id: str
-    version: str | None
-    title: str
-    root_path: str
-    fields: tuple[Field, ...]
-    groups: tuple[Group, ...] = ()
-    repeats: tuple[Repeat, ...] = ()
-    choice_lists: Mapping[str, ChoiceList] = field(default_factory=dict)
-    languages: tuple[str, ...] = ()
-    default_language: str | None = None
-    entities: tuple[EntityDeclaration, ...] = ()
-    entities_version: str | None = None
-    media_files: tuple[str, ...] = ()  # file names the form references (jr://file...)
-
-    def field(self, xpath: str) -> Field | None:
-        return next((f for f in self.fields if f.xpath == xpath), None)
-
-    def repeat(self, xpath: str) -> Repeat | None:
-        return next((r for r in self.repeats if r.xpath == xpath), None)
 
 
 def read_form_identity(xml: bytes) -> FormIdentity:
@@ -229,7 +111,7 @@ def parse_xform(xml: bytes) -> FormSchema:
             ConversionCode.XFORM_UNSUPPORTED,
             reason=f"entities-version {entities_version} (supported: 2022.1 to 2025.1)",
         )
-    translations, default_language = _itext(model)
+    translations, default_language = read_translations(model)
     reader = _Reader(model, html.find(f"{{{H}}}body"), translations)
     reader.walk(_primary_root(html))
     languages = tuple(translations) or (DEFAULT_LANGUAGE,)
@@ -241,7 +123,7 @@ def parse_xform(xml: bytes) -> FormSchema:
         fields=tuple(reader.fields),
         groups=tuple(reader.groups),
         repeats=tuple(reader.repeats),
-        choice_lists=_choice_lists(model, translations, reader.inline_lists),
+        choice_lists=read_choice_lists(model, translations, reader.inline_lists),
         languages=languages,
         default_language=default_language,
         entities=tuple(reader.entity_declarations()),
@@ -263,55 +145,6 @@ def _primary_root(html: etree._Element) -> etree._Element:
     if not children:
         raise FormError(ConversionCode.XFORM_INVALID, reason="no primary <instance> root")
     return children[0]
-
-
-def _text(element: etree._Element) -> str:
-    """Text of a label or itext value, with <output value="..."/> shown as its expression."""
-    parts = [element.text or ""]
-    for child in element:
-        if isinstance(child.tag, str) and local_name(child) == "output":
-            parts.append("${" + (child.get("value") or "").strip() + "}")
-        elif isinstance(child.tag, str):
-            parts.append(_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts).strip()
-
-
-def _itext(model: etree._Element) -> tuple[dict[str, dict[str, str]], str | None]:
-    translations: dict[str, dict[str, str]] = {}
-    default = None
-    for translation in model.iterfind(f"{{{XF}}}itext/{{{XF}}}translation"):
-        lang = translation.get("lang") or DEFAULT_LANGUAGE
-        if (translation.get("default") or "").strip() in _TRUE:
-            default = lang
-        texts = translations.setdefault(lang, {})
-        for text in translation.iterfind(f"{{{XF}}}text"):
-            values = text.findall(f"{{{XF}}}value")
-            plain = [v for v in values if v.get("form") in (None, "", "long")] or values[:1]
-            if plain and text.get("id"):
-                texts[text.get("id", "")] = _text(plain[0])
-    if default is None and translations:
-        default = next(iter(translations))
-    return translations, default
-
-
-def _labels(
-    element: etree._Element | None, tag: str, translations: Mapping[str, Mapping[str, str]]
-) -> dict[str, str]:
-    if element is None:
-        return {}
-    label = element.find(f"{{{XF}}}{tag}")
-    if label is None:
-        return {}
-    ref = _ITEXT_REF.search(label.get("ref") or "")
-    if ref:
-        return {
-            lang: texts[ref.group(1)]
-            for lang, texts in translations.items()
-            if ref.group(1) in texts
-        }
-    text = _text(label)
-    return {DEFAULT_LANGUAGE: text} if text else {}
 
 
 def _prefixed(element: etree._Element, name: str) -> str:
@@ -408,7 +241,7 @@ class _Reader:
                         child_path,
                         name,
                         repeat,
-                        _labels(group, "label", self.translations),
+                        read_labels(group, "label", self.translations),
                         self.binds.get(child_path, {}).get("relevant"),
                     )
                 )
@@ -419,7 +252,7 @@ class _Reader:
     def _add_repeat(self, path: str, name: str, parent: str | None) -> None:
         control = self.repeat_controls.get(path)
         wrapper = self.group_controls.get(path)
-        labels = _labels(wrapper, "label", self.translations) or _labels(
+        labels = read_labels(wrapper, "label", self.translations) or read_labels(
             control, "label", self.translations
         )
         count = control.get(f"{{{JR}}}count") if control is not None else None
@@ -444,8 +277,8 @@ class _Reader:
             bind_type=bind_type,
             control=control_name,
             repeat=repeat,
-            labels=_labels(control, "label", self.translations),
-            hints=_labels(control, "hint", self.translations),
+            labels=read_labels(control, "label", self.translations),
+            hints=read_labels(control, "hint", self.translations),
             choice_list=choice_list,
             choice_filter=choice_filter,
             mediatype=mediatype,
@@ -470,7 +303,7 @@ class _Reader:
         choices = tuple(
             Choice(
                 (item.findtext(f"{{{XF}}}value") or "").strip(),
-                _labels(item, "label", self.translations),
+                read_labels(item, "label", self.translations),
             )
             for item in items
         )
@@ -567,39 +400,6 @@ def _kind(
         DataType.GEOSHAPE: "geoshape",
         DataType.BOOLEAN: "boolean",
     }.get(data_type, "text")
-
-
-def _choice_lists(
-    model: etree._Element,
-    translations: Mapping[str, Mapping[str, str]],
-    inline: Mapping[str, ChoiceList],
-) -> dict[str, ChoiceList]:
-    lists: dict[str, ChoiceList] = {}
-    for instance in model.iterfind(f"{{{XF}}}instance[@id]"):
-        list_id = instance.get("id", "")
-        if instance.get("src"):
-            lists[list_id] = ChoiceList(list_id, (), instance.get("src"))
-            continue
-        root = element_children(instance)
-        items = root[0].iterfind(f"{{{XF}}}item") if root else iter(())
-        choices = []
-        for item in items:
-            values = {local_name(c): (c.text or "").strip() for c in element_children(item)}
-            name = values.pop("name", "")
-            itext_id = values.pop("itextId", None)
-            inline_label = values.pop("label", None)
-            if itext_id:
-                labels = {
-                    lang: texts[itext_id]
-                    for lang, texts in translations.items()
-                    if itext_id in texts
-                }
-            else:
-                labels = {DEFAULT_LANGUAGE: inline_label} if inline_label else {}
-            choices.append(Choice(name, labels, values))
-        lists[list_id] = ChoiceList(list_id, tuple(choices))
-    lists.update(inline)
-    return lists
 
 
 def _media_files(xml: bytes) -> tuple[str, ...]:

@@ -10,20 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
+from converters.form_model import FormSchema
 from converters.sql_names import sql_name, unique_name
 from converters.table_plan import (
-    ColumnRole,
-    ColumnSpec,
     PlanChanges,
-    SqlType,
-    TableKind,
     TablePlan,
-    TableSpec,
     plan_tables,
 )
-from converters.xform_schema import FormSchema, parse_xform
+from converters.xform_schema import parse_xform
 from converters.xlsform import CompiledForm
 from storage import schema as s
+from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.tables import apply_changes
@@ -92,10 +89,10 @@ def publish_form(
         form_schema,
         table_prefix=form.table_prefix,
         existing=load_plan(connection, form.id),
-        taken_table_names=_taken_table_names(connection, form.id),
+        taken_table_names=taken_table_names(connection, form.id),
     )
     apply_changes(connection, plan.changes, plan.physical)
-    _register_tables(connection, form.id, plan.physical, plan.changes)
+    register_tables(connection, form.id, plan.physical, plan.changes)
     version_id = connection.execute(
         sa.insert(s.form_versions)
         .values(
@@ -141,41 +138,6 @@ def publish_form(
     )
     version = get_version(connection, version_id)
     return PublishResult(get_form_by_id(connection, form.id), version, plan.changes)
-
-
-def load_plan(connection: Connection, form_id: int) -> TablePlan:
-    """The form's tables and columns as they physically exist (every version's union)."""
-    tables = (
-        connection.execute(
-            sa.select(s.data_tables)
-            .where(s.data_tables.c.form_id == form_id)
-            .order_by(s.data_tables.c.position)
-        )
-        .mappings()
-        .all()
-    )
-    columns = (
-        connection.execute(
-            sa.select(s.data_columns)
-            .join(s.data_tables)
-            .where(s.data_tables.c.form_id == form_id)
-            .order_by(s.data_columns.c.position)
-        )
-        .mappings()
-        .all()
-    )
-    return TablePlan(
-        tuple(
-            TableSpec(
-                t["name"],
-                TableKind(t["kind"]),
-                t["path"],
-                t["parent_name"],
-                tuple(_column_spec(c) for c in columns if c["table_name"] == t["name"]),
-            )
-            for t in tables
-        )
-    )
 
 
 def load_version_plan(connection: Connection, form_version_id: int) -> tuple[FormSchema, TablePlan]:
@@ -323,75 +285,6 @@ def _lock_or_create_form(
     return get_form_by_id(connection, form_id)
 
 
-def _taken_table_names(connection: Connection, form_id: int) -> set[str]:
-    names = {
-        r[0]
-        for r in connection.execute(
-            sa.select(s.data_tables.c.name).where(s.data_tables.c.form_id != form_id)
-        )
-    }
-    names |= {
-        r[0]
-        for r in connection.execute(
-            sa.select(s.forms.c.table_prefix).where(s.forms.c.id != form_id)
-        )
-    }
-    names |= set(s.metadata.tables)
-    return names
-
-
-def _register_tables(
-    connection: Connection, form_id: int, physical: TablePlan, changes: PlanChanges
-) -> None:
-    new_names = {t.name for t in changes.new_tables}
-    offset = connection.execute(
-        sa.select(sa.func.count())
-        .select_from(s.data_tables)
-        .where(s.data_tables.c.form_id == form_id)
-    ).scalar_one()
-    for table in physical.tables:
-        if table.name in new_names:
-            connection.execute(
-                sa.insert(s.data_tables).values(
-                    name=table.name,
-                    form_id=form_id,
-                    kind=table.kind.value,
-                    path=table.path,
-                    parent_name=table.parent,
-                    position=offset,
-                )
-            )
-            offset += 1
-    new_columns = [(t.name, c) for t in changes.new_tables for c in t.columns]
-    new_columns += list(changes.new_columns)
-    for table_name, column in new_columns:
-        position = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(s.data_columns)
-            .where(s.data_columns.c.table_name == table_name)
-        ).scalar_one()
-        connection.execute(
-            sa.insert(s.data_columns).values(
-                table_name=table_name,
-                name=column.name,
-                xpath=column.xpath,
-                role=column.role.value,
-                sql_type=column.sql_type.value,
-                kind=column.kind,
-                position=position,
-            )
-        )
-    for widening in changes.widened:
-        connection.execute(
-            sa.update(s.data_columns)
-            .where(
-                s.data_columns.c.table_name == widening.table,
-                s.data_columns.c.name == widening.column,
-            )
-            .values(sql_type=widening.new.value)
-        )
-
-
 def _carry_attachments(
     connection: Connection,
     form: FormRecord,
@@ -433,12 +326,6 @@ def _media_type(name: str) -> str:
     if extension in ("mp4", "3gp", "webm", "mov"):
         return "video"
     return "file"
-
-
-def _column_spec(row: RowMapping) -> ColumnSpec:
-    return ColumnSpec(
-        row["name"], row["xpath"], ColumnRole(row["role"]), SqlType(row["sql_type"]), row["kind"]
-    )
 
 
 def _form(row: RowMapping) -> FormRecord:

@@ -8,7 +8,8 @@ import io
 import openpyxl
 import xlwt
 
-from converters.xform_schema import FormSchema, parse_xform
+from converters.form_model import FormSchema
+from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
 
 

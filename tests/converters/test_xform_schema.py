@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from converters.errors import ConversionCode, FormError
-from converters.xform_schema import DataType, parse_xform, read_form_identity
+from converters.form_model import DataType
+from converters.xform_schema import parse_xform, read_form_identity
 from converters.xlsform import compile_form
 from tests.xlsforms import md_form, schema_of
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from converters.xlsform import compile_form
 from storage import schema as s
+from storage.data_tables import load_plan
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import (
@@ -17,7 +18,6 @@ from storage.forms import (
     get_form,
     list_forms,
     list_versions,
-    load_plan,
     load_version_plan,
     publish_form,
 )
