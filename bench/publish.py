@@ -47,8 +47,9 @@ def databases(runs: int):
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         yield "postgresql", base.rsplit("/", 1)[0] + "/" + database
         with psycopg.connect(admin + "/postgres", autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
-                sql.Identifier(database)))
+            connection.execute(
+                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database))
+            )
 
 
 def main() -> None:
@@ -70,22 +71,33 @@ def main() -> None:
         validated_at = time.perf_counter()
         assert not outcome.errors, outcome.errors
         with transaction(engine) as connection:
-            result = publish_form(connection, project_id=project.id, compiled=compiled,
-                                  now=system_clock(), source=data)
+            result = publish_form(
+                connection,
+                project_id=project.id,
+                compiled=compiled,
+                now=system_clock(),
+                source=data,
+            )
         published_at = time.perf_counter()
         engine.dispose()
         steps = timings.setdefault(backend, {})
-        for step, seconds in (("compile", compiled_at - started),
-                              ("validate", validated_at - compiled_at),
-                              ("tables", published_at - validated_at),
-                              ("total", published_at - started)):
+        for step, seconds in (
+            ("compile", compiled_at - started),
+            ("validate", validated_at - compiled_at),
+            ("tables", published_at - validated_at),
+            ("total", published_at - started),
+        ):
             steps.setdefault(step, []).append(seconds)
     columns = sum(len(t.columns) for t in result.changes.new_tables)
-    print(f"{args.form.name}: {len(result.changes.new_tables)} tables, {columns} columns, "
-          f"{args.runs} runs per backend (median, min-max, seconds)")
+    print(
+        f"{args.form.name}: {len(result.changes.new_tables)} tables, {columns} columns, "
+        f"{args.runs} runs per backend (median, min-max, seconds)"
+    )
     for backend, steps in timings.items():
-        cells = "  ".join(f"{step} {statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})"
-                          for step, v in steps.items())
+        cells = "  ".join(
+            f"{step} {statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})"
+            for step, v in steps.items()
+        )
         print(f"  {backend:<10} {cells}")
 
 

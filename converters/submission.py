@@ -1,0 +1,248 @@
+"""Submission XML -> typed rows for the form's tables, and the attachment names it refers to.
+
+The rows follow a TablePlan: one root row, one row per repeat instance (keyed so that nested
+repeats can point at their parent), one row per chosen value of a select_multiple or rank.
+Values are converted to the type of the column they land in, so a field whose column was
+widened by a later form version still fits. An empty element and an absent one both give NULL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from converters.errors import ConversionCode, SubmissionError
+from converters.form_model import DataType, FormSchema
+from converters.safe_xml import element_children, local_name, parse_xml
+from converters.table_plan import ColumnRole, ColumnSpec, SqlType, TableKind, TablePlan, TableSpec
+
+_GEO_INDEX = {
+    ColumnRole.LATITUDE: 0,
+    ColumnRole.LONGITUDE: 1,
+    ColumnRole.ALTITUDE: 2,
+    ColumnRole.ACCURACY: 3,
+}
+_UUID_PREFIX = re.compile(r"^uuid:", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What identifies a submission, read before its form is known."""
+
+    form_id: str
+    version: str | None
+    instance_id: str
+    deprecated_id: str | None
+    instance_name: str | None
+    root_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowRecord:
+    table: str
+    key: int  # unique within one submission; parents have smaller keys than their children
+    parent: int | None
+    ordinal: int  # 1-based position among its siblings
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    name: str
+    xpath: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRows:
+    rows: tuple[RowRecord, ...]
+    attachments: tuple[AttachmentRef, ...]
+
+
+def parse_submission(xml: bytes) -> tuple[Envelope, etree._Element]:
+    """Parse untrusted submission XML and read its envelope (form id, version, instanceID)."""
+    root = parse_xml(xml)
+    form_id = (root.get("id") or "").strip()
+    if not form_id:
+        raise SubmissionError(ConversionCode.SUBMISSION_NO_FORM_ID, root=local_name(root))
+    meta = _meta(root)
+    instance_id = _child_text(meta, "instanceID") or (root.get("instanceID") or "").strip()
+    if not instance_id:
+        raise SubmissionError(ConversionCode.SUBMISSION_NO_INSTANCE_ID)
+    envelope = Envelope(
+        form_id=form_id,
+        version=(root.get("version") or "").strip() or None,
+        instance_id=instance_id,
+        deprecated_id=_child_text(meta, "deprecatedID"),
+        instance_name=_child_text(meta, "instanceName"),
+        root_name=local_name(root),
+    )
+    return envelope, root
+
+
+def submission_rows(root: etree._Element, schema: FormSchema, plan: TablePlan) -> SubmissionRows:
+    """Every row the submission gives each table of the plan, values typed by column."""
+    builder = _RowBuilder(schema, plan)
+    builder.add(root, plan.root, None, 1)
+    return SubmissionRows(tuple(builder.rows), tuple(builder.attachments))
+
+
+def same_instance_id(a: str, b: str) -> bool:
+    """instanceIDs compare without their optional 'uuid:' prefix and case."""
+    return _UUID_PREFIX.sub("", a).lower() == _UUID_PREFIX.sub("", b).lower()
+
+
+def _meta(root: etree._Element) -> etree._Element | None:
+    return next((c for c in element_children(root) if local_name(c) == "meta"), None)
+
+
+def _child_text(parent: etree._Element | None, name: str) -> str | None:
+    if parent is None:
+        return None
+    child = next((c for c in element_children(parent) if local_name(c) == name), None)
+    text = (child.text or "").strip() if child is not None else ""
+    return text or None
+
+
+class _RowBuilder:
+    def __init__(self, schema: FormSchema, plan: TablePlan) -> None:
+        self.schema = schema
+        self.binary = {f.xpath for f in schema.fields if f.data_type is DataType.BINARY}
+        self.children: dict[str, list[TableSpec]] = {}
+        for table in plan.tables:
+            if table.parent is not None:
+                self.children.setdefault(table.parent, []).append(table)
+        self.repeat_paths = {t.path for t in plan.tables if t.kind is TableKind.REPEAT}
+        self.rows: list[RowRecord] = []
+        self.attachments: list[AttachmentRef] = []
+
+    def add(
+        self, element: etree._Element, table: TableSpec, parent: int | None, ordinal: int
+    ) -> None:
+        path = table.path if table.kind is not TableKind.ROOT else self.schema.root_path
+        nodes = dict(self._leaves(element, path))
+        key = len(self.rows)
+        values: dict[str, object] = {}
+        for column in table.columns:
+            node = nodes.get(column.xpath)
+            text = _text(node) if node is not None else None
+            values[column.name] = _convert(text, column)
+            if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
+                self.attachments.append(AttachmentRef(text, column.xpath))
+        self.rows.append(RowRecord(table.name, key, parent, ordinal, values))
+        for child in self.children.get(table.name, ()):
+            if child.kind is TableKind.REPEAT:
+                for position, instance in enumerate(self._instances(element, path, child.path)):
+                    self.add(instance, child, key, position + 1)
+            else:
+                self._add_selection(child, key, nodes.get(child.path))
+
+    def _add_selection(self, table: TableSpec, parent: int, node: etree._Element | None) -> None:
+        column = table.columns[0]
+        for position, item in enumerate((_text(node) or "").split() if node is not None else []):
+            self.rows.append(
+                RowRecord(table.name, len(self.rows), parent, position + 1, {column.name: item})
+            )
+
+    def _leaves(self, element: etree._Element, path: str) -> Iterator[tuple[str, etree._Element]]:
+        """(xpath, element) of the leaves of this table instance, not entering child repeats."""
+        seen: set[str] = set()
+        for child in element_children(element):
+            child_path = f"{path}/{local_name(child)}"
+            if child_path in self.repeat_paths:
+                continue
+            if element_children(child):
+                yield from self._leaves(child, child_path)
+            elif child_path not in seen:
+                seen.add(child_path)
+                yield child_path, child
+
+    def _instances(
+        self, element: etree._Element, path: str, repeat_path: str
+    ) -> Iterator[etree._Element]:
+        """The instances of a repeat, found under groups between this table and the repeat."""
+        relative = repeat_path[len(path) + 1 :].split("/")
+        level = [element]
+        for name in relative:
+            level = [c for e in level for c in element_children(e) if local_name(c) == name]
+        yield from level
+
+
+def _text(element: etree._Element) -> str | None:
+    text = (element.text or "").strip()
+    return text or None
+
+
+def _convert(text: str | None, column: ColumnSpec) -> object:
+    if text is None:
+        return None
+    try:
+        if column.role in _GEO_INDEX:
+            return _geo_part(text, column.role)
+        return _value(text, column.sql_type) if column.role is ColumnRole.VALUE else text
+    except (ValueError, InvalidOperation, IndexError) as error:
+        raise SubmissionError(
+            ConversionCode.SUBMISSION_BAD_VALUE,
+            value=text[:100],
+            xpath=column.xpath,
+            expected=_expected(column),
+        ) from error
+
+
+def _value(text: str, sql_type: SqlType) -> object:
+    if sql_type is SqlType.TEXT:
+        return text
+    if sql_type is SqlType.BIGINT:
+        return int(text)
+    if sql_type is SqlType.DECIMAL:
+        number = Decimal(text)
+        if not number.is_finite():
+            raise ValueError(text)
+        return number
+    if sql_type is SqlType.DATE:
+        return date.fromisoformat(text[:10])
+    if sql_type is SqlType.TIMESTAMP:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if sql_type is SqlType.TIME:
+        return time.fromisoformat(text)
+    if sql_type is SqlType.BOOLEAN:
+        lowered = text.lower()
+        if lowered not in ("true", "false", "1", "0"):
+            raise ValueError(text)
+        return lowered in ("true", "1")
+    double = float(text)
+    if not math.isfinite(double):
+        raise ValueError(text)
+    return double
+
+
+def _geo_part(text: str, role: ColumnRole) -> float | None:
+    parts = text.split()
+    index = _GEO_INDEX[role]
+    if len(parts) < 2:
+        raise ValueError(text)
+    if index >= len(parts):
+        return None
+    number = float(parts[index])
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _expected(column: ColumnSpec) -> str:
+    if column.role in _GEO_INDEX:
+        return "geopoint (latitude longitude [altitude accuracy])"
+    return {
+        SqlType.BIGINT: "integer",
+        SqlType.DECIMAL: "decimal number",
+        SqlType.DATE: "date (YYYY-MM-DD)",
+        SqlType.TIMESTAMP: "date and time (ISO 8601)",
+        SqlType.TIME: "time (HH:MM:SS)",
+        SqlType.BOOLEAN: "boolean",
+    }.get(column.sql_type, column.sql_type.value)
