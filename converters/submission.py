@@ -9,7 +9,6 @@ widened by a later form version still fits. An empty element and an absent one b
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -28,7 +27,6 @@ _GEO_INDEX = {
     ColumnRole.ALTITUDE: 2,
     ColumnRole.ACCURACY: 3,
 }
-_UUID_PREFIX = re.compile(r"^uuid:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +88,6 @@ def submission_rows(root: etree._Element, schema: FormSchema, plan: TablePlan) -
     builder = _RowBuilder(schema, plan)
     builder.add(root, plan.root, None, 1)
     return SubmissionRows(tuple(builder.rows), tuple(builder.attachments))
-
-
-def same_instance_id(a: str, b: str) -> bool:
-    """instanceIDs compare without their optional 'uuid:' prefix and case."""
-    return _UUID_PREFIX.sub("", a).lower() == _UUID_PREFIX.sub("", b).lower()
 
 
 def _meta(root: etree._Element) -> etree._Element | None:

@@ -7,7 +7,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -132,10 +133,15 @@ def _command(
     return parser
 
 
-def _engine(settings: Settings) -> Engine:
+@contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """A migrated engine for one command, disposed of (connections closed) when it is done."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -149,16 +155,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if getattr(args, flag) is not None:
             os.environ[env] = str(getattr(args, flag))
     settings = Settings.from_env(os.environ)
-    engine = make_engine(settings.database_url)
-    if args.bootstrap:
-        report = bootstrap(engine, settings, system_clock)
-        for form in report.published:
-            print(f"published {form}", file=sys.stderr)
-        for name in report.failed:
-            print(f"could not publish {name} (see the log above)", file=sys.stderr)
-    else:
-        upgrade(engine)
-    engine.dispose()
+    with _database(settings) as engine:
+        if args.bootstrap:
+            report = bootstrap(engine, settings, system_clock)
+            for form in report.published:
+                print(f"published {form}", file=sys.stderr)
+            for name in report.failed:
+                print(f"could not publish {name} (see the log above)", file=sys.stderr)
     print(
         f"Baobab listening on http://{settings.host}:{settings.port} "
         f"(public URL {settings.base_url})",
@@ -179,8 +182,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(make_engine(settings.database_url))
-    print("database is up to date")
+    with _database(settings):
+        print("database is up to date")
     return 0
 
 
@@ -191,7 +194,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     else:
         password, generated = generate_password(), True
     password_hash = hash_password(password)
-    with transaction(_engine(settings)) as connection:
+    with _database(settings) as engine, transaction(engine) as connection:
         user = create_user(
             connection,
             email=args.email,
@@ -207,7 +210,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
-    with transaction(_engine(settings), read_only=True) as connection:
+    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
         for user in list_users(connection):
             print(f"{user.id}\t{user.email}\t{'admin' if user.is_admin else ''}")
     return 0
@@ -216,14 +219,14 @@ def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
 def _projects_create(args: argparse.Namespace, settings: Settings) -> int:
     if not args.name.strip():
         raise UsageError("a project needs a name")
-    with transaction(_engine(settings)) as connection:
+    with _database(settings) as engine, transaction(engine) as connection:
         project = create_project(connection, args.name, system_clock(), args.description)
     print(f"created project {project.id} {project.name}")
     return 0
 
 
 def _projects_list(_args: argparse.Namespace, settings: Settings) -> int:
-    with transaction(_engine(settings), read_only=True) as connection:
+    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
         for project in list_projects(connection):
             print(f"{project.id}\t{project.name}")
     return 0
@@ -253,14 +256,16 @@ def _forms_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    result = publish_upload(
-        _engine(settings),
-        project_id=args.project,
-        data=_read(args.file),
-        filename=args.file.name,
-        clock=system_clock,
-        validate="off" if args.no_validate else settings.odk_validate,
-    )
+    data = _read(args.file)
+    with _database(settings) as engine:
+        result = publish_upload(
+            engine,
+            project_id=args.project,
+            data=data,
+            filename=args.file.name,
+            clock=system_clock,
+            validate="off" if args.no_validate else settings.odk_validate,
+        )
     if result.already_published:
         print(
             f"{result.form.xml_form_id} version {result.version.version} is already "
@@ -278,7 +283,7 @@ def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _forms_list(args: argparse.Namespace, settings: Settings) -> int:
-    with transaction(_engine(settings), read_only=True) as connection:
+    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
         for form in list_forms(connection, args.project):
             print(f"{form.project_id}\t{form.xml_form_id}\t{form.state}\t{form.name or ''}")
     return 0
