@@ -126,7 +126,7 @@ class _RowBuilder:
             text = _text(node) if node is not None else None
             values[column.name] = _convert(text, column)
             if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
-                self.attachments.append(AttachmentRef(text, column.xpath))
+                self.attachments.append(AttachmentRef(text.strip(), column.xpath))
         self.rows.append(RowRecord(table.name, key, parent, ordinal, values))
         for child in self.children.get(table.name, ()):
             if child.kind is TableKind.REPEAT:
@@ -137,7 +137,7 @@ class _RowBuilder:
 
     def _add_selection(self, table: TableSpec, parent: int, node: etree._Element | None) -> None:
         column = table.columns[0]
-        for position, item in enumerate((_text(node) or "").split() if node is not None else []):
+        for position, item in enumerate((node.text or "").split() if node is not None else []):
             self.rows.append(
                 RowRecord(table.name, len(self.rows), parent, position + 1, {column.name: item})
             )
@@ -167,8 +167,9 @@ class _RowBuilder:
 
 
 def _text(element: etree._Element) -> str | None:
-    text = (element.text or "").strip()
-    return text or None
+    """The element's text as sent; whitespace alone counts as unanswered."""
+    text = element.text or ""
+    return text if text.strip() else None
 
 
 def _convert(text: str | None, column: ColumnSpec) -> object:
@@ -177,7 +178,9 @@ def _convert(text: str | None, column: ColumnSpec) -> object:
     try:
         if column.role in _GEO_INDEX:
             return _geo_part(text, column.role)
-        return _value(text, column.sql_type) if column.role is ColumnRole.VALUE else text
+        if column.role is ColumnRole.VALUE and column.sql_type is not SqlType.TEXT:
+            return _value(text.strip(), column.sql_type)
+        return text
     except (ValueError, InvalidOperation, IndexError) as error:
         raise SubmissionError(
             ConversionCode.SUBMISSION_BAD_VALUE,

@@ -8,13 +8,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from server import openrosa_routes
+from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
+from server.keys import TokenBox, load_server_key
+from server.rest import app_users, forms, projects, sessions, submissions
 from server.settings import Settings
+from server.submissions import routes as submission_routes
+from server.submissions.intake import IntakeContext
+from server.submissions.targets import FormTargets
 from storage.blobs import make_blob_store
 from storage.db import make_engine, transaction
 
@@ -24,23 +32,42 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url)
-        app.state.blobs = make_blob_store(settings.blob_url)
+        engine = make_engine(settings.database_url)
+        blobs = make_blob_store(settings.blob_url)
+        app.state.engine = engine
+        app.state.blobs = blobs
+        app.state.token_box = TokenBox(load_server_key(settings.data_dir, settings.secret_key))
+        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock)
         try:
             yield
         finally:
-            app.state.blobs.close()
-            app.state.engine.dispose()
+            blobs.close()
+            engine.dispose()
 
     app = Starlette(
         debug=False,
-        routes=[Route("/health", health)],
+        routes=routes(),
+        middleware=[Middleware(KeyPrefixMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.clock = clock
     return app
+
+
+def routes() -> list[BaseRoute]:
+    # The OpenRosa routes come first: `{form_id}.xml` must win over the REST `{form_id}`.
+    return [
+        Route("/health", health),
+        *openrosa_routes.ROUTES,
+        *submission_routes.ROUTES,
+        *sessions.ROUTES,
+        *projects.ROUTES,
+        *forms.ROUTES,
+        *app_users.ROUTES,
+        *submissions.ROUTES,
+    ]
 
 
 def health(request: Request) -> JSONResponse:

@@ -35,6 +35,10 @@ class ProblemCode(Enum):
     FORBIDDEN = "The authenticated actor does not have rights to perform that action."
     NOT_FOUND = "Could not find the resource you were looking for."
     FORM_CLOSED = "This form is not accepting submissions at this time."
+    FORM_WARNINGS = (
+        "The form has warnings: {summary}. Fix them, or send ignoreWarnings=true to publish "
+        "it anyway."
+    )
     TOO_LARGE = "The request body is larger than the {limit} bytes this server accepts."
     UNSUPPORTED_MEDIA_TYPE = "Unsupported content type {content_type}: {expected}."
     NOT_ACCEPTABLE = "The requested format is not available: {reason}"
@@ -86,6 +90,9 @@ _STORAGE = {
     StorageCode.VERSION_EXISTS: (409, 409.6),
     StorageCode.VERSION_UNCHANGED: (409, 409.6),
     StorageCode.SUBMISSION_EXISTS: (409, 409.1),
+    StorageCode.DEPRECATED_NOT_FOUND: (404, 404.5),
+    StorageCode.EDIT_STALE: (409, 409.9),
+    StorageCode.FORM_CLOSED: (409, 409.2),
     StorageCode.INVALID_NAME: (400, 400.8),
     StorageCode.UNAVAILABLE: (503, 503.0),
     StorageCode.BLOB_STORE_FULL: (507, 507.0),
@@ -96,7 +103,7 @@ def render(error: Exception) -> Rendering:
     if isinstance(error, Problem):
         return Rendering(
             error.status,
-            error.status + _problem_minor(error.code),
+            _central_code(error.status, error.code),
             error.message,
             dict(error.context),
         )
@@ -114,18 +121,21 @@ def render(error: Exception) -> Rendering:
     return Rendering(500, 500.1, "An internal error occurred; it has been logged.", {})
 
 
-def _problem_minor(code: ProblemCode) -> float:
+def _central_code(status: int, code: ProblemCode) -> float:
+    """Central's problem code: the status, plus a decimal that names the case."""
     minors = {
-        ProblemCode.MISSING_PARAMETER: 0.2,
-        ProblemCode.BAD_OPENROSA_VERSION: 0.6,
-        ProblemCode.MISSING_MULTIPART_FIELD: 0.7,
-        ProblemCode.AUTH_FAILED: 0.2,
-        ProblemCode.HTTPS_ONLY: 0.3,
-        ProblemCode.FORM_CLOSED: 0.2,
-        ProblemCode.NOT_FOUND: 0.1,
-        ProblemCode.FORBIDDEN: 0.1,
+        ProblemCode.MISSING_PARAMETER: 2,
+        ProblemCode.BAD_OPENROSA_VERSION: 6,
+        ProblemCode.MISSING_MULTIPART_FIELD: 7,
+        ProblemCode.FORM_WARNINGS: 16,
+        ProblemCode.AUTH_FAILED: 2,
+        ProblemCode.HTTPS_ONLY: 3,
+        ProblemCode.FORM_CLOSED: 2,
+        ProblemCode.NOT_FOUND: 1,
+        ProblemCode.FORBIDDEN: 1,
     }
-    return minors.get(code, 0.0)
+    minor = minors.get(code, 0)
+    return round(status + minor / (100 if minor >= 10 else 10), 2)
 
 
 def _plain(context: dict[str, object]) -> dict[str, object]:
@@ -138,7 +148,7 @@ def _plain(context: dict[str, object]) -> dict[str, object]:
 async def json_error(request: Request, error: Exception) -> Response:
     rendering = render(error)
     if rendering.status >= 500:
-        _log_server_error(request, error, rendering)
+        log_server_error(request, error, rendering)
     body: dict[str, object] = {"code": rendering.central_code, "message": rendering.message}
     if rendering.details:
         body["details"] = rendering.details
@@ -152,7 +162,7 @@ async def json_error(request: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=rendering.status, headers=headers)
 
 
-def _log_server_error(request: Request, error: Exception, rendering: Rendering) -> None:
+def log_server_error(request: Request, error: Exception, rendering: Rendering) -> None:
     if isinstance(error, StorageUnavailable):
         log.warning("%s %s: %s", request.method, request.url.path, error)
     elif rendering.status == 500:

@@ -81,6 +81,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Password of that administrator; when empty, one is generated and printed once.",
     ),
+    Setting(
+        "BAOBAB_SECRET_KEY",
+        "secret_key",
+        "",
+        "Key that encrypts app-user tokens at rest (a Fernet key: `python -c 'from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`). "
+        "When empty, one is created in BAOBAB_DATA_DIR/secret.key; set it when several "
+        "machines share a database.",
+    ),
     Setting("BAOBAB_SESSION_HOURS", "session_hours", "24", "Lifetime of a sign-in session."),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
@@ -103,6 +112,7 @@ class Settings:
     forms_dir: Path = Path("forms")
     admin_email: str = "admin@baobab.local"
     admin_password: str = ""
+    secret_key: str = ""
     session_hours: int = 24
     log_level: str = "info"
     debug: bool = False

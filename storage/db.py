@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.sql.dml import Insert
 
 from storage.errors import StorageCode, StorageUnavailable
 
@@ -98,6 +100,12 @@ def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Connecti
 
 def is_postgres(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(connection: Connection, table: sa.Table) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING: with RETURNING, no row back means the key existed."""
+    insert = postgresql.insert if is_postgres(connection) else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def alembic_config() -> Config:

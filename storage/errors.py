@@ -36,6 +36,14 @@ class StorageCode(Enum):
         "A submission already exists with this ID, but with different XML. Resubmissions to "
         "attach additional multimedia must resubmit an identical xml_submission_file."
     )
+    DEPRECATED_NOT_FOUND = (
+        "The submission {instance_id} that this edit replaces (deprecatedID) does not exist."
+    )
+    EDIT_STALE = (
+        "This edit is based on {instance_id}, which has been edited since. Download the current "
+        "version of the submission and edit that."
+    )
+    FORM_CLOSED = "The form '{form_id}' is closed and does not accept submissions."
     INVALID_NAME = "The name '{name}' cannot be used: {reason}."
     UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
     BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."

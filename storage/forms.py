@@ -48,6 +48,7 @@ class FormVersionRecord:
     title: str
     xform_md5: str
     xform_sha256: str
+    xform_sha1: str | None
     warnings: tuple[str, ...]
     created_at: datetime
     published_at: datetime | None
@@ -102,6 +103,7 @@ def publish_form(
             xform=compiled.xform,
             xform_md5=hashlib.md5(xform, usedforsecurity=False).hexdigest(),
             xform_sha256=sha256,
+            xform_sha1=hashlib.sha1(xform, usedforsecurity=False).hexdigest(),
             source=source,
             source_type=compiled.file_type,
             warnings=[w.message for w in compiled.warnings],
@@ -351,6 +353,7 @@ def _version(row: RowMapping) -> FormVersionRecord:
         title=row["title"],
         xform_md5=row["xform_md5"],
         xform_sha256=row["xform_sha256"],
+        xform_sha1=row["xform_sha1"],
         warnings=tuple(row["warnings"] or ()),
         created_at=row["created_at"],
         published_at=row["published_at"],

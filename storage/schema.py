@@ -85,6 +85,7 @@ field_keys = sa.Table(
     sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
     sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False, index=True),
     sa.Column("token_hash", sa.String(64), unique=True),  # NULL once revoked
+    sa.Column("token_cipher", sa.Text),  # the token, encrypted with the server's key
     sa.Column("created_by", sa.ForeignKey("actors.id")),
 )
 
@@ -115,6 +116,7 @@ form_versions = sa.Table(
     sa.Column("xform", sa.Text, nullable=False),
     sa.Column("xform_md5", sa.String(32), nullable=False),
     sa.Column("xform_sha256", sa.String(64), nullable=False),
+    sa.Column("xform_sha1", sa.String(40)),  # Central's `sha`, for its clients
     sa.Column("source", sa.LargeBinary),  # the uploaded XLSForm, for download
     sa.Column("source_type", sa.String(8)),  # .xlsx .xls .csv .md .xml
     sa.Column("warnings", sa.JSON, nullable=False, default=list),

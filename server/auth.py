@@ -1,0 +1,161 @@
+"""Authentication (app-user key in the path, bearer session, Basic over HTTPS) and the
+permissions of each role.
+
+ODK Central's rules are kept so its clients behave: a malformed key is 401, a well-formed key
+that is unknown or revoked is 403 (so Collect does not prompt for a password), Basic is refused
+over plain HTTP, and app users see only the forms assigned to them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy.engine import Connection
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.errors import Problem, ProblemCode
+from server.keys import TOKEN_PATTERN, token_hash
+from server.passwords import verify_password
+from storage.access import (
+    ActorRecord,
+    assigned_form_ids,
+    find_app_user_by_token,
+    find_session,
+    load_actor,
+)
+from storage.users import find_user_by_email
+
+KEY_PREFIX = "/v1/key/"
+
+
+class Permission(StrEnum):
+    PROJECT_READ = "project.read"
+    PROJECT_MANAGE = "project.manage"  # app users, assignments, roles, project settings
+    FORM_READ = "form.read"  # list and download forms and their media
+    FORM_PUBLISH = "form.publish"
+    SUBMISSION_CREATE = "submission.create"
+    SUBMISSION_READ = "submission.read"
+    SUBMISSION_REVIEW = "submission.review"
+    SENSITIVE_READ = "sensitive.read"
+
+
+_READ = {Permission.PROJECT_READ, Permission.FORM_READ, Permission.SUBMISSION_READ}
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "manager": frozenset(Permission),
+    "protection_officer": frozenset(
+        _READ | {Permission.SUBMISSION_REVIEW, Permission.SENSITIVE_READ}
+    ),
+    "analyst": frozenset(_READ),
+    "viewer": frozenset(_READ),
+    "data_collector": frozenset(
+        {Permission.PROJECT_READ, Permission.FORM_READ, Permission.SUBMISSION_CREATE}
+    ),
+}
+APP_USER_PERMISSIONS = frozenset({Permission.FORM_READ, Permission.SUBMISSION_CREATE})
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    actor: ActorRecord | None
+    via: str  # "key", "bearer", "basic" or "anonymous"
+    assigned_forms: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_app_user(self) -> bool:
+        return self.actor is not None and self.actor.type == "field_key"
+
+    def can(
+        self, permission: Permission, project_id: int | None = None, form_id: int | None = None
+    ) -> bool:
+        actor = self.actor
+        if actor is None:
+            return False
+        if actor.is_admin:
+            return True
+        if actor.type == "field_key":
+            return (
+                permission in APP_USER_PERMISSIONS
+                and project_id == actor.project_id
+                and (form_id is None or form_id in self.assigned_forms)
+            )
+        role = actor.roles.get(project_id) if project_id is not None else None
+        return role is not None and permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+    def require(
+        self, permission: Permission, project_id: int | None = None, form_id: int | None = None
+    ) -> ActorRecord:
+        if self.actor is None:
+            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        if not self.can(permission, project_id, form_id):
+            raise Problem(403, ProblemCode.FORBIDDEN)
+        return self.actor
+
+
+class KeyPrefixMiddleware:
+    """Strips `/v1/key/{token}` from app-user URLs before routing, and remembers the token and
+    the prefix so that links the server generates (downloadUrl, manifestUrl) keep it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(KEY_PREFIX):
+            token, _, rest = path[len(KEY_PREFIX) :].partition("/")
+            scope = dict(scope, path="/v1/" + rest, raw_path=("/v1/" + rest).encode())
+            scope["baobab.key"] = token
+            scope["baobab.prefix"] = KEY_PREFIX + token
+        await self.app(scope, receive, send)
+
+
+def api_root(request: Request) -> str:
+    """`/v1/key/{token}` on app-user URLs, else `/v1`: links must keep the token."""
+    return str(request.scope.get("baobab.prefix", "/v1"))
+
+
+def authenticate(connection: Connection, request: Request) -> Caller:
+    key = request.scope.get("baobab.key") or request.query_params.get("st")
+    if key is not None:
+        return _by_key(connection, str(key))
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        session = find_session(
+            connection, token_hash(credentials.strip()), request.app.state.clock()
+        )
+        actor = load_actor(connection, session.actor_id) if session else None
+        if actor is None:
+            raise Problem(401, ProblemCode.AUTH_FAILED)
+        return Caller(actor, "bearer")
+    if scheme.lower() == "basic" and credentials:
+        if request.url.scheme != "https":
+            raise Problem(401, ProblemCode.HTTPS_ONLY)
+        return Caller(_by_password(connection, credentials.strip()), "basic")
+    return Caller(None, "anonymous")
+
+
+def _by_key(connection: Connection, token: str) -> Caller:
+    if not TOKEN_PATTERN.match(token):
+        raise Problem(401, ProblemCode.AUTH_FAILED)
+    actor = find_app_user_by_token(connection, token_hash(token))
+    if actor is None:
+        raise Problem(403, ProblemCode.FORBIDDEN)
+    return Caller(actor, "key", frozenset(assigned_form_ids(connection, actor.id)))
+
+
+def _by_password(connection: Connection, credentials: str) -> ActorRecord:
+    try:
+        email, _, password = base64.b64decode(credentials).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise Problem(401, ProblemCode.AUTH_FAILED) from error
+    user = find_user_by_email(connection, email)
+    if user is None or not verify_password(user.password_hash, password):
+        raise Problem(401, ProblemCode.AUTH_FAILED)
+    actor = load_actor(connection, user.id)
+    if actor is None:
+        raise Problem(401, ProblemCode.AUTH_FAILED)
+    return actor

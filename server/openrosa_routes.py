@@ -1,0 +1,171 @@
+"""OpenRosa form delivery for ODK Collect and Enketo: formList, the XForm, its manifest and media.
+
+Served under /v1/projects/{id}/ for web users and /v1/key/{token}/projects/{id}/ for app users;
+every link keeps the prefix it was asked under, as Central's do.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from server.auth import Caller, Permission, api_root, authenticate
+from server.openrosa import FormListEntry, MediaFile, form_list, manifest
+from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from storage import schema as s
+from storage.db import transaction
+from storage.errors import NotFound, StorageCode
+from storage.forms import FormRecord, get_form, get_version, get_xform, list_forms
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    name: str
+    sha256: str
+    md5: str
+    size: int
+
+
+def project_base(request: Request, project_id: int) -> str:
+    settings = request.app.state.settings
+    return f"{settings.base_url}{api_root(request)}/projects/{project_id}"
+
+
+@openrosa_endpoint
+async def form_list_endpoint(request: Request) -> Response:
+    require_openrosa_version(request)
+    return xml_response(await run_in_threadpool(_form_list, request), request)
+
+
+def _form_list(request: Request) -> bytes:
+    project_id = int(request.path_params["project_id"])
+    only = request.query_params.get("formID")
+    entries = []
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.FORM_READ, project_id)
+        base = project_base(request, project_id)
+        for form in list_forms(connection, project_id):
+            if form.state != "open" or form.current_version_id is None:
+                continue  # closing and closed forms are hidden from devices
+            if (only and form.xml_form_id != only) or not caller.can(
+                Permission.FORM_READ, project_id, form.id
+            ):
+                continue
+            version = get_version(connection, form.current_version_id)
+            link = f"{base}/forms/{quote(form.xml_form_id, safe='')}"
+            has_media = bool(form_media(connection, form.current_version_id))
+            entries.append(
+                FormListEntry(
+                    form_id=form.xml_form_id,
+                    name=form.name or form.xml_form_id,
+                    version=version.version,
+                    md5=version.xform_md5,
+                    download_url=f"{link}.xml",
+                    manifest_url=f"{link}/manifest" if has_media else None,
+                )
+            )
+    return form_list(entries)
+
+
+@openrosa_endpoint
+async def form_xml_endpoint(request: Request) -> Response:
+    xform = await run_in_threadpool(_form_xml, request)
+    # The exact bytes stored: their MD5 is the hash in the form list.
+    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+
+
+def _form_xml(request: Request) -> str:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        form = readable_form(connection, request)
+        if form.current_version_id is None:
+            raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
+        return get_xform(connection, form.current_version_id)
+
+
+@openrosa_endpoint
+async def manifest_endpoint(request: Request) -> Response:
+    require_openrosa_version(request)
+    return xml_response(await run_in_threadpool(_manifest, request), request)
+
+
+def _manifest(request: Request) -> bytes:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        form = readable_form(connection, request)
+        media = form_media(connection, form.current_version_id)
+    link = f"{project_base(request, form.project_id)}/forms/{quote(form.xml_form_id, safe='')}"
+    return manifest(
+        [MediaFile(m.name, m.md5, f"{link}/attachments/{quote(m.name, safe='')}") for m in media]
+    )
+
+
+@openrosa_endpoint
+async def media_endpoint(request: Request) -> Response:
+    media = await run_in_threadpool(_media, request)
+    etag = f'"{media.md5}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    chunks = request.app.state.blobs.iter_chunks(media.sha256)
+    content_type = mimetypes.guess_type(media.name)[0] or "application/octet-stream"
+    return StreamingResponse(
+        chunks,
+        media_type=content_type,
+        headers={
+            "ETag": etag,
+            "Content-Length": str(media.size),
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(media.name)}",
+        },
+    )
+
+
+def _media(request: Request) -> Media:
+    name = request.path_params["name"]
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        form = readable_form(connection, request)
+        found = next(
+            (m for m in form_media(connection, form.current_version_id) if m.name == name), None
+        )
+    if found is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the form attachment '{name}'")
+    return found
+
+
+def readable_form(
+    connection: Connection, request: Request, caller: Caller | None = None
+) -> FormRecord:
+    project_id = int(request.path_params["project_id"])
+    caller = caller or authenticate(connection, request)
+    caller.require(Permission.FORM_READ, project_id)
+    form = get_form(connection, project_id, request.path_params["form_id"])
+    caller.require(Permission.FORM_READ, project_id, form.id)
+    return form
+
+
+def form_media(connection: Connection, form_version_id: int | None) -> list[Media]:
+    """The form's media files that have content (Central never lists an empty one: Collect
+    would fail the whole download on its 404)."""
+    if form_version_id is None:
+        return []
+    rows = connection.execute(
+        sa.select(s.form_attachments.c.name, s.blobs.c.sha256, s.blobs.c.md5, s.blobs.c.size)
+        .join(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
+        .where(s.form_attachments.c.form_version_id == form_version_id)
+        .order_by(s.form_attachments.c.name)
+    )
+    return [Media(r.name, r.sha256, r.md5, r.size) for r in rows]
+
+
+ROUTES = [
+    Route("/v1/projects/{project_id:int}/formList", form_list_endpoint, methods=["GET", "HEAD"]),
+    Route("/v1/projects/{project_id:int}/forms/{form_id}.xml", form_xml_endpoint),
+    Route("/v1/projects/{project_id:int}/forms/{form_id}/manifest", manifest_endpoint),
+    Route("/v1/projects/{project_id:int}/forms/{form_id}/attachments/{name}", media_endpoint),
+]

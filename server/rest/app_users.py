@@ -1,0 +1,109 @@
+"""App users (device tokens) over REST, and the QR code that configures ODK Collect in one scan.
+
+GET/POST /v1/projects/{id}/app-users and DELETE .../app-users/{actorId} follow Central; the
+QR code routes (.../app-users/{actorId}/qr.png, qr.svg, qr) are Baobab's, since Central draws
+its QR codes in the browser.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.auth import Permission, authenticate
+from server.errors import Problem, ProblemCode
+from server.keys import collect_settings, new_token, qr_image, qr_payload, token_hash
+from server.rest.http import json_body, ok, text_field
+from server.rest.shapes import app_user_json
+from storage.access import create_app_user, get_app_user, list_app_users, revoke_app_user
+from storage.db import transaction
+from storage.projects import get_project
+
+
+async def create(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_create, request, text_field(body, "displayName") or "")
+
+
+def _create(request: Request, display_name: str) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    token = new_token()
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        get_project(connection, project_id)
+        app_user = create_app_user(
+            connection,
+            project_id=project_id,
+            display_name=display_name,
+            token_hash=token_hash(token),
+            token_cipher=state.token_box.seal(token),
+            created_by=actor.id,
+            now=state.clock(),
+        )
+    return JSONResponse(app_user_json(app_user, token))
+
+
+def list_all(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    box = request.app.state.token_box
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        users = list_app_users(connection, project_id)
+    return JSONResponse(
+        [app_user_json(u, box.open(u.token_cipher) if u.token_cipher else None) for u in users]
+    )
+
+
+def delete(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        revoke_app_user(
+            connection, project_id, int(request.path_params["actor_id"]), request.app.state.clock()
+        )
+    return ok()
+
+
+def qr_code(request: Request) -> Response:
+    kind = request.path_params.get("kind", "txt")
+    if kind not in ("png", "svg", "txt"):
+        raise Problem(404, ProblemCode.NOT_FOUND)
+    payload, settings = _payload(request)
+    if kind == "png":
+        return Response(qr_image(payload, "png"), media_type="image/png")
+    if kind == "svg":
+        return Response(qr_image(payload, "svg"), media_type="image/svg+xml")
+    return JSONResponse({"payload": payload, "settings": settings})
+
+
+def _payload(request: Request) -> tuple[str, dict[str, object]]:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    with transaction(state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        project = get_project(connection, project_id)
+        app_user = get_app_user(connection, project_id, int(request.path_params["actor_id"]))
+    token = state.token_box.open(app_user.token_cipher) if app_user.token_cipher else None
+    if token is None:
+        raise Problem(
+            409,
+            ProblemCode.BAD_REQUEST,
+            reason="this app user's token cannot be read with the server's current "
+            "key (BAOBAB_SECRET_KEY changed?): create a new app user",
+        )
+    server_url = f"{state.settings.base_url}/v1/key/{token}/projects/{project_id}"
+    settings = collect_settings(server_url, project.name)
+    return qr_payload(settings), settings
+
+
+_APP_USERS = "/v1/projects/{project_id:int}/app-users"
+ROUTES = [
+    Route(_APP_USERS, list_all, methods=["GET"]),
+    Route(_APP_USERS, create, methods=["POST"]),
+    Route(_APP_USERS + "/{actor_id:int}", delete, methods=["DELETE"]),
+    Route(_APP_USERS + "/{actor_id:int}/qr", qr_code, methods=["GET"]),
+    Route(_APP_USERS + "/{actor_id:int}/qr.{kind:str}", qr_code, methods=["GET"]),
+]

@@ -1,0 +1,246 @@
+"""Forms over REST: list, create (publish) from an XLSForm or XForm body, get one, upload and
+list its media, and assign it to app users. Paths and shapes follow ODK Central's API."""
+
+from __future__ import annotations
+
+import tempfile
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.auth import Permission, authenticate
+from server.errors import Problem, ProblemCode
+from server.forms import compile_upload
+from server.rest.http import flag, ok
+from server.rest.shapes import form_json, iso
+from storage import schema as s
+from storage.access import assign_form, form_assignees, get_app_user, unassign_form
+from storage.blobs import copy_hashing
+from storage.db import insert_ignoring_conflicts, transaction
+from storage.errors import Conflict, NotFound, StorageCode
+from storage.forms import get_form, get_version, list_forms, publish_form
+
+MAX_FORM_BYTES = 20_000_000
+MAX_MEDIA_BYTES = 100_000_000
+
+
+def list_all(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.FORM_READ, project_id)
+        body = [
+            form_json(
+                f, get_version(connection, f.current_version_id) if f.current_version_id else None
+            )
+            for f in list_forms(connection, project_id)
+            if caller.can(Permission.FORM_READ, project_id, f.id)
+        ]
+    return JSONResponse(body)
+
+
+async def create(request: Request) -> Response:
+    if not flag(request, "publish"):
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason="drafts (publish=false) are not available yet: add ?publish=true",
+        )
+    data = await request.body()
+    if len(data) > MAX_FORM_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+    return await run_in_threadpool(_create, request, data)
+
+
+def _create(request: Request, data: bytes) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    with transaction(state.engine, read_only=True) as connection:
+        actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
+    compiled = compile_upload(
+        data,
+        filename=None,
+        content_type=request.headers.get("content-type"),
+        validate=state.settings.odk_validate,
+    )
+    if compiled.warnings and not flag(request, "ignoreWarnings"):
+        raise Problem(
+            400,
+            ProblemCode.FORM_WARNINGS,
+            summary="; ".join(w.message for w in compiled.warnings),
+            warnings=[
+                {"message": w.message, "sheet": w.sheet, "row": w.row, "column": w.column}
+                for w in compiled.warnings
+            ],
+        )
+    with transaction(state.engine) as connection:
+        existing = connection.execute(
+            sa.select(s.forms.c.id).where(
+                s.forms.c.project_id == project_id,
+                s.forms.c.xml_form_id == compiled.form_id,
+                s.forms.c.deleted_at.is_(None),
+            )
+        ).first()
+        if existing is not None:
+            raise Conflict(
+                StorageCode.ALREADY_EXISTS,
+                what="form",
+                key=f"projectId,xmlFormId {project_id},{compiled.form_id}",
+            )
+        result = publish_form(
+            connection,
+            project_id=project_id,
+            compiled=compiled,
+            now=state.clock(),
+            source=data,
+            actor_id=actor.id,
+        )
+    return JSONResponse(form_json(result.form, result.version))
+
+
+def get_one(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.FORM_READ, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        caller.require(Permission.FORM_READ, project_id, form.id)
+        version = (
+            get_version(connection, form.current_version_id) if form.current_version_id else None
+        )
+    return JSONResponse(form_json(form, version))
+
+
+def list_media(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.FORM_READ, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        rows = (
+            connection.execute(
+                sa.select(s.form_attachments, s.blobs.c.md5)
+                .outerjoin(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
+                .where(s.form_attachments.c.form_version_id == form.current_version_id)
+                .order_by(s.form_attachments.c.name)
+            )
+            .mappings()
+            .all()
+        )
+    return JSONResponse(
+        [
+            {
+                "name": r["name"],
+                "type": r["type"],
+                "hash": r["md5"],
+                "exists": r["blob_sha256"] is not None,
+                "blobExists": r["blob_sha256"] is not None,
+                "datasetExists": False,
+                "updatedAt": iso(r["updated_at"]),
+            }
+            for r in rows
+        ]
+    )
+
+
+async def upload_media(request: Request) -> Response:
+    """Baobab's way to give a published form its media (images, CSV lists): Central only takes
+    them on drafts. The manifest hash changes, so devices fetch the new file."""
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_MEDIA_BYTES:
+                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
+            spool.write(chunk)
+        spool.seek(0)
+        await run_in_threadpool(_upload_media, request, spool)
+    return ok()
+
+
+def _upload_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    name = request.path_params["name"]
+    with transaction(state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+    info = copy_hashing(spool, lambda _chunk: None)  # type: ignore[arg-type]
+    spool.seek(0)
+    state.blobs.put(spool, known=info)
+    now = state.clock()
+    with transaction(state.engine) as connection:
+        connection.execute(
+            insert_ignoring_conflicts(connection, s.blobs).values(
+                sha256=info.sha256,
+                md5=info.md5,
+                size=info.size,
+                content_type=request.headers.get("content-type"),
+                created_at=now,
+            )
+        )
+        table = s.form_attachments
+        updated = connection.execute(
+            sa.update(table)
+            .where(
+                table.c.form_version_id == form.current_version_id,
+                table.c.name == name,
+            )
+            .values(blob_sha256=info.sha256, updated_at=now)
+        ).rowcount
+        if not updated:
+            raise NotFound(
+                StorageCode.NOT_FOUND,
+                what=f"a media file named '{name}' in this form (it must be "
+                "referenced by the form, e.g. in a media:: column or "
+                "select_one_from_file)",
+            )
+
+
+def assign(request: Request) -> Response:
+    return _assignment(request, add=True)
+
+
+def unassign(request: Request) -> Response:
+    return _assignment(request, add=False)
+
+
+def _assignment(request: Request, *, add: bool) -> Response:
+    project_id = int(request.path_params["project_id"])
+    actor_id = int(request.path_params["actor_id"])
+    with transaction(request.app.state.engine) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        get_app_user(connection, project_id, actor_id)
+        if add:
+            assign_form(connection, form.id, actor_id, request.app.state.clock())
+        elif not unassign_form(connection, form.id, actor_id):
+            raise NotFound(StorageCode.NOT_FOUND, what="that assignment")
+    return ok()
+
+
+def list_assignments(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        actors = form_assignees(connection, form.id)
+    return JSONResponse([{"actorId": a, "roleId": 2} for a in actors])
+
+
+_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+# Central's app-user role has id 2; pyodk assigns with /assignments/2/{actorId}.
+_ASSIGN = ("/assignments/app-user/{actor_id:int}", "/assignments/2/{actor_id:int}")
+ROUTES = [
+    Route("/v1/projects/{project_id:int}/forms", list_all, methods=["GET"]),
+    Route("/v1/projects/{project_id:int}/forms", create, methods=["POST"]),
+    Route(_FORM, get_one, methods=["GET"]),
+    Route(_FORM + "/attachments", list_media, methods=["GET"]),
+    Route(_FORM + "/attachments/{name}", upload_media, methods=["POST"]),
+    Route(_FORM + "/assignments/app-user", list_assignments, methods=["GET"]),
+    *[Route(_FORM + path, assign, methods=["POST"]) for path in _ASSIGN],
+    *[Route(_FORM + path, unassign, methods=["DELETE"]) for path in _ASSIGN],
+]

@@ -1,0 +1,50 @@
+"""Small helpers every REST endpoint uses: reading JSON bodies and Central's boolean flags."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from server.errors import Problem, ProblemCode
+
+MAX_JSON_BYTES = 1_000_000
+
+
+async def json_body(request: Request) -> dict[str, object]:
+    raw = await request.body()
+    if len(raw) > MAX_JSON_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_JSON_BYTES)
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Problem(
+            400, ProblemCode.BAD_REQUEST, reason=f"the body is not JSON: {error}"
+        ) from error
+    if not isinstance(body, dict):
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason="the body must be a JSON object")
+    return body
+
+
+def text_field(body: dict[str, object], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise Problem(400, ProblemCode.MISSING_PARAMETER, field=name)
+        return None
+    if not isinstance(value, str):
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"'{name}' must be a string")
+    return value.strip()
+
+
+def flag(request: Request, name: str, default: bool = False) -> bool:
+    """pyodk sends Python booleans as `True`/`False`; Central compares case-insensitively."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def ok() -> JSONResponse:
+    return JSONResponse({"success": True})

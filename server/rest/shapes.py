@@ -1,0 +1,80 @@
+"""ODK Central's JSON shapes, so that pyodk, ruODK and Power BI read Baobab's replies unchanged.
+Keys Central always sends are always present here, null when there is no value."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.access import ActorRecord, AppUserRecord
+from storage.forms import FormRecord, FormVersionRecord
+from storage.projects import ProjectRecord
+
+JsonObject = dict[str, object]
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Central's timestamps: UTC, milliseconds, Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def project_json(project: ProjectRecord) -> JsonObject:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "description": project.description,
+        "archived": project.archived or None,
+        "keyId": None,
+        "createdAt": iso(project.created_at),
+        "updatedAt": iso(project.updated_at),
+        "deletedAt": None,
+    }
+
+
+def form_json(form: FormRecord, version: FormVersionRecord | None) -> JsonObject:
+    return {
+        "projectId": form.project_id,
+        "xmlFormId": form.xml_form_id,
+        "state": form.state,
+        "enketoId": None,
+        "enketoOnceId": None,
+        "createdAt": iso(form.created_at),
+        "updatedAt": iso(form.updated_at),
+        "webformsEnabled": False,
+        "keyId": None,
+        "version": version.version if version else None,
+        "hash": version.xform_md5 if version else None,
+        "sha": version.xform_sha1 if version else None,
+        "sha256": version.xform_sha256 if version else None,
+        "draftToken": None,
+        "publishedAt": iso(version.published_at) if version else None,
+        "name": form.name or form.xml_form_id,
+    }
+
+
+def actor_json(actor: ActorRecord) -> JsonObject:
+    body: JsonObject = {
+        "id": actor.id,
+        "type": actor.type,
+        "displayName": actor.display_name,
+        "createdAt": iso(actor.created_at),
+        "updatedAt": None,
+        "deletedAt": None,
+    }
+    if actor.email is not None:
+        body["email"] = actor.email
+    return body
+
+
+def app_user_json(app_user: AppUserRecord, token: str | None = None) -> JsonObject:
+    return {
+        "projectId": app_user.project_id,
+        "id": app_user.id,
+        "type": "field_key",
+        "displayName": app_user.display_name,
+        "createdAt": iso(app_user.created_at),
+        "updatedAt": iso(app_user.updated_at),
+        "deletedAt": iso(app_user.deleted_at),
+        "token": token,
+    }

@@ -1,0 +1,103 @@
+"""The submission pipeline, without HTTP: parse the XML, find its form version, convert it to
+rows, put the files in the blob store, then store everything in one transaction.
+
+Files are written to the blob store before the transaction commits, so a 201 always means the
+XML, the rows and the files are all durable. A blob whose transaction then fails is harmless:
+it is content-addressed and simply unreferenced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.engine import Engine
+
+from converters.errors import ConversionCode, SubmissionError
+from converters.submission import parse_submission, submission_rows
+from server.auth import Caller, Permission
+from server.clock import Clock
+from server.submissions.targets import FormTargets
+from storage.blobs import BlobStore, copy_hashing
+from storage.db import transaction
+from storage.errors import Conflict, NotFound, StorageCode
+from storage.forms import find_version, get_form
+from storage.submissions import ReceivedFile, StoredSubmission, Submitter, store_submission
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeContext:
+    engine: Engine
+    blobs: BlobStore
+    targets: FormTargets
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    name: str  # the multipart field name, which Collect sets to the file name in the XML
+    file: BinaryIO
+    content_type: str | None
+
+
+def receive_submission(
+    context: IntakeContext,
+    *,
+    project_id: int,
+    xml: bytes,
+    files: Sequence[IncomingFile],
+    caller: Caller,
+    device_id: str | None = None,
+    user_agent: str | None = None,
+    expected_form_id: str | None = None,
+) -> StoredSubmission:
+    envelope, root = parse_submission(xml)
+    if expected_form_id is not None and envelope.form_id != expected_form_id:
+        raise SubmissionError(
+            ConversionCode.SUBMISSION_WRONG_FORM, got=envelope.form_id, expected=expected_form_id
+        )
+    with transaction(context.engine, read_only=True) as connection:
+        form = get_form(connection, project_id, envelope.form_id)
+        caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
+        if form.state == "closed":
+            raise Conflict(StorageCode.FORM_CLOSED, form_id=form.xml_form_id)
+        version = find_version(connection, form.id, envelope.version or "")
+        if version is None:
+            raise NotFound(
+                StorageCode.FORM_VERSION_NOT_FOUND,
+                form_id=form.xml_form_id,
+                version=envelope.version or "",
+            )
+        cached = context.targets.get(connection, form, version.id, version.version)
+    rows = submission_rows(root, cached.schema, cached.target.version_plan)
+    wanted = {ref.name for ref in rows.attachments}
+    received = {}
+    for incoming in files:
+        if incoming.name in wanted and incoming.name not in received:
+            received[incoming.name] = _store_file(context.blobs, incoming)
+    actor = caller.actor
+    submitter = Submitter(actor.id if actor else None, device_id, user_agent)
+    with transaction(context.engine) as connection:
+        stored = store_submission(
+            connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
+        )
+    log.info(
+        "submission %s form_id=%s instanceID=%s files=%d/%d",
+        stored.outcome.value,
+        envelope.form_id,
+        envelope.instance_id,
+        stored.attachments_present,
+        stored.attachments_expected,
+    )
+    return stored
+
+
+def _store_file(blobs: BlobStore, incoming: IncomingFile) -> ReceivedFile:
+    incoming.file.seek(0)
+    info = copy_hashing(incoming.file, lambda _chunk: None)
+    incoming.file.seek(0)
+    return ReceivedFile(incoming.name, blobs.put(incoming.file, known=info), incoming.content_type)

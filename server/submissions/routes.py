@@ -1,0 +1,121 @@
+"""HTTP for OpenRosa submissions: HEAD/GET answer 204 (Collect's pre-flight), POST takes the
+multipart body Collect sends and hands it to the intake pipeline."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Message
+
+from server.auth import Caller, Permission, authenticate
+from server.errors import Problem, ProblemCode
+from server.openrosa import openrosa_response
+from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from server.submissions.intake import IncomingFile, receive_submission
+from storage.db import transaction
+
+XML_PART = "xml_submission_file"
+MAX_XML_BYTES = 20_000_000  # the XML is read into memory; files are spooled to disk
+SUCCESS = "full submission upload was successful!"
+
+
+@openrosa_endpoint
+async def submission_endpoint(request: Request) -> Response:
+    require_openrosa_version(request)
+    project_id = int(request.path_params["project_id"])
+    caller = await run_in_threadpool(_caller, request, project_id)
+    if request.method in ("HEAD", "GET"):
+        # Collect's pre-flight: 204 (not 200) tells it this is an OpenRosa submission endpoint
+        # and X-OpenRosa-Accept-Content-Length how large a POST may be.
+        return Response(status_code=204)
+    limit = request.app.state.settings.max_submission_size
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Problem(
+            400,
+            ProblemCode.UNSUPPORTED_MEDIA_TYPE,
+            content_type=request.headers.get("content-type", "none"),
+            expected="an OpenRosa submission is multipart/form-data",
+        )
+    limited = _limit_body(request, limit)
+    async with limited.form(max_files=1000, max_fields=1000) as form:
+        xml = await _xml_part(form.get(XML_PART))
+        files = [
+            IncomingFile(name, part.file, part.content_type)
+            for name, part in form.multi_items()
+            if isinstance(part, UploadFile) and name != XML_PART
+        ]
+        # Collect sets the part name to the file name in the XML; other clients may only set
+        # the filename, so fall back to it.
+        files += [
+            IncomingFile(part.filename, part.file, part.content_type)
+            for name, part in form.multi_items()
+            if isinstance(part, UploadFile)
+            and name != XML_PART
+            and part.filename
+            and part.filename != name
+        ]
+        await run_in_threadpool(
+            receive_submission,
+            request.app.state.intake,
+            project_id=project_id,
+            xml=xml,
+            files=files,
+            caller=caller,
+            device_id=request.query_params.get("deviceID"),
+            user_agent=request.headers.get("user-agent"),
+        )
+    # A top-up of a known submission (a resend or the next part of a split upload) is a
+    # success too: Collect stops resending only on 201.
+    return xml_response(openrosa_response(SUCCESS), request, 201)
+
+
+def _caller(request: Request, project_id: int) -> Caller:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+    caller.require(Permission.SUBMISSION_CREATE, project_id)
+    return caller
+
+
+async def _xml_part(part: UploadFile | str | None) -> bytes:
+    if part is None:
+        raise Problem(400, ProblemCode.MISSING_MULTIPART_FIELD, field=XML_PART)
+    if isinstance(part, str):
+        return part.encode("utf-8")
+    if part.size is not None and part.size > MAX_XML_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
+    data = await part.read(MAX_XML_BYTES + 1)
+    if len(data) > MAX_XML_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
+    return data
+
+
+def _limit_body(request: Request, limit: int) -> Request:
+    """The same request, failing with 413 as soon as more than `limit` bytes arrive (chunked
+    uploads have no Content-Length to check up front)."""
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+        return message
+
+    return Request(request.scope, receive)
+
+
+ROUTES = [
+    Route(
+        "/v1/projects/{project_id:int}/submission",
+        submission_endpoint,
+        methods=["HEAD", "GET", "POST"],
+    ),
+]

@@ -1,0 +1,67 @@
+"""Writes a submission's rows into its form's tables, parents first, and removes them again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from converters.submission import RowRecord
+from converters.table_plan import TableKind, TablePlan
+
+
+def write_rows(
+    connection: Connection,
+    tables: Mapping[str, sa.Table],
+    plan: TablePlan,
+    rows: Sequence[RowRecord],
+    *,
+    submission_id: int,
+    version_id: int,
+    form_version: str,
+) -> None:
+    """Insert every row, one statement per table: ids come back in order (RETURNING), so child
+    rows can point at the database id of their parent row."""
+    ids: dict[int, int] = {}
+    by_table: dict[str, list[RowRecord]] = {}
+    for row in rows:
+        by_table.setdefault(row.table, []).append(row)
+    for spec in plan.tables:  # parents come before their children in a plan
+        batch = by_table.get(spec.name)
+        if not batch:
+            continue
+        table = tables[spec.name]
+        params = []
+        for row in batch:
+            values = dict(row.values)
+            values["_submission_id"] = submission_id
+            if spec.kind is TableKind.ROOT:
+                values["_version_id"] = version_id
+            else:
+                values["_parent_id"] = ids[row.parent] if row.parent is not None else None
+                values["_ordinal"] = row.ordinal
+            if spec.kind is not TableKind.SELECTION:
+                values["_form_version"] = form_version
+            params.append(values)
+        if len(params) == 1:
+            new_ids = [
+                connection.execute(
+                    sa.insert(table).values(params[0]).returning(table.c._id)
+                ).scalar_one()
+            ]
+        else:
+            result = connection.execute(
+                sa.insert(table).returning(table.c._id, sort_by_parameter_order=True), params
+            )
+            new_ids = list(result.scalars())
+        ids.update({row.key: new_id for row, new_id in zip(batch, new_ids, strict=True)})
+
+
+def delete_rows(
+    connection: Connection, tables: Mapping[str, sa.Table], plan: TablePlan, submission_id: int
+) -> None:
+    """Remove a submission's rows from every table of its form, children first."""
+    for spec in reversed(plan.tables):
+        table = tables[spec.name]
+        connection.execute(sa.delete(table).where(table.c._submission_id == submission_id))

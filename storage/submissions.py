@@ -1,0 +1,420 @@
+"""Storing submissions: one transaction writes the XML, the rows and the attachment records.
+
+Duplicates are caught by the database's unique key on (form, instanceID), never by looking first:
+two identical POSTs racing each other cannot both insert. An identical resend tops up missing
+attachments; the same instanceID with other XML is a conflict; an edit (deprecatedID) replaces
+the rows of the current version and keeps the old XML as history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from converters.submission import AttachmentRef, Envelope, SubmissionRows
+from converters.table_plan import TablePlan
+from storage import schema as s
+from storage.blobs import BlobInfo
+from storage.db import insert_ignoring_conflicts, is_postgres
+from storage.errors import Conflict, DuplicateSubmission, NotFound, StorageCode
+from storage.rows import delete_rows, write_rows
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    RESENT = "resent"  # identical XML sent again: missing attachments were added
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFile:
+    name: str
+    blob: BlobInfo
+    content_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FormTarget:
+    """Where a submission goes: its form, version, and the tables that version fills."""
+
+    form_id: int
+    form_version_id: int
+    version: str
+    physical: TablePlan
+    version_plan: TablePlan
+    tables: Mapping[str, sa.Table]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitter:
+    actor_id: int | None
+    device_id: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredVersion:
+    id: int
+    submission_id: int
+    instance_id: str
+    xml_sha256: str
+    is_current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubmission:
+    submission_id: int
+    version_id: int
+    instance_id: str
+    outcome: Outcome
+    attachments_present: int
+    attachments_expected: int
+
+
+def store_submission(
+    connection: Connection,
+    target: FormTarget,
+    envelope: Envelope,
+    xml: bytes,
+    rows: SubmissionRows,
+    files: Mapping[str, ReceivedFile],
+    submitter: Submitter,
+    now: datetime,
+) -> StoredSubmission:
+    digest = hashlib.sha256(xml).hexdigest()
+    existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
+    if existing is not None:
+        return _resend(connection, existing, digest, files, now)
+    if envelope.deprecated_id:
+        return _edit(connection, target, envelope, xml, digest, rows, files, submitter, now)
+    submission_id = connection.execute(
+        insert_ignoring_conflicts(connection, s.submissions)
+        .values(
+            form_id=target.form_id,
+            instance_id=envelope.instance_id,
+            submitter_id=submitter.actor_id,
+            device_id=submitter.device_id,
+            user_agent=submitter.user_agent,
+            instance_name=envelope.instance_name,
+            created_at=now,
+        )
+        .returning(s.submissions.c.id)
+    ).scalar()
+    if submission_id is None:  # a concurrent request stored it first; it has committed now
+        existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
+        if existing is None:
+            raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
+        return _resend(connection, existing, digest, files, now)
+    version_id = _insert_version(
+        connection, target, submission_id, envelope, xml, digest, submitter, now
+    )
+    connection.execute(
+        sa.update(s.submissions)
+        .where(s.submissions.c.id == submission_id)
+        .values(current_version_id=version_id)
+    )
+    write_rows(
+        connection,
+        target.tables,
+        target.version_plan,
+        rows.rows,
+        submission_id=submission_id,
+        version_id=version_id,
+        form_version=target.version,
+    )
+    present, expected = _attach(connection, version_id, rows.attachments, files, {}, now)
+    return StoredSubmission(
+        submission_id, version_id, envelope.instance_id, Outcome.CREATED, present, expected
+    )
+
+
+def _edit(
+    connection: Connection,
+    target: FormTarget,
+    envelope: Envelope,
+    xml: bytes,
+    digest: str,
+    rows: SubmissionRows,
+    files: Mapping[str, ReceivedFile],
+    submitter: Submitter,
+    now: datetime,
+) -> StoredSubmission:
+    assert envelope.deprecated_id is not None
+    previous = _version_by_instance(connection, target.form_id, envelope.deprecated_id, lock=True)
+    if previous is None:
+        raise NotFound(StorageCode.DEPRECATED_NOT_FOUND, instance_id=envelope.deprecated_id)
+    if not previous.is_current:
+        raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
+    submission_id = previous.submission_id
+    version_id = _insert_version(
+        connection, target, submission_id, envelope, xml, digest, submitter, now
+    )
+    connection.execute(
+        sa.update(s.submission_versions)
+        .where(s.submission_versions.c.id == previous.id)
+        .values(is_current=False)
+    )
+    connection.execute(
+        sa.update(s.submissions)
+        .where(s.submissions.c.id == submission_id)
+        .values(
+            current_version_id=version_id,
+            updated_at=now,
+            review_state="edited",
+            instance_name=envelope.instance_name,
+        )
+    )
+    delete_rows(connection, target.tables, target.physical, submission_id)
+    write_rows(
+        connection,
+        target.tables,
+        target.version_plan,
+        rows.rows,
+        submission_id=submission_id,
+        version_id=version_id,
+        form_version=target.version,
+    )
+    carried = _current_blobs(connection, previous.id)
+    present, expected = _attach(connection, version_id, rows.attachments, files, carried, now)
+    return StoredSubmission(
+        submission_id, version_id, envelope.instance_id, Outcome.EDITED, present, expected
+    )
+
+
+def _resend(
+    connection: Connection,
+    existing: _StoredVersion,
+    digest: str,
+    files: Mapping[str, ReceivedFile],
+    now: datetime,
+) -> StoredSubmission:
+    if existing.xml_sha256 != digest:
+        raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
+    table = s.submission_attachments
+    missing = connection.execute(
+        sa.select(table.c.id, table.c.name).where(
+            table.c.submission_version_id == existing.id, table.c.blob_sha256.is_(None)
+        )
+    ).all()
+    for attachment in missing:
+        received = files.get(attachment.name)
+        if received is not None:
+            _register_blob(connection, received, now)
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == attachment.id)
+                .values(
+                    blob_sha256=received.blob.sha256,
+                    content_type=received.content_type,
+                    received_at=now,
+                )
+            )
+    present, expected = attachment_counts(connection, existing.id)
+    return StoredSubmission(
+        existing.submission_id, existing.id, existing.instance_id, Outcome.RESENT, present, expected
+    )
+
+
+def attachment_counts(connection: Connection, version_id: int) -> tuple[int, int]:
+    table = s.submission_attachments
+    row = connection.execute(
+        sa.select(sa.func.count(table.c.blob_sha256), sa.func.count()).where(
+            table.c.submission_version_id == version_id
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _version_by_instance(
+    connection: Connection, form_id: int, instance_id: str, lock: bool = False
+) -> _StoredVersion | None:
+    table = s.submission_versions
+    query = sa.select(
+        table.c.id,
+        table.c.submission_id,
+        table.c.instance_id,
+        table.c.xml_sha256,
+        table.c.is_current,
+    ).where(table.c.form_id == form_id, table.c.instance_id == instance_id)
+    if lock and is_postgres(connection):
+        query = query.with_for_update()  # two edits of one version: the second sees it stale
+    row = connection.execute(query).first()
+    return _StoredVersion(*row) if row else None
+
+
+def _insert_version(
+    connection: Connection,
+    target: FormTarget,
+    submission_id: int,
+    envelope: Envelope,
+    xml: bytes,
+    digest: str,
+    submitter: Submitter,
+    now: datetime,
+) -> int:
+    version_id = connection.execute(
+        insert_ignoring_conflicts(connection, s.submission_versions)
+        .values(
+            submission_id=submission_id,
+            form_id=target.form_id,
+            form_version_id=target.form_version_id,
+            instance_id=envelope.instance_id,
+            deprecated_id=envelope.deprecated_id,
+            xml=xml.decode("utf-8"),
+            xml_sha256=digest,
+            submitter_id=submitter.actor_id,
+            device_id=submitter.device_id,
+            user_agent=submitter.user_agent,
+            instance_name=envelope.instance_name,
+            is_current=True,
+            created_at=now,
+        )
+        .returning(s.submission_versions.c.id)
+    ).scalar()
+    if version_id is None:  # the instanceID is already taken by another submission's edit
+        raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
+    return int(version_id)
+
+
+def _current_blobs(connection: Connection, version_id: int) -> dict[str, tuple[str, str | None]]:
+    table = s.submission_attachments
+    rows = connection.execute(
+        sa.select(table.c.name, table.c.blob_sha256, table.c.content_type).where(
+            table.c.submission_version_id == version_id, table.c.blob_sha256.is_not(None)
+        )
+    )
+    return {r.name: (r.blob_sha256, r.content_type) for r in rows}
+
+
+def _attach(
+    connection: Connection,
+    version_id: int,
+    expected: Sequence[AttachmentRef],
+    files: Mapping[str, ReceivedFile],
+    carried: Mapping[str, tuple[str, str | None]],
+    now: datetime,
+) -> tuple[int, int]:
+    """One attachment row per file the XML names; files received (or kept from the version an
+    edit replaces) are linked to their blob, the others wait for a later POST."""
+    records = []
+    for ref in {ref.name: ref for ref in expected}.values():
+        received = files.get(ref.name)
+        if received is not None:
+            _register_blob(connection, received, now)
+            blob, content_type, at = received.blob.sha256, received.content_type, now
+        elif ref.name in carried:
+            (blob, content_type), at = carried[ref.name], now
+        else:
+            blob, content_type, at = None, None, None
+        records.append(
+            {
+                "submission_version_id": version_id,
+                "name": ref.name,
+                "xpath": ref.xpath,
+                "blob_sha256": blob,
+                "content_type": content_type,
+                "received_at": at,
+            }
+        )
+    if records:
+        connection.execute(sa.insert(s.submission_attachments), records)
+    return sum(1 for r in records if r["blob_sha256"]), len(records)
+
+
+def _register_blob(connection: Connection, received: ReceivedFile, now: datetime) -> None:
+    connection.execute(
+        insert_ignoring_conflicts(connection, s.blobs).values(
+            sha256=received.blob.sha256,
+            md5=received.blob.md5,
+            size=received.blob.size,
+            content_type=received.content_type,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRecord:
+    id: int
+    form_id: int
+    instance_id: str
+    current_version_id: int
+    submitter_id: int | None
+    device_id: str | None
+    user_agent: str | None
+    instance_name: str | None
+    review_state: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    name: str
+    xpath: str | None
+    blob_sha256: str | None
+    md5: str | None
+    size: int | None
+    content_type: str | None
+
+
+def get_submission(connection: Connection, form_id: int, instance_id: str) -> SubmissionRecord:
+    """A submission by its logical id: the instanceID it was first sent with."""
+    row = (
+        connection.execute(
+            sa.select(s.submissions).where(
+                s.submissions.c.form_id == form_id,
+                s.submissions.c.instance_id == instance_id,
+                s.submissions.c.deleted_at.is_(None),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the submission {instance_id}")
+    return SubmissionRecord(
+        id=row["id"],
+        form_id=row["form_id"],
+        instance_id=row["instance_id"],
+        current_version_id=row["current_version_id"],
+        submitter_id=row["submitter_id"],
+        device_id=row["device_id"],
+        user_agent=row["user_agent"],
+        instance_name=row["instance_name"],
+        review_state=row["review_state"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def list_attachments(connection: Connection, version_id: int) -> list[AttachmentRecord]:
+    table = s.submission_attachments
+    rows = connection.execute(
+        sa.select(
+            table.c.name,
+            table.c.xpath,
+            table.c.blob_sha256,
+            s.blobs.c.md5,
+            s.blobs.c.size,
+            table.c.content_type,
+        )
+        .outerjoin(s.blobs, s.blobs.c.sha256 == table.c.blob_sha256)
+        .where(table.c.submission_version_id == version_id)
+        .order_by(table.c.name)
+    )
+    return [AttachmentRecord(*r) for r in rows]
+
+
+def get_xml(connection: Connection, version_id: int) -> str:
+    return str(
+        connection.execute(
+            sa.select(s.submission_versions.c.xml).where(s.submission_versions.c.id == version_id)
+        ).scalar_one()
+    )
