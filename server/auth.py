@@ -153,7 +153,7 @@ def _by_password(connection: Connection, credentials: str) -> ActorRecord:
     except (binascii.Error, UnicodeDecodeError) as error:
         raise Problem(401, ProblemCode.AUTH_FAILED) from error
     user = find_user_by_email(connection, email)
-    if user is None or not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Problem(401, ProblemCode.AUTH_FAILED)
     actor = load_actor(connection, user.id)
     if actor is None:

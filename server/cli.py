@@ -7,29 +7,24 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-
-from sqlalchemy.engine import Engine
 
 from converters.errors import ConversionError, FormError, FormIssue
 from server.bootstrap import bootstrap
+from server.cli_devices import add_device_commands
+from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
 from server.passwords import generate_password, hash_password
 from server.settings import Settings
-from storage.db import make_engine, transaction, upgrade
+from storage.db import transaction
 from storage.errors import StorageError
 from storage.forms import list_forms
 from storage.projects import create_project, list_projects
 from storage.users import create_user, list_users
 
 log = logging.getLogger(__name__)
-
-
-class UsageError(Exception):
-    """A mistake on the command line, reported without a traceback."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baobab", description=__doc__)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    serve = _command(commands, "serve", "run the server", _serve)
+    serve = command(commands, "serve", "run the server", _serve)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
@@ -71,11 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         "the forms in BAOBAB_FORMS_DIR",
     )
 
-    db = _group(commands, "db", "database maintenance")
-    _command(db, "upgrade", "apply the database migrations", _db_upgrade)
+    db = group(commands, "db", "database maintenance")
+    command(db, "upgrade", "apply the database migrations", _db_upgrade)
 
-    users = _group(commands, "users", "web users")
-    create = _command(users, "create", "create a web user", _users_create)
+    users = group(commands, "users", "web users")
+    create = command(users, "create", "create a web user", _users_create)
     create.add_argument("email")
     create.add_argument("--name", help="display name")
     create.add_argument("--admin", action="store_true", help="make the user an administrator")
@@ -84,64 +79,30 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the password from standard input instead of generating one",
     )
-    _command(users, "list", "list web users", _users_list)
+    command(users, "list", "list web users", _users_list)
 
-    projects = _group(commands, "projects", "projects")
-    create = _command(projects, "create", "create a project", _projects_create)
+    projects = group(commands, "projects", "projects")
+    create = command(projects, "create", "create a project", _projects_create)
     create.add_argument("name")
     create.add_argument("--description")
-    _command(projects, "list", "list projects", _projects_list)
+    command(projects, "list", "list projects", _projects_list)
 
-    forms = _group(commands, "forms", "XLSForms and XForms")
-    check = _command(
+    forms = group(commands, "forms", "XLSForms and XForms")
+    check = command(
         forms, "check", "compile and validate a form without publishing it", _forms_check
     )
     check.add_argument("file", type=Path)
     check.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
-    publish = _command(
+    publish = command(
         forms, "publish", "publish a form (a new version of it if it exists)", _forms_publish
     )
     publish.add_argument("file", type=Path)
     publish.add_argument("--project", type=int, required=True, help="project id")
     publish.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
-    listing = _command(forms, "list", "list published forms", _forms_list)
+    listing = command(forms, "list", "list published forms", _forms_list)
     listing.add_argument("--project", type=int, help="only this project")
+    add_device_commands(commands, forms)
     return parser
-
-
-def _group(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    parser = commands.add_parser(name, help=help_text)
-    parser.set_defaults(run=lambda _args, _settings: _help(parser))
-    return parser.add_subparsers(title="commands", metavar="COMMAND")
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    help_text: str,
-    run: Callable[[argparse.Namespace, Settings], int],
-) -> argparse.ArgumentParser:
-    parser = commands.add_parser(name, help=help_text, description=help_text)
-    parser.set_defaults(run=run)
-    return parser
-
-
-@contextmanager
-def _database(settings: Settings) -> Iterator[Engine]:
-    """A migrated engine for one command, disposed of (connections closed) when it is done."""
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,7 +116,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if getattr(args, flag) is not None:
             os.environ[env] = str(getattr(args, flag))
     settings = Settings.from_env(os.environ)
-    with _database(settings) as engine:
+    with database(settings) as engine:
         if args.bootstrap:
             report = bootstrap(engine, settings, system_clock)
             for form in report.published:
@@ -182,7 +143,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings):
+    with database(settings):
         print("database is up to date")
     return 0
 
@@ -194,7 +155,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     else:
         password, generated = generate_password(), True
     password_hash = hash_password(password)
-    with _database(settings) as engine, transaction(engine) as connection:
+    with database(settings) as engine, transaction(engine) as connection:
         user = create_user(
             connection,
             email=args.email,
@@ -210,7 +171,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
+    with database(settings) as engine, transaction(engine, read_only=True) as connection:
         for user in list_users(connection):
             print(f"{user.id}\t{user.email}\t{'admin' if user.is_admin else ''}")
     return 0
@@ -219,29 +180,23 @@ def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
 def _projects_create(args: argparse.Namespace, settings: Settings) -> int:
     if not args.name.strip():
         raise UsageError("a project needs a name")
-    with _database(settings) as engine, transaction(engine) as connection:
+    with database(settings) as engine, transaction(engine) as connection:
         project = create_project(connection, args.name, system_clock(), args.description)
     print(f"created project {project.id} {project.name}")
     return 0
 
 
 def _projects_list(_args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
+    with database(settings) as engine, transaction(engine, read_only=True) as connection:
         for project in list_projects(connection):
             print(f"{project.id}\t{project.name}")
     return 0
 
 
-def _read(path: Path) -> bytes:
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    return path.read_bytes()
-
-
 def _forms_check(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     compiled = compile_upload(
-        _read(args.file),
+        read_file(args.file),
         filename=args.file.name,
         validate="off" if args.no_validate else settings.odk_validate,
     )
@@ -256,8 +211,8 @@ def _forms_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    data = _read(args.file)
-    with _database(settings) as engine:
+    data = read_file(args.file)
+    with database(settings) as engine:
         result = publish_upload(
             engine,
             project_id=args.project,
@@ -283,7 +238,7 @@ def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _forms_list(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as engine, transaction(engine, read_only=True) as connection:
+    with database(settings) as engine, transaction(engine, read_only=True) as connection:
         for form in list_forms(connection, args.project):
             print(f"{form.project_id}\t{form.xml_form_id}\t{form.state}\t{form.name or ''}")
     return 0

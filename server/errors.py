@@ -94,6 +94,7 @@ _STORAGE = {
     StorageCode.EDIT_STALE: (409, 409.9),
     StorageCode.FORM_CLOSED: (409, 409.2),
     StorageCode.INVALID_NAME: (400, 400.8),
+    StorageCode.INVALID_STATE: (400, 400.8),
     StorageCode.UNAVAILABLE: (503, 503.0),
     StorageCode.BLOB_STORE_FULL: (507, 507.0),
 }

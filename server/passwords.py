@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -17,8 +18,14 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+_UNUSABLE = _HASHER.hash(secrets.token_urlsafe(32))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists, so timing does not reveal emails."""
     if not password_hash:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _HASHER.verify(_UNUSABLE, password)
         return False
     try:
         return _HASHER.verify(password_hash, password)

@@ -44,6 +44,7 @@ class StorageCode(Enum):
         "version of the submission and edit that."
     )
     FORM_CLOSED = "The form '{form_id}' is closed and does not accept submissions."
+    INVALID_STATE = "'{state}' is not a form state; use one of: {expected}."
     INVALID_NAME = "The name '{name}' cannot be used: {reason}."
     UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
     BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."

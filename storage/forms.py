@@ -22,7 +22,7 @@ from converters.xlsform import CompiledForm
 from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
-from storage.errors import Conflict, NotFound, StorageCode
+from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.tables import apply_changes
 
 
@@ -227,6 +227,19 @@ def list_versions(connection: Connection, form_id: int) -> list[FormVersionRecor
         .order_by(s.form_versions.c.id.desc())
     ).mappings()
     return [_version(r) for r in rows]
+
+
+FORM_STATES = ("open", "closing", "closed")
+
+
+def set_form_state(connection: Connection, form_id: int, state: str, now: datetime) -> None:
+    """open: listed and accepting; closing: hidden from devices but accepting what they hold;
+    closed: refusing submissions (409)."""
+    if state not in FORM_STATES:
+        raise InvalidData(StorageCode.INVALID_STATE, state=state, expected=", ".join(FORM_STATES))
+    connection.execute(
+        sa.update(s.forms).where(s.forms.c.id == form_id).values(state=state, updated_at=now)
+    )
 
 
 def get_xform(connection: Connection, form_version_id: int) -> str:

@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.app_users import collect_qr, issue_app_user
 from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
-from server.keys import collect_settings, new_token, qr_image, qr_payload, token_hash
+from server.keys import qr_image
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import app_user_json
-from storage.access import create_app_user, get_app_user, list_app_users, revoke_app_user
+from storage.access import list_app_users, revoke_app_user
 from storage.db import transaction
-from storage.projects import get_project
 
 
 async def create(request: Request) -> Response:
@@ -30,16 +30,13 @@ async def create(request: Request) -> Response:
 def _create(request: Request, display_name: str) -> Response:
     state = request.app.state
     project_id = int(request.path_params["project_id"])
-    token = new_token()
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        get_project(connection, project_id)
-        app_user = create_app_user(
+        app_user, token = issue_app_user(
             connection,
+            state.token_box,
             project_id=project_id,
             display_name=display_name,
-            token_hash=token_hash(token),
-            token_cipher=state.token_box.seal(token),
             created_by=actor.id,
             now=state.clock(),
         )
@@ -84,19 +81,13 @@ def _payload(request: Request) -> tuple[str, dict[str, object]]:
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        project = get_project(connection, project_id)
-        app_user = get_app_user(connection, project_id, int(request.path_params["actor_id"]))
-    token = state.token_box.open(app_user.token_cipher) if app_user.token_cipher else None
-    if token is None:
-        raise Problem(
-            409,
-            ProblemCode.BAD_REQUEST,
-            reason="this app user's token cannot be read with the server's current "
-            "key (BAOBAB_SECRET_KEY changed?): create a new app user",
+        return collect_qr(
+            connection,
+            state.token_box,
+            base_url=state.settings.base_url,
+            project_id=project_id,
+            actor_id=int(request.path_params["actor_id"]),
         )
-    server_url = f"{state.settings.base_url}/v1/key/{token}/projects/{project_id}"
-    settings = collect_settings(server_url, project.name)
-    return qr_payload(settings), settings
 
 
 _APP_USERS = "/v1/projects/{project_id:int}/app-users"

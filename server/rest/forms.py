@@ -13,15 +13,15 @@ from starlette.routing import Route
 
 from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
+from server.form_media import attach_media
 from server.forms import compile_upload
-from server.rest.http import flag, ok
+from server.rest.http import flag, json_body, ok, text_field
 from server.rest.shapes import form_json, iso
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, unassign_form
-from storage.blobs import copy_hashing
-from storage.db import insert_ignoring_conflicts, transaction
+from storage.db import transaction
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import get_form, get_version, list_forms, publish_form
+from storage.forms import get_form, get_version, list_forms, publish_form, set_form_state
 
 MAX_FORM_BYTES = 20_000_000
 MAX_MEDIA_BYTES = 100_000_000
@@ -114,6 +114,24 @@ def get_one(request: Request) -> Response:
     return JSONResponse(form_json(form, version))
 
 
+async def update(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_update, request, text_field(body, "state") or "")
+
+
+def _update(request: Request, state_name: str) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine) as connection:
+        authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        set_form_state(connection, form.id, state_name, request.app.state.clock())
+        form = get_form(connection, project_id, form.xml_form_id)
+        version = (
+            get_version(connection, form.current_version_id) if form.current_version_id else None
+        )
+    return JSONResponse(form_json(form, version))
+
+
 def list_media(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
@@ -164,40 +182,18 @@ async def upload_media(request: Request) -> Response:
 def _upload_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
     state = request.app.state
     project_id = int(request.path_params["project_id"])
-    name = request.path_params["name"]
     with transaction(state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
-    info = copy_hashing(spool, lambda _chunk: None)  # type: ignore[arg-type]
-    spool.seek(0)
-    state.blobs.put(spool, known=info)
-    now = state.clock()
-    with transaction(state.engine) as connection:
-        connection.execute(
-            insert_ignoring_conflicts(connection, s.blobs).values(
-                sha256=info.sha256,
-                md5=info.md5,
-                size=info.size,
-                content_type=request.headers.get("content-type"),
-                created_at=now,
-            )
-        )
-        table = s.form_attachments
-        updated = connection.execute(
-            sa.update(table)
-            .where(
-                table.c.form_version_id == form.current_version_id,
-                table.c.name == name,
-            )
-            .values(blob_sha256=info.sha256, updated_at=now)
-        ).rowcount
-        if not updated:
-            raise NotFound(
-                StorageCode.NOT_FOUND,
-                what=f"a media file named '{name}' in this form (it must be "
-                "referenced by the form, e.g. in a media:: column or "
-                "select_one_from_file)",
-            )
+    attach_media(
+        state.engine,
+        state.blobs,
+        form,
+        request.path_params["name"],
+        spool,  # type: ignore[arg-type]  # a spooled file is a binary file
+        request.headers.get("content-type"),
+        state.clock(),
+    )
 
 
 def assign(request: Request) -> Response:
@@ -238,6 +234,7 @@ ROUTES = [
     Route("/v1/projects/{project_id:int}/forms", list_all, methods=["GET"]),
     Route("/v1/projects/{project_id:int}/forms", create, methods=["POST"]),
     Route(_FORM, get_one, methods=["GET"]),
+    Route(_FORM, update, methods=["PATCH"]),
     Route(_FORM + "/attachments", list_media, methods=["GET"]),
     Route(_FORM + "/attachments/{name}", upload_media, methods=["POST"]),
     Route(_FORM + "/assignments/app-user", list_assignments, methods=["GET"]),

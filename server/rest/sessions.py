@@ -35,7 +35,7 @@ def _create(request: Request, email: str, password: str) -> JSONResponse:
     state = request.app.state
     with transaction(state.engine) as connection:
         user = find_user_by_email(connection, email)
-        if user is None or not verify_password(user.password_hash, password):
+        if not verify_password(user.password_hash if user else None, password) or user is None:
             raise Problem(401, ProblemCode.AUTH_FAILED)
         token, now = new_token(), state.clock()
         session = create_session(
