@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from converters.errors import FormIssue
+
 _TRUE = {"true()", "true", "1", "yes"}
 
 
@@ -140,3 +142,17 @@ class FormSchema:
 
     def repeat(self, xpath: str) -> Repeat | None:
         return next((r for r in self.repeats if r.xpath == xpath), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledForm:
+    """An XForm ready to publish, with what a designer needs to read about it."""
+
+    xform: str
+    form_id: str
+    version: str
+    title: str
+    file_type: str
+    warnings: tuple[FormIssue, ...] = ()
+    itemsets: str | None = None
+    name_rows: Mapping[str, int] = field(default_factory=dict)

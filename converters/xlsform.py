@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from converters.errors import ConversionCode, FormError, FormIssue
+from converters.form_model import CompiledForm
 from converters.xform_schema import read_form_identity
 
 SPREADSHEET_TYPES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
@@ -28,20 +29,6 @@ _NAMED = re.compile(r"(?:element|question|group|repeat) named '([^']*)'")
 _VALIDATE_FILE_LINE = re.compile(r"^\$\{[^}]*\}(\.xml)?$")  # the temp file's name, masked
 _JAVA_NOISE = re.compile(r"\s*Bad node: org\.javarosa\S*")
 _VALIDATE_REF = re.compile(r"\$\{(\w[\w.-]*)\}|(/[\w.-]+(?:/[\w.:-]+)+)")
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledForm:
-    """An XForm ready to publish, with what a designer needs to read about it."""
-
-    xform: str
-    form_id: str
-    version: str
-    title: str
-    file_type: str
-    warnings: tuple[FormIssue, ...] = ()
-    itemsets: str | None = None
-    name_rows: Mapping[str, int] = field(default_factory=dict)
 
 
 def detect_file_type(filename: str | None, data: bytes, content_type: str | None = None) -> str:

@@ -9,10 +9,9 @@ from dataclasses import replace
 from sqlalchemy.engine import Engine
 
 from converters.errors import ConversionCode, FormError
+from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
-from converters.xlsform import CompiledForm, compile_form, detect_file_type
 from server.clock import Clock
-from server.validation import run_odk_validate, should_validate
 from storage.db import transaction
 from storage.forms import PublishResult, publish_form
 
@@ -23,6 +22,11 @@ def compile_upload(
     data: bytes, *, filename: str | None, content_type: str | None = None, validate: str = "auto"
 ) -> CompiledForm:
     """Compile an uploaded XLSForm or XForm and check it; raise FormError listing every issue."""
+    # pyxform and openpyxl add ~30 MB to a process: a server worker loads them only when it
+    # is actually given a form to compile.
+    from converters.xlsform import compile_form, detect_file_type
+    from server.validation import run_odk_validate, should_validate
+
     if not data:
         raise FormError(
             ConversionCode.XLSFORM_UNREADABLE,

@@ -11,7 +11,8 @@ from pathlib import Path
 from pyxform.validators.odk_validate import ODKValidateError, check_xform
 
 from converters.errors import FormIssue
-from converters.xlsform import CompiledForm, odk_validate_issues
+from converters.form_model import CompiledForm
+from converters.xlsform import odk_validate_issues
 
 log = logging.getLogger(__name__)
 

@@ -131,12 +131,30 @@ def load_actor(connection: Connection, actor_id: int) -> ActorRecord | None:
 
 
 def find_app_user_by_token(connection: Connection, token_hash: str) -> ActorRecord | None:
-    actor_id = connection.execute(
-        sa.select(s.field_keys.c.actor_id)
-        .join(s.actors, s.actors.c.id == s.field_keys.c.actor_id)
-        .where(s.field_keys.c.token_hash == token_hash, s.actors.c.deleted_at.is_(None))
-    ).scalar()
-    return load_actor(connection, actor_id) if actor_id is not None else None
+    """The app user holding this token, in one query: it runs on every device request."""
+    row = connection.execute(_APP_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
+    if row is None:
+        return None
+    return ActorRecord(
+        id=row["id"],
+        type="field_key",
+        display_name=row["display_name"],
+        email=None,
+        is_admin=False,
+        language="en",
+        project_id=row["project_id"],
+        roles={},
+        created_at=row["created_at"],
+    )
+
+
+_APP_USER_BY_TOKEN = (
+    sa.select(
+        s.actors.c.id, s.actors.c.display_name, s.actors.c.created_at, s.field_keys.c.project_id
+    )
+    .join(s.field_keys, s.field_keys.c.actor_id == s.actors.c.id)
+    .where(s.field_keys.c.token_hash == sa.bindparam("token_hash"), s.actors.c.deleted_at.is_(None))
+)
 
 
 def create_app_user(

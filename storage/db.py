@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.dml import Insert
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from storage.errors import StorageCode, StorageUnavailable
 
@@ -102,13 +105,24 @@ def is_postgres(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-def insert_ignoring_conflicts(connection: Connection, table: sa.Table) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING: with RETURNING, no row back means the key existed."""
-    insert = postgresql.insert if is_postgres(connection) else sqlite.insert
-    return insert(table).on_conflict_do_nothing()
+def insert_ignoring_conflicts(
+    connection: Connection, table: sa.Table, returning: sa.Column[Any] | None = None
+) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING: with RETURNING, no row back means the key existed.
+    Built once per dialect and table; execute it with a dict of values."""
+    return _insert_ignoring(connection.dialect.name, table, returning)
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, table: sa.Table, returning: sa.Column[Any] | None) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing()
+    return statement.returning(returning) if returning is not None else statement
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # alembic adds ~11 MB; only migrations need it
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -116,6 +130,8 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the system tables to the latest migration (safe to run from several processes)."""
+    from alembic import command
+
     config = alembic_config()
     with transaction(engine) as connection:
         if is_postgres(connection):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from converters.form_model import FormSchema
+from converters.form_model import CompiledForm, FormSchema
 from converters.sql_names import sql_name, unique_name
 from converters.table_plan import (
     PlanChanges,
@@ -18,7 +18,6 @@ from converters.table_plan import (
     plan_tables,
 )
 from converters.xform_schema import parse_xform
-from converters.xlsform import CompiledForm
 from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
@@ -183,6 +182,46 @@ def get_form(connection: Connection, project_id: int, xml_form_id: str) -> FormR
     if row is None:
         raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=xml_form_id)
     return _form(row)
+
+
+def find_published_version(
+    connection: Connection, project_id: int, xml_form_id: str, version: str
+) -> tuple[FormRecord, int | None]:
+    """A form and the id of its published version `version` (None if it has none), in one
+    query: intake asks this for every submission."""
+    row = (
+        connection.execute(
+            _FORM_AND_VERSION,
+            {
+                "project_id": project_id,
+                "xml_form_id": xml_form_id,
+                "version": version,
+            },
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=xml_form_id)
+    return _form(row), row["version_id"]
+
+
+_FORM_AND_VERSION = (
+    sa.select(s.forms, s.form_versions.c.id.label("version_id"))
+    .outerjoin(
+        s.form_versions,
+        sa.and_(
+            s.form_versions.c.form_id == s.forms.c.id,
+            s.form_versions.c.version == sa.bindparam("version"),
+            s.form_versions.c.published_at.is_not(None),
+        ),
+    )
+    .where(
+        s.forms.c.project_id == sa.bindparam("project_id"),
+        s.forms.c.xml_form_id == sa.bindparam("xml_form_id"),
+        s.forms.c.deleted_at.is_(None),
+    )
+)
 
 
 def get_form_by_id(connection: Connection, form_id: int) -> FormRecord:

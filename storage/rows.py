@@ -44,17 +44,11 @@ def write_rows(
             if spec.kind is not TableKind.SELECTION:
                 values["_form_version"] = form_version
             params.append(values)
+        statement = table.insert().returning(table.c._id, sort_by_parameter_order=True)
         if len(params) == 1:
-            new_ids = [
-                connection.execute(
-                    sa.insert(table).values(params[0]).returning(table.c._id)
-                ).scalar_one()
-            ]
+            new_ids = [connection.execute(statement, params[0]).scalar_one()]
         else:
-            result = connection.execute(
-                sa.insert(table).returning(table.c._id, sort_by_parameter_order=True), params
-            )
-            new_ids = list(result.scalars())
+            new_ids = list(connection.execute(statement, params).scalars())
         ids.update({row.key: new_id for row, new_id in zip(batch, new_ids, strict=True)})
 
 

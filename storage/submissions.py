@@ -88,25 +88,25 @@ def store_submission(
     now: datetime,
 ) -> StoredSubmission:
     digest = hashlib.sha256(xml).hexdigest()
-    existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
-    if existing is not None:
-        return _resend(connection, existing, digest, files, now)
     if envelope.deprecated_id:
+        existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
+        if existing is not None:  # the edit arrived before; this is a resend of it
+            return _resend(connection, existing, digest, files, now)
         return _edit(connection, target, envelope, xml, digest, rows, files, submitter, now)
+    # Insert first: the unique key, not a prior look-up, decides whether this is new.
     submission_id = connection.execute(
-        insert_ignoring_conflicts(connection, s.submissions)
-        .values(
-            form_id=target.form_id,
-            instance_id=envelope.instance_id,
-            submitter_id=submitter.actor_id,
-            device_id=submitter.device_id,
-            user_agent=submitter.user_agent,
-            instance_name=envelope.instance_name,
-            created_at=now,
-        )
-        .returning(s.submissions.c.id)
+        insert_ignoring_conflicts(connection, s.submissions, s.submissions.c.id),
+        {
+            "form_id": target.form_id,
+            "instance_id": envelope.instance_id,
+            "submitter_id": submitter.actor_id,
+            "device_id": submitter.device_id,
+            "user_agent": submitter.user_agent,
+            "instance_name": envelope.instance_name,
+            "created_at": now,
+        },
     ).scalar()
-    if submission_id is None:  # a concurrent request stored it first; it has committed now
+    if submission_id is None:  # known already (a concurrent request's row is committed now)
         existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
         if existing is None:
             raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
@@ -114,11 +114,12 @@ def store_submission(
     version_id = _insert_version(
         connection, target, submission_id, envelope, xml, digest, submitter, now
     )
-    connection.execute(
-        sa.update(s.submissions)
-        .where(s.submissions.c.id == submission_id)
-        .values(current_version_id=version_id)
-    )
+    if version_id is None:  # the instanceID belongs to an edit of another submission
+        existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
+        assert existing is not None
+        connection.execute(_DELETE_SUBMISSION, {"submission": submission_id})
+        return _resend(connection, existing, digest, files, now)
+    connection.execute(_SET_CURRENT, {"submission": submission_id, "version": version_id})
     write_rows(
         connection,
         target.tables,
@@ -132,6 +133,16 @@ def store_submission(
     return StoredSubmission(
         submission_id, version_id, envelope.instance_id, Outcome.CREATED, present, expected
     )
+
+
+_SET_CURRENT = (
+    sa.update(s.submissions)
+    .where(s.submissions.c.id == sa.bindparam("submission"))
+    .values(current_version_id=sa.bindparam("version"))
+)
+_DELETE_SUBMISSION = sa.delete(s.submissions).where(
+    s.submissions.c.id == sa.bindparam("submission")
+)
 
 
 def _edit(
@@ -155,6 +166,8 @@ def _edit(
     version_id = _insert_version(
         connection, target, submission_id, envelope, xml, digest, submitter, now
     )
+    if version_id is None:  # a concurrent resend of this same edit stored it first
+        raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
     connection.execute(
         sa.update(s.submission_versions)
         .where(s.submission_versions.c.id == previous.id)
@@ -257,29 +270,27 @@ def _insert_version(
     digest: str,
     submitter: Submitter,
     now: datetime,
-) -> int:
+) -> int | None:
+    """The new version's id, or None when its instanceID is already taken."""
     version_id = connection.execute(
-        insert_ignoring_conflicts(connection, s.submission_versions)
-        .values(
-            submission_id=submission_id,
-            form_id=target.form_id,
-            form_version_id=target.form_version_id,
-            instance_id=envelope.instance_id,
-            deprecated_id=envelope.deprecated_id,
-            xml=xml.decode("utf-8"),
-            xml_sha256=digest,
-            submitter_id=submitter.actor_id,
-            device_id=submitter.device_id,
-            user_agent=submitter.user_agent,
-            instance_name=envelope.instance_name,
-            is_current=True,
-            created_at=now,
-        )
-        .returning(s.submission_versions.c.id)
+        insert_ignoring_conflicts(connection, s.submission_versions, s.submission_versions.c.id),
+        {
+            "submission_id": submission_id,
+            "form_id": target.form_id,
+            "form_version_id": target.form_version_id,
+            "instance_id": envelope.instance_id,
+            "deprecated_id": envelope.deprecated_id,
+            "xml": xml.decode("utf-8"),
+            "xml_sha256": digest,
+            "submitter_id": submitter.actor_id,
+            "device_id": submitter.device_id,
+            "user_agent": submitter.user_agent,
+            "instance_name": envelope.instance_name,
+            "is_current": True,
+            "created_at": now,
+        },
     ).scalar()
-    if version_id is None:  # the instanceID is already taken by another submission's edit
-        raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
-    return int(version_id)
+    return int(version_id) if version_id is not None else None
 
 
 def _current_blobs(connection: Connection, version_id: int) -> dict[str, tuple[str, str | None]]:
@@ -329,13 +340,14 @@ def _attach(
 
 def _register_blob(connection: Connection, received: ReceivedFile, now: datetime) -> None:
     connection.execute(
-        insert_ignoring_conflicts(connection, s.blobs).values(
-            sha256=received.blob.sha256,
-            md5=received.blob.md5,
-            size=received.blob.size,
-            content_type=received.content_type,
-            created_at=now,
-        )
+        insert_ignoring_conflicts(connection, s.blobs),
+        {
+            "sha256": received.blob.sha256,
+            "md5": received.blob.md5,
+            "size": received.blob.size,
+            "content_type": received.content_type,
+            "created_at": now,
+        },
     )
 
 

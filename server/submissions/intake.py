@@ -23,7 +23,7 @@ from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import find_version, get_form
+from storage.forms import find_published_version
 from storage.submissions import ReceivedFile, StoredSubmission, Submitter, store_submission
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,19 @@ def receive_submission(
             ConversionCode.SUBMISSION_WRONG_FORM, got=envelope.form_id, expected=expected_form_id
         )
     with transaction(context.engine, read_only=True) as connection:
-        form = get_form(connection, project_id, envelope.form_id)
+        form, version_id = find_published_version(
+            connection, project_id, envelope.form_id, envelope.version or ""
+        )
         caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
         if form.state == "closed":
             raise Conflict(StorageCode.FORM_CLOSED, form_id=form.xml_form_id)
-        version = find_version(connection, form.id, envelope.version or "")
-        if version is None:
+        if version_id is None:
             raise NotFound(
                 StorageCode.FORM_VERSION_NOT_FOUND,
                 form_id=form.xml_form_id,
                 version=envelope.version or "",
             )
-        cached = context.targets.get(connection, form, version.id, version.version)
+        cached = context.targets.get(connection, form, version_id, envelope.version or "")
     rows = submission_rows(root, cached.schema, cached.target.version_plan)
     wanted = {ref.name for ref in rows.attachments}
     received = {}
