@@ -9,11 +9,11 @@ it is content-addressed and simply unreferenced.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from converters.errors import ConversionCode, SubmissionError
 from converters.submission import parse_submission, submission_rows
@@ -50,7 +50,7 @@ def receive_submission(
     project_id: int,
     xml: bytes,
     files: Sequence[IncomingFile],
-    caller: Caller,
+    identify: Callable[[Connection], Caller],
     device_id: str | None = None,
     user_agent: str | None = None,
     expected_form_id: str | None = None,
@@ -61,6 +61,9 @@ def receive_submission(
             ConversionCode.SUBMISSION_WRONG_FORM, got=envelope.form_id, expected=expected_form_id
         )
     with transaction(context.engine, read_only=True) as connection:
+        # Who is sending, and to which form version, in one short transaction.
+        caller = identify(connection)
+        caller.require(Permission.SUBMISSION_CREATE, project_id)
         form, version_id = find_published_version(
             connection, project_id, envelope.form_id, envelope.version or ""
         )

@@ -26,11 +26,13 @@ SUCCESS = "full submission upload was successful!"
 async def submission_endpoint(request: Request) -> Response:
     require_openrosa_version(request)
     project_id = int(request.path_params["project_id"])
-    caller = await run_in_threadpool(_caller, request, project_id)
     if request.method in ("HEAD", "GET"):
+        await run_in_threadpool(_caller, request, project_id)
         # Collect's pre-flight: 204 (not 200) tells it this is an OpenRosa submission endpoint
         # and X-OpenRosa-Accept-Content-Length how large a POST may be.
         return Response(status_code=204)
+    if not _has_credentials(request):
+        raise Problem(401, ProblemCode.AUTH_REQUIRED)  # before reading a body nobody may send
     limit = request.app.state.settings.max_submission_size
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -66,13 +68,21 @@ async def submission_endpoint(request: Request) -> Response:
             project_id=project_id,
             xml=xml,
             files=files,
-            caller=caller,
+            identify=lambda connection: authenticate(connection, request),
             device_id=request.query_params.get("deviceID"),
             user_agent=request.headers.get("user-agent"),
         )
     # A top-up of a known submission (a resend or the next part of a split upload) is a
     # success too: Collect stops resending only on 201.
     return xml_response(openrosa_response(SUCCESS), request, 201)
+
+
+def _has_credentials(request: Request) -> bool:
+    return (
+        "baobab.key" in request.scope
+        or "st" in request.query_params
+        or "authorization" in request.headers
+    )
 
 
 def _caller(request: Request, project_id: int) -> Caller:

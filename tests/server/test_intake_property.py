@@ -151,7 +151,11 @@ def test_every_value_comes_back_out_of_the_tables(intake, engine, answers):
     context, project_id, admin = intake
     instance_id = f"uuid:{uuid.uuid4()}"
     stored = receive_submission(
-        context, project_id=project_id, files=[], caller=admin, xml=build_xml(answers, instance_id)
+        context,
+        project_id=project_id,
+        files=[],
+        identify=lambda _connection: admin,
+        xml=build_xml(answers, instance_id),
     )
     with engine.connect() as connection:
         root = (
