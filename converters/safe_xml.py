@@ -37,8 +37,12 @@ def parse_xml(data: bytes, *, for_form: bool = False) -> etree._Element:
 
 
 def local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    assert isinstance(tag, str)
+    return tag[tag.rfind("}") + 1 :]  # "{namespace}name" or "name"
 
 
 def element_children(element: etree._Element) -> list[etree._Element]:
-    return [child for child in element if isinstance(child.tag, str)]
+    """Child elements only (no comments or processing instructions, which are removed on
+    parsing anyway)."""
+    return list(element.iterchildren(tag=etree.Element))

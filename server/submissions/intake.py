@@ -21,7 +21,7 @@ from server.auth import Caller, Permission
 from server.clock import Clock
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
-from storage.db import transaction
+from storage.db import lookups, transaction
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import find_published_version
 from storage.submissions import ReceivedFile, StoredSubmission, Submitter, store_submission
@@ -60,8 +60,8 @@ def receive_submission(
         raise SubmissionError(
             ConversionCode.SUBMISSION_WRONG_FORM, got=envelope.form_id, expected=expected_form_id
         )
-    with transaction(context.engine, read_only=True) as connection:
-        # Who is sending, and to which form version, in one short transaction.
+    with lookups(context.engine) as connection:
+        # Who is sending, and to which form version: independent reads, no transaction.
         caller = identify(connection)
         caller.require(Permission.SUBMISSION_CREATE, project_id)
         form, version_id = find_published_version(
