@@ -22,7 +22,6 @@ from server.keys import TOKEN_PATTERN, token_hash
 from server.passwords import verify_password
 from storage.access import (
     ActorRecord,
-    assigned_form_ids,
     find_app_user_by_token,
     find_session,
     load_actor,
@@ -141,10 +140,11 @@ def authenticate(connection: Connection, request: Request) -> Caller:
 def _by_key(connection: Connection, token: str) -> Caller:
     if not TOKEN_PATTERN.match(token):
         raise Problem(401, ProblemCode.AUTH_FAILED)
-    actor = find_app_user_by_token(connection, token_hash(token))
-    if actor is None:
+    found = find_app_user_by_token(connection, token_hash(token))
+    if found is None:
         raise Problem(403, ProblemCode.FORBIDDEN)
-    return Caller(actor, "key", frozenset(assigned_form_ids(connection, actor.id)))
+    actor, assigned = found
+    return Caller(actor, "key", assigned)
 
 
 def _by_password(connection: Connection, credentials: str) -> ActorRecord:

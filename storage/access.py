@@ -130,12 +130,15 @@ def load_actor(connection: Connection, actor_id: int) -> ActorRecord | None:
     )
 
 
-def find_app_user_by_token(connection: Connection, token_hash: str) -> ActorRecord | None:
-    """The app user holding this token, in one query: it runs on every device request."""
+def find_app_user_by_token(
+    connection: Connection, token_hash: str
+) -> tuple[ActorRecord, frozenset[int]] | None:
+    """The app user holding this token and the forms assigned to it, in one query: this runs
+    on every request a device makes."""
     row = connection.execute(_APP_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
     if row is None:
         return None
-    return ActorRecord(
+    actor = ActorRecord(
         id=row["id"],
         type="field_key",
         display_name=row["display_name"],
@@ -146,11 +149,22 @@ def find_app_user_by_token(connection: Connection, token_hash: str) -> ActorReco
         roles={},
         created_at=row["created_at"],
     )
+    assigned = frozenset(int(f) for f in (row["assigned"] or "").split(",") if f)
+    return actor, assigned
 
 
+_ASSIGNED = (
+    sa.select(sa.func.aggregate_strings(sa.cast(s.form_assignments.c.form_id, sa.Text), ","))
+    .where(s.form_assignments.c.actor_id == s.actors.c.id)
+    .scalar_subquery()
+)
 _APP_USER_BY_TOKEN = (
     sa.select(
-        s.actors.c.id, s.actors.c.display_name, s.actors.c.created_at, s.field_keys.c.project_id
+        s.actors.c.id,
+        s.actors.c.display_name,
+        s.actors.c.created_at,
+        s.field_keys.c.project_id,
+        _ASSIGNED.label("assigned"),
     )
     .join(s.field_keys, s.field_keys.c.actor_id == s.actors.c.id)
     .where(s.field_keys.c.token_hash == sa.bindparam("token_hash"), s.actors.c.deleted_at.is_(None))

@@ -208,7 +208,6 @@ submissions = sa.Table(
     _id(),
     sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False),
     sa.Column("instance_id", sa.Text, nullable=False),  # the first version's instanceID
-    sa.Column("current_version_id", sa.BigInteger),
     sa.Column("submitter_id", sa.ForeignKey("actors.id")),
     sa.Column("device_id", sa.Text),
     sa.Column("user_agent", sa.Text),
@@ -241,6 +240,13 @@ submission_versions = sa.Table(
     sa.Column("is_current", sa.Boolean, nullable=False),
     _created(),
     sa.UniqueConstraint("form_id", "instance_id"),
+    sa.Index(
+        "uq_submission_versions_current",
+        "submission_id",
+        unique=True,
+        postgresql_where=sa.text("is_current"),
+        sqlite_where=sa.text("is_current"),
+    ),
 )
 
 submission_attachments = sa.Table(

@@ -119,7 +119,6 @@ def store_submission(
         assert existing is not None
         connection.execute(_DELETE_SUBMISSION, {"submission": submission_id})
         return _resend(connection, existing, digest, files, now)
-    connection.execute(_SET_CURRENT, {"submission": submission_id, "version": version_id})
     write_rows(
         connection,
         target.tables,
@@ -135,11 +134,6 @@ def store_submission(
     )
 
 
-_SET_CURRENT = (
-    sa.update(s.submissions)
-    .where(s.submissions.c.id == sa.bindparam("submission"))
-    .values(current_version_id=sa.bindparam("version"))
-)
 _DELETE_SUBMISSION = sa.delete(s.submissions).where(
     s.submissions.c.id == sa.bindparam("submission")
 )
@@ -163,25 +157,22 @@ def _edit(
     if not previous.is_current:
         raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
     submission_id = previous.submission_id
+    # The previous version stops being current first: one current version per submission is
+    # a unique index.
+    connection.execute(
+        sa.update(s.submission_versions)
+        .where(s.submission_versions.c.id == previous.id)
+        .values(is_current=False)
+    )
     version_id = _insert_version(
         connection, target, submission_id, envelope, xml, digest, submitter, now
     )
     if version_id is None:  # a concurrent resend of this same edit stored it first
         raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
     connection.execute(
-        sa.update(s.submission_versions)
-        .where(s.submission_versions.c.id == previous.id)
-        .values(is_current=False)
-    )
-    connection.execute(
         sa.update(s.submissions)
         .where(s.submissions.c.id == submission_id)
-        .values(
-            current_version_id=version_id,
-            updated_at=now,
-            review_state="edited",
-            instance_name=envelope.instance_name,
-        )
+        .values(updated_at=now, review_state="edited", instance_name=envelope.instance_name)
     )
     delete_rows(connection, target.tables, target.physical, submission_id)
     write_rows(
@@ -380,7 +371,15 @@ def get_submission(connection: Connection, form_id: int, instance_id: str) -> Su
     """A submission by its logical id: the instanceID it was first sent with."""
     row = (
         connection.execute(
-            sa.select(s.submissions).where(
+            sa.select(s.submissions, s.submission_versions.c.id.label("current_version_id"))
+            .join(
+                s.submission_versions,
+                sa.and_(
+                    s.submission_versions.c.submission_id == s.submissions.c.id,
+                    s.submission_versions.c.is_current,
+                ),
+            )
+            .where(
                 s.submissions.c.form_id == form_id,
                 s.submissions.c.instance_id == instance_id,
                 s.submissions.c.deleted_at.is_(None),

@@ -257,7 +257,6 @@ def upgrade() -> None:
         ),
         sa.Column("form_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("instance_id", sa.Text(), nullable=False),
-        sa.Column("current_version_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "submitter_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
@@ -409,6 +408,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_submission_versions_submission_id"), ["submission_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_submission_versions_current",
+            ["submission_id"],
+            unique=True,
+            postgresql_where=sa.text("is_current"),
+            sqlite_where=sa.text("is_current"),
+        )
 
     op.create_table(
         "form_version_columns",
@@ -481,6 +487,7 @@ def downgrade() -> None:
     op.drop_table("submission_attachments")
     op.drop_table("form_version_columns")
     with op.batch_alter_table("submission_versions", schema=None) as batch_op:
+        batch_op.drop_index("uq_submission_versions_current")
         batch_op.drop_index(batch_op.f("ix_submission_versions_submission_id"))
 
     op.drop_table("submission_versions")
