@@ -21,8 +21,9 @@ def write_rows(
     version_id: int,
     form_version: str,
 ) -> None:
-    """Insert every row, one statement per table: ids come back in order (RETURNING), so child
-    rows can point at the database id of their parent row."""
+    """Insert every row, one statement per table. Tables with child tables get their ids back
+    in order (RETURNING), so that child rows can point at the database id of their parent."""
+    parents = {spec.parent for spec in plan.tables if spec.parent}
     ids: dict[int, int] = {}
     by_table: dict[str, list[RowRecord]] = {}
     for row in rows:
@@ -44,6 +45,9 @@ def write_rows(
             if spec.kind is not TableKind.SELECTION:
                 values["_form_version"] = form_version
             params.append(values)
+        if spec.name not in parents:
+            connection.execute(table.insert(), params)
+            continue
         statement = table.insert().returning(table.c._id, sort_by_parameter_order=True)
         if len(params) == 1:
             new_ids = [connection.execute(statement, params[0]).scalar_one()]
