@@ -193,7 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
