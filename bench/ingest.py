@@ -54,8 +54,9 @@ def database_url(workdir: Path) -> str:
     name = base.rsplit("/", 1)[1] + "_ingest"
     admin = base.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return base.rsplit("/", 1)[0] + "/" + name
 
@@ -77,28 +78,46 @@ def set_up(url: str, workdir: Path) -> str:
     box = TokenBox(load_server_key(workdir))
     with transaction(engine) as connection:
         project = create_project(connection, "bench", now)
-        result = publish_form(connection, project_id=project.id, now=now,
-                              compiled=compile_form(FORM.read_bytes(), ".xml"))
-        app_user, token = issue_app_user(connection, box, project_id=project.id,
-                                         display_name="load", created_by=None, now=now)
+        result = publish_form(
+            connection,
+            project_id=project.id,
+            now=now,
+            compiled=compile_form(FORM.read_bytes(), ".xml"),
+        )
+        app_user, token = issue_app_user(
+            connection, box, project_id=project.id, display_name="load", created_by=None, now=now
+        )
         assign_form(connection, result.form.id, app_user.id, now)
     engine.dispose()
     return f"/v1/key/{token}/projects/{project.id}/submission"
 
 
 def request_bytes(path: str, with_photo: bool) -> bytes:
-    xml = TEMPLATE.replace(b"uuid:bd74cc0c-c58c-46a1-b6cf-d17b813ec2a7",
-                           f"uuid:{uuid.uuid4()}".encode())
-    parts = [b"--" + BOUNDARY, b'Content-Disposition: form-data; name="xml_submission_file"; '
-             b'filename="submission.xml"', b"Content-Type: text/xml", b"", xml]
+    xml = TEMPLATE.replace(
+        b"uuid:bd74cc0c-c58c-46a1-b6cf-d17b813ec2a7", f"uuid:{uuid.uuid4()}".encode()
+    )
+    parts = [
+        b"--" + BOUNDARY,
+        b'Content-Disposition: form-data; name="xml_submission_file"; filename="submission.xml"',
+        b"Content-Type: text/xml",
+        b"",
+        xml,
+    ]
     if with_photo:
-        parts += [b"--" + BOUNDARY, b'Content-Disposition: form-data; name="dwelling.jpg"; '
-                  b'filename="dwelling.jpg"', b"Content-Type: image/jpeg", b"", PHOTO]
+        parts += [
+            b"--" + BOUNDARY,
+            b'Content-Disposition: form-data; name="dwelling.jpg"; filename="dwelling.jpg"',
+            b"Content-Type: image/jpeg",
+            b"",
+            PHOTO,
+        ]
     body = b"\r\n".join([*parts, b"--" + BOUNDARY + b"--", b""])
-    head = (f"POST {path}?deviceID=collect:bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "X-OpenRosa-Version: 1.0\r\nUser-Agent: baobab-bench\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY.decode()}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    head = (
+        f"POST {path}?deviceID=collect:bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "X-OpenRosa-Version: 1.0\r\nUser-Agent: baobab-bench\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY.decode()}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
     return head + body
 
 
@@ -174,9 +193,25 @@ class RssSampler:
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.app:app_from_env", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     deadline = time.monotonic() + 30
     import socket
 
@@ -200,12 +235,19 @@ def main() -> None:
         url = database_url(workdir)
         path = set_up(url, workdir)
         port = free_port()
-        env = {**os.environ, "BAOBAB_DATABASE_URL": url, "BAOBAB_BLOB_URL": blob_url(workdir),
-               "BAOBAB_DATA_DIR": str(workdir), "BAOBAB_LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "BAOBAB_DATABASE_URL": url,
+            "BAOBAB_BLOB_URL": blob_url(workdir),
+            "BAOBAB_DATA_DIR": str(workdir),
+            "BAOBAB_LOG_LEVEL": "warning",
+        }
         server = start_server(port, env, args.workers)
         backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
-        print(f"ingest: {args.count} submissions per run, {backend}, {args.workers} workers, "
-              f"{len(TEMPLATE)} B of XML")
+        print(
+            f"ingest: {args.count} submissions per run, {backend}, {args.workers} workers, "
+            f"{len(TEMPLATE)} B of XML"
+        )
         sent = 0
         try:
             for photo in (False, True):
@@ -223,10 +265,13 @@ def main() -> None:
                     latencies = sorted(latency for _, latency in results)
                     p50 = statistics.median(latencies) * 1000
                     p95 = latencies[int(len(latencies) * 0.95)] * 1000
-                    print(f"  concurrency {concurrency}, {'200 KB photo' if photo else 'no file':>12}:"
-                          f" {len(results) / elapsed:7.1f}/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
-                          f"  peak RSS {rss.peak_process / 2**20:5.1f} MB per process, "
-                          f"{rss.peak_total / 2**20:5.1f} MB all processes  statuses {statuses}")
+                    label = "200 KB photo" if photo else "no file"
+                    print(
+                        f"  concurrency {concurrency}, {label:>12}:"
+                        f" {len(results) / elapsed:7.1f}/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+                        f"  peak RSS {rss.peak_process / 2**20:5.1f} MB per process, "
+                        f"{rss.peak_total / 2**20:5.1f} MB all processes  statuses {statuses}"
+                    )
         finally:
             server.terminate()
             server.wait(10)
