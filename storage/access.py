@@ -130,6 +130,17 @@ def load_actor(connection: Connection, actor_id: int) -> ActorRecord | None:
     )
 
 
+def insert_actor(connection: Connection, kind: str, display_name: str, now: datetime) -> int:
+    """A new actor (a user or an app user): they share one id space, as in Central."""
+    return int(
+        connection.execute(
+            sa.insert(s.actors)
+            .values(type=kind, display_name=display_name, created_at=now)
+            .returning(s.actors.c.id)
+        ).scalar_one()
+    )
+
+
 def find_app_user_by_token(
     connection: Connection, token_hash: str
 ) -> tuple[ActorRecord, frozenset[int]] | None:
@@ -181,11 +192,7 @@ def create_app_user(
     created_by: int | None,
     now: datetime,
 ) -> AppUserRecord:
-    actor_id = connection.execute(
-        sa.insert(s.actors)
-        .values(type="field_key", display_name=display_name.strip(), created_at=now)
-        .returning(s.actors.c.id)
-    ).scalar_one()
+    actor_id = insert_actor(connection, "field_key", display_name.strip(), now)
     connection.execute(
         sa.insert(s.field_keys).values(
             actor_id=actor_id,

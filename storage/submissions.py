@@ -119,18 +119,17 @@ def store_submission(
         assert existing is not None
         connection.execute(_DELETE_SUBMISSION, {"submission": submission_id})
         return _resend(connection, existing, digest, files, now)
-    write_rows(
+    return _write_version(
         connection,
-        target.tables,
-        target.version_plan,
-        rows.rows,
-        submission_id=submission_id,
-        version_id=version_id,
-        form_version=target.version,
-    )
-    present, expected = _attach(connection, version_id, rows.attachments, files, {}, now)
-    return StoredSubmission(
-        submission_id, version_id, envelope.instance_id, Outcome.CREATED, present, expected
+        target,
+        submission_id,
+        version_id,
+        envelope,
+        rows,
+        files,
+        {},
+        now,
+        Outcome.CREATED,
     )
 
 
@@ -175,6 +174,34 @@ def _edit(
         .values(updated_at=now, review_state="edited", instance_name=envelope.instance_name)
     )
     delete_rows(connection, target.tables, target.physical, submission_id)
+    carried = _current_blobs(connection, previous.id)
+    return _write_version(
+        connection,
+        target,
+        submission_id,
+        version_id,
+        envelope,
+        rows,
+        files,
+        carried,
+        now,
+        Outcome.EDITED,
+    )
+
+
+def _write_version(
+    connection: Connection,
+    target: FormTarget,
+    submission_id: int,
+    version_id: int,
+    envelope: Envelope,
+    rows: SubmissionRows,
+    files: Mapping[str, ReceivedFile],
+    carried: Mapping[str, tuple[str, str | None]],
+    now: datetime,
+    outcome: Outcome,
+) -> StoredSubmission:
+    """The rows and attachment records of a version just inserted."""
     write_rows(
         connection,
         target.tables,
@@ -184,10 +211,9 @@ def _edit(
         version_id=version_id,
         form_version=target.version,
     )
-    carried = _current_blobs(connection, previous.id)
     present, expected = _attach(connection, version_id, rows.attachments, files, carried, now)
     return StoredSubmission(
-        submission_id, version_id, envelope.instance_id, Outcome.EDITED, present, expected
+        submission_id, version_id, envelope.instance_id, outcome, present, expected
     )
 
 

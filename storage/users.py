@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
+from storage.access import insert_actor
 from storage.errors import Conflict, NotFound, StorageCode
 
 ROLES = ("manager", "protection_officer", "analyst", "viewer", "data_collector")
@@ -40,11 +41,7 @@ def create_user(
     email = email.strip().lower()
     try:
         with connection.begin_nested():
-            actor_id = connection.execute(
-                sa.insert(s.actors)
-                .values(type="user", display_name=display_name or email, created_at=now)
-                .returning(s.actors.c.id)
-            ).scalar_one()
+            actor_id = insert_actor(connection, "user", display_name or email, now)
             connection.execute(
                 sa.insert(s.users).values(
                     actor_id=actor_id,
