@@ -15,8 +15,8 @@ from server.auth import Permission, authenticate
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.forms import get_form
-from storage.submissions import AttachmentRecord, SubmissionRecord, get_submission, get_xml
-from storage.submissions import list_attachments as stored_attachments
+from storage.submission_queries import AttachmentRecord, SubmissionRecord, get_submission, get_xml
+from storage.submission_queries import list_attachments as stored_attachments
 
 
 def _submission(request: Request) -> tuple[SubmissionRecord, list[AttachmentRecord], str]:
