@@ -405,3 +405,11 @@ def _kind(
 def _media_files(xml: bytes) -> tuple[str, ...]:
     names = re.findall(rb"jr://(?:images|audio|video|file|file-csv)/([^\"'<>\s]+)", xml)
     return tuple(sorted({n.decode("utf-8") for n in names}))
+
+
+def set_form_version(xform: str, version: str) -> str:
+    """The XForm with its primary instance's version attribute set (publishing a draft under a
+    new version, as Central's `draft/publish?version=` does)."""
+    html = parse_xml(xform.encode("utf-8"), for_form=True)
+    _primary_root(html).set("version", version)
+    return '<?xml version="1.0"?>' + etree.tostring(html, encoding="unicode")

@@ -18,7 +18,7 @@ from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
 from server.keys import TokenBox, load_server_key
-from server.rest import app_users, forms, projects, sessions, submissions
+from server.rest import app_users, drafts, forms, projects, sessions, submissions, users
 from server.settings import Settings
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
@@ -63,7 +63,9 @@ def routes() -> list[BaseRoute]:
         *openrosa_routes.ROUTES,
         *submission_routes.ROUTES,
         *sessions.ROUTES,
+        *users.ROUTES,
         *projects.ROUTES,
+        *drafts.ROUTES,
         *forms.ROUTES,
         *app_users.ROUTES,
         *submissions.ROUTES,

@@ -165,7 +165,8 @@ def _attach(args: argparse.Namespace, settings: Settings) -> int:
             info = attach_media(
                 engine,
                 blobs,
-                form,
+                form.current_version_id,
+                form.xml_form_id,
                 name,
                 io.BytesIO(data),
                 mimetypes.guess_type(name)[0],

@@ -93,6 +93,8 @@ _STORAGE = {
     StorageCode.DEPRECATED_NOT_FOUND: (404, 404.5),
     StorageCode.EDIT_STALE: (409, 409.9),
     StorageCode.FORM_CLOSED: (409, 409.2),
+    StorageCode.DRAFT_NOT_FOUND: (404, 404.1),
+    StorageCode.FORM_ID_MISMATCH: (400, 400.8),
     StorageCode.INVALID_NAME: (400, 400.8),
     StorageCode.INVALID_STATE: (400, 400.8),
     StorageCode.UNAVAILABLE: (503, 503.0),

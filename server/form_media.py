@@ -13,20 +13,20 @@ from storage import schema as s
 from storage.blobs import BlobInfo, BlobStore, copy_hashing
 from storage.db import insert_ignoring_conflicts, transaction
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord
 
 
 def attach_media(
     engine: Engine,
     blobs: BlobStore,
-    form: FormRecord,
+    version_id: int | None,
+    form_label: str,
     name: str,
     source: BinaryIO,
     content_type: str | None,
     now: datetime,
 ) -> BlobInfo:
-    """Store `source` as the form's current media file `name`. The manifest hash changes, so
-    devices download the new file on their next form update."""
+    """Store `source` as media file `name` of a form version (the current one, or a draft).
+    The manifest hash changes, so devices download the new file on their next form update."""
     info = copy_hashing(source, lambda _chunk: None)
     source.seek(0)
     blobs.put(source, known=info)
@@ -44,7 +44,7 @@ def attach_media(
         updated = connection.execute(
             sa.update(table)
             .where(
-                table.c.form_version_id == form.current_version_id,
+                table.c.form_version_id == version_id,
                 table.c.name == name,
             )
             .values(blob_sha256=info.sha256, updated_at=now)
@@ -53,7 +53,7 @@ def attach_media(
             raise NotFound(
                 StorageCode.NOT_FOUND,
                 what=f"a media file named '{name}' in the form "
-                f"'{form.xml_form_id}' (it must be referenced by the form, "
+                f"'{form_label}' (it must be referenced by the form, "
                 "e.g. in a media:: column or select_one_from_file)",
             )
     return info

@@ -43,6 +43,8 @@ class StorageCode(Enum):
         "This edit is based on {instance_id}, which has been edited since. Download the current "
         "version of the submission and edit that."
     )
+    DRAFT_NOT_FOUND = "The form '{form_id}' has no draft."
+    FORM_ID_MISMATCH = "The form definition's id is '{got}', but it was sent to form '{expected}'."
     FORM_CLOSED = "The form '{form_id}' is closed and does not accept submissions."
     INVALID_STATE = "'{state}' is not a form state; use one of: {expected}."
     INVALID_NAME = "The name '{name}' cannot be used: {reason}."

@@ -22,6 +22,7 @@ from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
+from storage.form_attachments import carry_attachments
 from storage.tables import apply_changes
 
 
@@ -73,18 +74,80 @@ def publish_form(
     """Publish a compiled form as the current version of its form, creating or evolving its
     tables in the same transaction. Republishing identical content is a no-op."""
     form_schema = parse_xform(compiled.xform.encode("utf-8"))
-    _require_project(connection, project_id)
-    form = _lock_or_create_form(connection, project_id, form_schema, now)
-    xform = compiled.xform.encode("utf-8")
-    sha256 = hashlib.sha256(xform).hexdigest()
+    require_project(connection, project_id)
+    form = lock_or_create_form(connection, project_id, form_schema, now)
     existing = find_version(connection, form.id, compiled.version)
     if existing is not None:
-        if existing.xform_sha256 != sha256:
+        if existing.xform_sha256 != hashlib.sha256(compiled.xform.encode("utf-8")).hexdigest():
             raise Conflict(
                 StorageCode.VERSION_EXISTS, form_id=form.xml_form_id, version=compiled.version
             )
         return PublishResult(form, existing, PlanChanges(), already_published=True)
+    version_id = insert_version(
+        connection, form, compiled, now=now, source=source, actor_id=actor_id, draft=False
+    )
+    changes = activate_version(connection, form, version_id, form_schema, now)
+    return PublishResult(
+        get_form_by_id(connection, form.id), get_version(connection, version_id), changes
+    )
 
+
+def insert_version(
+    connection: Connection,
+    form: FormRecord,
+    compiled: CompiledForm,
+    *,
+    now: datetime,
+    source: bytes | None,
+    actor_id: int | None,
+    draft: bool,
+) -> int:
+    """Store a form definition (published at once, or as the form's draft) and the media files
+    it expects, keeping files the current version already has under the same names."""
+    xform = compiled.xform.encode("utf-8")
+    version_id = int(
+        connection.execute(
+            sa.insert(s.form_versions)
+            .values(
+                form_id=form.id,
+                version=compiled.version,
+                title=compiled.title,
+                xform=compiled.xform,
+                source=source,
+                source_type=compiled.file_type,
+                warnings=[w.message for w in compiled.warnings],
+                itemsets=compiled.itemsets,
+                created_by=actor_id,
+                created_at=now,
+                published_at=None if draft else now,
+                **xform_hashes(xform),
+            )
+            .returning(s.form_versions.c.id)
+        ).scalar_one()
+    )
+    carry_attachments(
+        connection, form.current_version_id, version_id, parse_xform(xform).media_files, now
+    )
+    return version_id
+
+
+def xform_hashes(xform: bytes) -> dict[str, str]:
+    return {
+        "xform_md5": hashlib.md5(xform, usedforsecurity=False).hexdigest(),
+        "xform_sha256": hashlib.sha256(xform).hexdigest(),
+        "xform_sha1": hashlib.sha1(xform, usedforsecurity=False).hexdigest(),
+    }
+
+
+def activate_version(
+    connection: Connection,
+    form: FormRecord,
+    version_id: int,
+    form_schema: FormSchema,
+    now: datetime,
+) -> PlanChanges:
+    """Make a stored definition the form's current version: evolve the tables (DDL in this
+    transaction), record its column <-> XPath mapping, and point the form at it."""
     plan = plan_tables(
         form_schema,
         table_prefix=form.table_prefix,
@@ -93,26 +156,6 @@ def publish_form(
     )
     apply_changes(connection, plan.changes, plan.physical)
     register_tables(connection, form.id, plan.physical, plan.changes)
-    version_id = connection.execute(
-        sa.insert(s.form_versions)
-        .values(
-            form_id=form.id,
-            version=compiled.version,
-            title=compiled.title,
-            xform=compiled.xform,
-            xform_md5=hashlib.md5(xform, usedforsecurity=False).hexdigest(),
-            xform_sha256=sha256,
-            xform_sha1=hashlib.sha1(xform, usedforsecurity=False).hexdigest(),
-            source=source,
-            source_type=compiled.file_type,
-            warnings=[w.message for w in compiled.warnings],
-            itemsets=compiled.itemsets,
-            created_by=actor_id,
-            created_at=now,
-            published_at=now,
-        )
-        .returning(s.form_versions.c.id)
-    ).scalar_one()
     mapping = [
         {
             "form_version_id": version_id,
@@ -126,19 +169,22 @@ def publish_form(
     ]
     if mapping:
         connection.execute(sa.insert(s.form_version_columns), mapping)
-    _carry_attachments(connection, form, version_id, form_schema, now)
+    connection.execute(
+        sa.update(s.form_versions)
+        .where(s.form_versions.c.id == version_id, s.form_versions.c.published_at.is_(None))
+        .values(published_at=now)
+    )
     connection.execute(
         sa.update(s.forms)
         .where(s.forms.c.id == form.id)
         .values(
             current_version_id=version_id,
-            name=compiled.title,
+            name=form_schema.title,
             updated_at=now,
             schema_generation=s.forms.c.schema_generation + 1,
         )
     )
-    version = get_version(connection, version_id)
-    return PublishResult(get_form_by_id(connection, form.id), version, plan.changes)
+    return plan.changes
 
 
 def load_version_plan(connection: Connection, form_version_id: int) -> tuple[FormSchema, TablePlan]:
@@ -293,7 +339,7 @@ def get_xform(connection: Connection, form_version_id: int) -> str:
 _VERSION_COLUMNS = [c for c in s.form_versions.c if c.name not in ("xform", "source", "itemsets")]
 
 
-def _require_project(connection: Connection, project_id: int) -> None:
+def require_project(connection: Connection, project_id: int) -> None:
     found = connection.execute(
         sa.select(s.projects.c.id).where(
             s.projects.c.id == project_id, s.projects.c.deleted_at.is_(None)
@@ -303,7 +349,7 @@ def _require_project(connection: Connection, project_id: int) -> None:
         raise NotFound(StorageCode.PROJECT_NOT_FOUND, project_id=project_id)
 
 
-def _lock_or_create_form(
+def lock_or_create_form(
     connection: Connection, project_id: int, form_schema: FormSchema, now: datetime
 ) -> FormRecord:
     query = sa.select(s.forms).where(
@@ -337,49 +383,6 @@ def _lock_or_create_form(
             StorageCode.ALREADY_EXISTS, what="form", key=f"id '{form_schema.form_id}'"
         ) from error
     return get_form_by_id(connection, form_id)
-
-
-def _carry_attachments(
-    connection: Connection,
-    form: FormRecord,
-    version_id: int,
-    form_schema: FormSchema,
-    now: datetime,
-) -> None:
-    """Expect every media file the XForm names; keep files uploaded for the previous version."""
-    previous: dict[str, str | None] = {}
-    if form.current_version_id is not None:
-        previous = {
-            r.name: r.blob_sha256
-            for r in connection.execute(
-                sa.select(s.form_attachments.c.name, s.form_attachments.c.blob_sha256).where(
-                    s.form_attachments.c.form_version_id == form.current_version_id
-                )
-            )
-        }
-    rows = [
-        {
-            "form_version_id": version_id,
-            "name": name,
-            "type": _media_type(name),
-            "blob_sha256": previous.get(name),
-            "updated_at": now if previous.get(name) else None,
-        }
-        for name in form_schema.media_files
-    ]
-    if rows:
-        connection.execute(sa.insert(s.form_attachments), rows)
-
-
-def _media_type(name: str) -> str:
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension in ("jpg", "jpeg", "png", "gif", "svg", "webp", "bmp"):
-        return "image"
-    if extension in ("mp3", "wav", "ogg", "m4a", "amr", "aac"):
-        return "audio"
-    if extension in ("mp4", "3gp", "webm", "mov"):
-        return "video"
-    return "file"
 
 
 def _form(row: RowMapping) -> FormRecord:

@@ -132,6 +132,13 @@ form_versions = sa.Table(
         postgresql_where=sa.text("published_at IS NOT NULL"),
         sqlite_where=sa.text("published_at IS NOT NULL"),
     ),
+    sa.Index(
+        "uq_form_versions_draft",
+        "form_id",
+        unique=True,
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
 )
 
 # The per-form data tables and their columns as they physically exist (the union of every

@@ -366,3 +366,26 @@ def _register_blob(connection: Connection, received: ReceivedFile, now: datetime
             "created_at": now,
         },
     )
+
+
+def attach_file(
+    connection: Connection,
+    version_id: int,
+    name: str,
+    blob: BlobInfo,
+    content_type: str | None,
+    now: datetime,
+) -> None:
+    """Link an uploaded file to the attachment the submission's XML names."""
+    received = ReceivedFile(name, blob, content_type)
+    _register_blob(connection, received, now)
+    table = s.submission_attachments
+    updated = connection.execute(
+        sa.update(table)
+        .where(table.c.submission_version_id == version_id, table.c.name == name)
+        .values(blob_sha256=blob.sha256, content_type=content_type, received_at=now)
+    ).rowcount
+    if not updated:
+        raise NotFound(
+            StorageCode.NOT_FOUND, what=f"an attachment named '{name}' in this submission's XML"
+        )

@@ -19,6 +19,7 @@ from server.keys import qr_image
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import app_user_json
 from storage.access import list_app_users, revoke_app_user
+from storage.audit import record
 from storage.db import transaction
 
 
@@ -40,6 +41,15 @@ def _create(request: Request, display_name: str) -> Response:
             created_by=actor.id,
             now=state.clock(),
         )
+        record(
+            connection,
+            actor_id=actor.id,
+            action="field_key.create",
+            actee_type="field_key",
+            actee_id=app_user.id,
+            now=state.clock(),
+            details={"displayName": display_name},
+        )
     return JSONResponse(app_user_json(app_user, token))
 
 
@@ -57,9 +67,16 @@ def list_all(request: Request) -> Response:
 def delete(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine) as connection:
-        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        revoke_app_user(
-            connection, project_id, int(request.path_params["actor_id"]), request.app.state.clock()
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        actor_id = int(request.path_params["actor_id"])
+        revoke_app_user(connection, project_id, actor_id, request.app.state.clock())
+        record(
+            connection,
+            actor_id=actor.id,
+            action="field_key.delete",
+            actee_type="field_key",
+            actee_id=actor_id,
+            now=request.app.state.clock(),
         )
     return ok()
 

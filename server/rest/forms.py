@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +20,9 @@ from server.rest.http import flag, json_body, ok, text_field
 from server.rest.shapes import form_json, iso
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, unassign_form
+from storage.audit import record
 from storage.db import transaction
+from storage.drafts import save_draft
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import get_form, get_version, list_forms, publish_form, set_form_state
 
@@ -43,12 +46,8 @@ def list_all(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
-    if not flag(request, "publish"):
-        raise Problem(
-            400,
-            ProblemCode.BAD_REQUEST,
-            reason="drafts (publish=false) are not available yet: add ?publish=true",
-        )
+    """A new form from an XLSForm or XForm body: published at once with ?publish=true, else
+    kept as its draft (Central's default)."""
     data = await request.body()
     if len(data) > MAX_FORM_BYTES:
         raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
@@ -90,15 +89,36 @@ def _create(request: Request, data: bytes) -> Response:
                 what="form",
                 key=f"projectId,xmlFormId {project_id},{compiled.form_id}",
             )
-        result = publish_form(
+        now = state.clock()
+        if flag(request, "publish"):
+            result = publish_form(
+                connection,
+                project_id=project_id,
+                compiled=compiled,
+                now=now,
+                source=data,
+                actor_id=actor.id,
+            )
+            form, version = result.form, result.version
+        else:
+            form, version = save_draft(
+                connection,
+                project_id=project_id,
+                compiled=compiled,
+                now=now,
+                source=data,
+                actor_id=actor.id,
+            )
+        record(
             connection,
-            project_id=project_id,
-            compiled=compiled,
-            now=state.clock(),
-            source=data,
             actor_id=actor.id,
+            action="form.create",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=now,
+            details={"version": version.version, "published": version.published_at is not None},
         )
-    return JSONResponse(form_json(result.form, result.version))
+    return JSONResponse(form_json(form, version if version.published_at else None))
 
 
 def get_one(request: Request) -> Response:
@@ -122,9 +142,18 @@ async def update(request: Request) -> Response:
 def _update(request: Request, state_name: str) -> Response:
     project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine) as connection:
-        authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
+        actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
         set_form_state(connection, form.id, state_name, request.app.state.clock())
+        record(
+            connection,
+            actor_id=actor.id,
+            action="form.update",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=request.app.state.clock(),
+            details={"state": state_name},
+        )
         form = get_form(connection, project_id, form.xml_form_id)
         version = (
             get_version(connection, form.current_version_id) if form.current_version_id else None
@@ -138,30 +167,29 @@ def list_media(request: Request) -> Response:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
-        rows = (
-            connection.execute(
-                sa.select(s.form_attachments, s.blobs.c.md5)
-                .outerjoin(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
-                .where(s.form_attachments.c.form_version_id == form.current_version_id)
-                .order_by(s.form_attachments.c.name)
-            )
-            .mappings()
-            .all()
-        )
-    return JSONResponse(
-        [
-            {
-                "name": r["name"],
-                "type": r["type"],
-                "hash": r["md5"],
-                "exists": r["blob_sha256"] is not None,
-                "blobExists": r["blob_sha256"] is not None,
-                "datasetExists": False,
-                "updatedAt": iso(r["updated_at"]),
-            }
-            for r in rows
-        ]
-    )
+        return JSONResponse(media_json(connection, form.current_version_id))
+
+
+def media_json(connection: Connection, version_id: int | None) -> list[dict[str, object]]:
+    """Central's FormAttachment shape for every media file a form version expects."""
+    rows = connection.execute(
+        sa.select(s.form_attachments, s.blobs.c.md5)
+        .outerjoin(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
+        .where(s.form_attachments.c.form_version_id == version_id)
+        .order_by(s.form_attachments.c.name)
+    ).mappings()
+    return [
+        {
+            "name": r["name"],
+            "type": r["type"],
+            "hash": r["md5"],
+            "exists": r["blob_sha256"] is not None,
+            "blobExists": r["blob_sha256"] is not None,
+            "datasetExists": False,
+            "updatedAt": iso(r["updated_at"]),
+        }
+        for r in rows
+    ]
 
 
 async def upload_media(request: Request) -> Response:
@@ -188,7 +216,8 @@ def _upload_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes])
     attach_media(
         state.engine,
         state.blobs,
-        form,
+        form.current_version_id,
+        form.xml_form_id,
         request.path_params["name"],
         spool,  # type: ignore[arg-type]  # a spooled file is a binary file
         request.headers.get("content-type"),

@@ -46,5 +46,19 @@ def flag(request: Request, name: str, default: bool = False) -> bool:
     return value.strip().lower() in ("true", "1", "yes")
 
 
+def page(request: Request, maximum: int = 10_000) -> tuple[int | None, int]:
+    """Central's `?limit=&offset=`; empty values mean absent (ruODK sends them empty)."""
+    try:
+        limit = int(request.query_params["limit"]) if request.query_params.get("limit") else None
+        offset = int(request.query_params.get("offset") or 0)
+    except ValueError as error:
+        raise Problem(
+            400, ProblemCode.BAD_REQUEST, reason="limit and offset must be whole numbers"
+        ) from error
+    if (limit is not None and limit < 0) or offset < 0:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason="limit and offset cannot be negative")
+    return (min(limit, maximum) if limit is not None else None), offset
+
+
 def ok() -> JSONResponse:
     return JSONResponse({"success": True})

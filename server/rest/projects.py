@@ -11,6 +11,7 @@ from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.rest.http import json_body, text_field
 from server.rest.shapes import project_json
+from storage.audit import record
 from storage.db import transaction
 from storage.projects import create_project, get_project, list_projects
 
@@ -44,6 +45,15 @@ def _create(request: Request, body: dict[str, object]) -> Response:
         if not caller.actor.is_admin:
             raise Problem(403, ProblemCode.FORBIDDEN)
         project = create_project(connection, name, request.app.state.clock(), description)
+        record(
+            connection,
+            actor_id=caller.actor.id,
+            action="project.create",
+            actee_type="project",
+            actee_id=project.id,
+            now=request.app.state.clock(),
+            details={"name": name},
+        )
     return JSONResponse(project_json(project))
 
 

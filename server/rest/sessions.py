@@ -18,6 +18,7 @@ from server.passwords import verify_password
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
 from storage.access import create_session, delete_session
+from storage.audit import record
 from storage.db import transaction
 from storage.users import find_user_by_email
 
@@ -45,6 +46,14 @@ def _create(request: Request, email: str, password: str) -> JSONResponse:
             csrf=secrets.token_urlsafe(32),
             now=now,
             expires_at=now + timedelta(hours=state.settings.session_hours),
+        )
+        record(
+            connection,
+            actor_id=user.id,
+            action="user.session.create",
+            actee_type="user",
+            actee_id=user.id,
+            now=now,
         )
     return JSONResponse(
         {

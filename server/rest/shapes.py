@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storage.access import ActorRecord, AppUserRecord
+from storage.audit import AuditRecord
 from storage.forms import FormRecord, FormVersionRecord
 from storage.projects import ProjectRecord
+from storage.submission_queries import CommentRecord, SubmissionRecord, VersionRecord
 
 JsonObject = dict[str, object]
 
@@ -77,4 +79,52 @@ def app_user_json(app_user: AppUserRecord, token: str | None = None) -> JsonObje
         "updatedAt": iso(app_user.updated_at),
         "deletedAt": iso(app_user.deleted_at),
         "token": token,
+    }
+
+
+def version_json(version: VersionRecord, submitter: ActorRecord | None = None) -> JsonObject:
+    body: JsonObject = {
+        "submitterId": version.submitter_id,
+        "createdAt": iso(version.created_at),
+        "instanceName": version.instance_name,
+        "instanceId": version.instance_id,
+        "current": version.is_current,
+        "deviceId": version.device_id,
+        "userAgent": version.user_agent,
+    }
+    if submitter is not None:
+        body["submitter"] = actor_json(submitter)
+    return body
+
+
+def submission_json(
+    submission: SubmissionRecord, submitter: ActorRecord | None = None
+) -> JsonObject:
+    body: JsonObject = {
+        "instanceId": submission.instance_id,
+        "submitterId": submission.submitter_id,
+        "deviceId": submission.device_id,
+        "createdAt": iso(submission.created_at),
+        "updatedAt": iso(submission.updated_at),
+        "reviewState": submission.review_state,
+        "userAgent": submission.user_agent,
+        "deletedAt": iso(submission.deleted_at),
+    }
+    if submitter is not None:
+        body["submitter"] = actor_json(submitter)
+    body["currentVersion"] = version_json(submission.current, submitter)
+    return body
+
+
+def comment_json(comment: CommentRecord) -> JsonObject:
+    return {"body": comment.body, "actorId": comment.actor_id, "createdAt": iso(comment.created_at)}
+
+
+def audit_json(audit: AuditRecord) -> JsonObject:
+    return {
+        "actorId": audit.actor_id,
+        "action": audit.action,
+        "acteeId": audit.actee_id,
+        "details": audit.details,
+        "loggedAt": iso(audit.logged_at),
     }

@@ -1,62 +1,259 @@
-"""Submissions over REST, as far as devices and their checks need them: the XML of a submission
-and its attachments (which files arrived, and the files themselves)."""
+"""Submissions over REST, with Central's paths and shapes: list (paged), get, XML, create and
+edit from an XML body, review state, comments, versions (edit history) and attachments."""
 
 from __future__ import annotations
 
 import mimetypes
+import tempfile
 from urllib.parse import quote
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate
+from converters.submission import parse_submission
+from server.auth import Caller, Permission, authenticate
+from server.errors import Problem, ProblemCode
+from server.rest.http import json_body, ok, page, text_field
+from server.rest.shapes import comment_json, submission_json, version_json
+from server.submissions.intake import receive_submission
+from storage.access import ActorRecord, load_actor
+from storage.audit import record
+from storage.blobs import copy_hashing
 from storage.db import transaction
-from storage.errors import NotFound, StorageCode
-from storage.forms import get_form
-from storage.submission_queries import AttachmentRecord, SubmissionRecord, get_submission, get_xml
-from storage.submission_queries import list_attachments as stored_attachments
+from storage.errors import Conflict, NotFound, StorageCode
+from storage.forms import FormRecord, get_form
+from storage.submission_queries import (
+    AttachmentRecord,
+    SubmissionRecord,
+    add_comment,
+    find_version_by_instance,
+    get_submission,
+    get_xml,
+    list_attachments,
+    list_comments,
+    list_submissions,
+    list_versions,
+    set_review_state,
+)
+from storage.submissions import Outcome, attach_file
+
+MAX_XML_BYTES = 20_000_000
+MAX_FILE_BYTES = 100_000_000
 
 
-def _submission(request: Request) -> tuple[SubmissionRecord, list[AttachmentRecord], str]:
+def _form(
+    connection: Connection, request: Request, permission: Permission
+) -> tuple[Caller, FormRecord]:
     project_id = int(request.path_params["project_id"])
+    caller = authenticate(connection, request)
+    caller.require(permission, project_id)
+    form = get_form(connection, project_id, request.path_params["form_id"])
+    caller.require(permission, project_id, form.id)
+    return caller, form
+
+
+def _submission(
+    connection: Connection, request: Request, permission: Permission
+) -> tuple[Caller, FormRecord, SubmissionRecord]:
+    caller, form = _form(connection, request, permission)
+    return caller, form, get_submission(connection, form.id, request.path_params["instance_id"])
+
+
+def _extended(request: Request) -> bool:
+    return request.headers.get("x-extended-metadata", "").lower() == "true"
+
+
+def list_all(request: Request) -> Response:
+    limit, offset = page(request)
     with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        caller.require(Permission.SUBMISSION_READ, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        submission = get_submission(connection, form.id, request.path_params["instance_id"])
-        attachments = stored_attachments(connection, submission.current_version_id)
-        xml = (
-            get_xml(connection, submission.current_version_id)
-            if request.url.path.endswith(".xml")
-            else ""
+        _caller, form = _form(connection, request, Permission.SUBMISSION_READ)
+        submissions = list_submissions(connection, form.id, limit=limit, offset=offset)
+        actors = _actors(connection, submissions) if _extended(request) else {}
+    return JSONResponse([submission_json(sub, actors.get(sub.submitter_id)) for sub in submissions])
+
+
+def get_one(request: Request) -> Response:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
         )
-    return submission, attachments, xml
+        actors = _actors(connection, [submission]) if _extended(request) else {}
+    return JSONResponse(submission_json(submission, actors.get(submission.submitter_id)))
 
 
 def xml(request: Request) -> Response:
-    _submission_record, _attachments, body = _submission(request)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        body = get_xml(connection, submission.current_version_id)
     return Response(body.encode("utf-8"), media_type="application/xml; charset=utf-8")
 
 
-def list_attachments(request: Request) -> Response:
-    _submission_record, attachments, _xml = _submission(request)
-    return JSONResponse(
-        [{"name": a.name, "exists": a.blob_sha256 is not None} for a in attachments]
+def versions(request: Request) -> Response:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        history = list_versions(connection, submission.id)
+    return JSONResponse([version_json(v) for v in history])
+
+
+def version_xml(request: Request) -> Response:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        version = find_version_by_instance(
+            connection, submission.id, request.path_params["version_id"]
+        )
+        body = get_xml(connection, version.id)
+    return Response(body.encode("utf-8"), media_type="application/xml; charset=utf-8")
+
+
+async def create(request: Request) -> Response:
+    """An XML body (pyodk's submissions.create, ODK Web Forms); files follow as attachments."""
+    body = await _xml_body(request)
+    return await run_in_threadpool(_receive, request, body, False)
+
+
+async def edit(request: Request) -> Response:
+    """PUT: a new version whose meta/deprecatedID names the current one."""
+    body = await _xml_body(request)
+    return await run_in_threadpool(_receive, request, body, True)
+
+
+def _receive(request: Request, body: bytes, editing: bool) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    form_id = request.path_params["form_id"]
+    if editing:
+        _require_edit_of(request, body)
+    stored = receive_submission(
+        state.intake,
+        project_id=project_id,
+        xml=body,
+        files=[],
+        identify=lambda connection: authenticate(connection, request),
+        device_id=request.query_params.get("deviceID"),
+        user_agent=request.headers.get("user-agent"),
+        expected_form_id=form_id,
     )
+    if stored.outcome is Outcome.RESENT or (editing and stored.outcome is not Outcome.EDITED):
+        # Over REST a resend is a mistake (Central: 409.3), and PUT must edit something.
+        raise Conflict(
+            StorageCode.ALREADY_EXISTS, what="submission", key=f"instanceID {stored.instance_id}"
+        )
+    with transaction(state.engine) as connection:
+        caller, form = _form(connection, request, Permission.SUBMISSION_CREATE)
+        record(
+            connection,
+            actor_id=caller.actor.id if caller.actor else None,
+            action="submission.update.version" if editing else "submission.create",
+            actee_type="submission",
+            actee_id=stored.instance_id,
+            now=state.clock(),
+            details={"formId": form.xml_form_id},
+        )
+        submission = get_submission(
+            connection, form.id, request.path_params.get("instance_id", stored.instance_id)
+        )
+    return JSONResponse(submission_json(submission))
+
+
+def _require_edit_of(request: Request, body: bytes) -> None:
+    """A PUT must edit the submission in its URL, at its current version."""
+    envelope, _root = parse_submission(body)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_CREATE
+        )
+    if envelope.deprecated_id is None:
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason="an edit needs meta/deprecatedID set to the current instanceID "
+            f"({submission.current.instance_id})",
+        )
+    if envelope.deprecated_id != submission.current.instance_id:
+        raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
+
+
+async def _xml_body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_XML_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
+    return body
+
+
+async def review(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_review, request, text_field(body, "reviewState") or "")
+
+
+def _review(request: Request, state_name: str) -> Response:
+    state = request.app.state
+    with transaction(state.engine) as connection:
+        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_REVIEW)
+        set_review_state(connection, submission.id, state_name, state.clock())
+        record(
+            connection,
+            actor_id=caller.actor.id if caller.actor else None,
+            action="submission.update",
+            actee_type="submission",
+            actee_id=submission.instance_id,
+            now=state.clock(),
+            details={"reviewState": state_name, "formId": form.xml_form_id},
+        )
+        submission = get_submission(connection, form.id, submission.instance_id)
+    return JSONResponse(submission_json(submission))
+
+
+def comments(request: Request) -> Response:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        found = list_comments(connection, submission.id)
+    return JSONResponse([comment_json(c) for c in found])
+
+
+async def comment(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_comment, request, text_field(body, "body") or "")
+
+
+def _comment(request: Request, text: str) -> Response:
+    state = request.app.state
+    with transaction(state.engine) as connection:
+        caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_REVIEW
+        )
+        assert caller.actor is not None
+        created = add_comment(connection, submission.id, caller.actor.id, text, state.clock())
+    return JSONResponse(comment_json(created))
+
+
+def attachments(request: Request) -> Response:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        found = list_attachments(connection, submission.current_version_id)
+    return JSONResponse([{"name": a.name, "exists": a.blob_sha256 is not None} for a in found])
 
 
 async def attachment(request: Request) -> Response:
-    _submission_record, attachments, _xml = await run_in_threadpool(_submission, request)
-    name = request.path_params["name"]
-    found = next((a for a in attachments if a.name == name and a.blob_sha256), None)
-    if found is None or found.blob_sha256 is None:
-        raise NotFound(StorageCode.NOT_FOUND, what=f"the attachment '{name}'")
+    found = await run_in_threadpool(_attachment, request)
     etag = f'"{found.md5}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
+    name = found.name
     content_type = found.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    assert found.blob_sha256 is not None
     return StreamingResponse(
         request.app.state.blobs.iter_chunks(found.blob_sha256),
         media_type=content_type,
@@ -68,9 +265,80 @@ async def attachment(request: Request) -> Response:
     )
 
 
-_SUBMISSION = "/v1/projects/{project_id:int}/forms/{form_id}/submissions/{instance_id}"
+def _attachment(request: Request) -> AttachmentRecord:
+    name = request.path_params["name"]
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
+        found = next(
+            (
+                a
+                for a in list_attachments(connection, submission.current_version_id)
+                if a.name == name and a.blob_sha256
+            ),
+            None,
+        )
+    if found is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the attachment '{name}'")
+    return found
+
+
+async def upload_attachment(request: Request) -> Response:
+    """A file for a submission created over REST (pyodk sends it chunked)."""
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FILE_BYTES)
+            spool.write(chunk)
+        spool.seek(0)
+        await run_in_threadpool(_upload_attachment, request, spool)
+    return ok()
+
+
+def _upload_attachment(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+    state = request.app.state
+    with transaction(state.engine, read_only=True) as connection:
+        _caller, _form_record, submission = _submission(
+            connection, request, Permission.SUBMISSION_CREATE
+        )
+    info = copy_hashing(spool, lambda _chunk: None)  # type: ignore[arg-type]
+    spool.seek(0)
+    state.blobs.put(spool, known=info)
+    with transaction(state.engine) as connection:
+        attach_file(
+            connection,
+            submission.current_version_id,
+            request.path_params["name"],
+            info,
+            request.headers.get("content-type"),
+            state.clock(),
+        )
+
+
+def _actors(
+    connection: Connection, submissions: list[SubmissionRecord]
+) -> dict[int | None, ActorRecord]:
+    ids = {s.submitter_id for s in submissions if s.submitter_id is not None}
+    return {i: actor for i in ids if (actor := load_actor(connection, i)) is not None}
+
+
+_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_ONE = _FORM + "/submissions/{instance_id}"
 ROUTES = [
-    Route(_SUBMISSION + ".xml", xml, methods=["GET"]),
-    Route(_SUBMISSION + "/attachments", list_attachments, methods=["GET"]),
-    Route(_SUBMISSION + "/attachments/{name}", attachment, methods=["GET"]),
+    Route(_FORM + "/submissions", list_all, methods=["GET"]),
+    Route(_FORM + "/submissions", create, methods=["POST"]),
+    Route(_ONE + ".xml", xml, methods=["GET"]),
+    Route(_ONE, get_one, methods=["GET"]),
+    Route(_ONE, review, methods=["PATCH"]),
+    Route(_ONE, edit, methods=["PUT"]),
+    Route(_ONE + "/versions", versions, methods=["GET"]),
+    Route(_ONE + "/versions/{version_id}.xml", version_xml, methods=["GET"]),
+    Route(_ONE + "/comments", comments, methods=["GET"]),
+    Route(_ONE + "/comments", comment, methods=["POST"]),
+    Route(_ONE + "/attachments", attachments, methods=["GET"]),
+    Route(_ONE + "/attachments/{name}", attachment, methods=["GET"]),
+    Route(_ONE + "/attachments/{name}", upload_attachment, methods=["POST"]),
 ]

@@ -125,13 +125,16 @@ def test_publishing_an_existing_form_id_is_409_like_central(client, admin, proje
     assert response.status_code == 409 and response.json()["code"] == 409.3
 
 
-def test_drafts_are_not_silently_published(client, admin, project):
+def test_publish_false_keeps_the_new_form_as_a_draft(client, admin, project):
     response = client.post(
         f"/v1/projects/{project}/forms?publish=false",
-        content=md_form("type | name | label\ntext | a | A"),
+        content=md_form("type | name | label\ntext | a | A", form_id="d"),
         headers={**admin, "Content-Type": "text/markdown"},
     )
-    assert response.status_code == 400 and "publish=true" in response.json()["message"]
+    assert response.status_code == 200
+    assert response.json()["publishedAt"] is None and response.json()["version"] is None
+    draft = client.get(f"/v1/projects/{project}/forms/d/draft", headers=admin).json()
+    assert draft["version"] == "1"
 
 
 def test_assignments_use_central_paths(client, admin, project, household):

@@ -1,0 +1,270 @@
+"""Form drafts and versions, as pyodk's forms.update drives them: POST .../draft (a new
+definition, or an empty body to copy the published one), draft media, POST .../draft/publish
+[?version=], plus the list of published versions and the source spreadsheet download."""
+
+from __future__ import annotations
+
+import tempfile
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from converters.form_model import CompiledForm
+from server.auth import Permission, authenticate
+from server.errors import Problem, ProblemCode
+from server.form_media import attach_media
+from server.forms import compile_upload
+from server.rest.forms import media_json
+from server.rest.http import flag, ok
+from server.rest.shapes import form_json
+from storage import schema as s
+from storage.audit import record
+from storage.db import transaction
+from storage.drafts import discard_draft, get_draft, publish_draft, save_draft
+from storage.errors import NotFound, StorageCode
+from storage.forms import FormRecord, find_version, get_form, get_xform, list_versions
+
+MAX_FORM_BYTES = 20_000_000
+MAX_MEDIA_BYTES = 100_000_000
+
+
+def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        actor = caller.require(permission, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+    return actor.id, form
+
+
+async def create_draft(request: Request) -> Response:
+    data = await request.body()
+    if len(data) > MAX_FORM_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+    return await run_in_threadpool(_create_draft, request, data)
+
+
+def _create_draft(request: Request, data: bytes) -> Response:
+    state = request.app.state
+    actor_id, form = _form(request, Permission.FORM_PUBLISH)
+    if data:
+        compiled = compile_upload(
+            data,
+            filename=None,
+            content_type=request.headers.get("content-type"),
+            validate=state.settings.odk_validate,
+        )
+        if compiled.warnings and not flag(request, "ignoreWarnings"):
+            raise Problem(
+                400,
+                ProblemCode.FORM_WARNINGS,
+                summary="; ".join(w.message for w in compiled.warnings),
+            )
+        source: bytes | None = data
+    else:  # Central: an empty body starts a draft from the published definition
+        if form.current_version_id is None:
+            raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
+        compiled, source = _published_definition(request, form)
+    with transaction(state.engine) as connection:
+        save_draft(
+            connection,
+            project_id=form.project_id,
+            compiled=compiled,
+            now=state.clock(),
+            source=source,
+            actor_id=actor_id,
+            expected_form_id=form.xml_form_id,
+        )
+        record(
+            connection,
+            actor_id=actor_id,
+            action="form.update.draft.set",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=state.clock(),
+        )
+    return ok()
+
+
+def _published_definition(request: Request, form: FormRecord) -> tuple[CompiledForm, bytes | None]:
+    assert form.current_version_id is not None
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        row = connection.execute(
+            sa.select(
+                s.form_versions.c.xform,
+                s.form_versions.c.version,
+                s.form_versions.c.title,
+                s.form_versions.c.source,
+                s.form_versions.c.source_type,
+            ).where(s.form_versions.c.id == form.current_version_id)
+        ).one()
+    compiled = CompiledForm(
+        xform=row.xform,
+        form_id=form.xml_form_id,
+        version=row.version,
+        title=row.title,
+        file_type=row.source_type or ".xml",
+    )
+    return compiled, row.source
+
+
+def get_draft_json(request: Request) -> Response:
+    _actor, form = _form(request, Permission.FORM_PUBLISH)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        draft = get_draft(connection, form)
+    return JSONResponse(form_json(form, draft))
+
+
+def draft_xml(request: Request) -> Response:
+    _actor, form = _form(request, Permission.FORM_PUBLISH)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        xform = get_xform(connection, get_draft(connection, form).id)
+    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+
+
+def delete_draft(request: Request) -> Response:
+    actor_id, form = _form(request, Permission.FORM_PUBLISH)
+    with transaction(request.app.state.engine) as connection:
+        if not discard_draft(connection, form.id):
+            raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
+        record(
+            connection,
+            actor_id=actor_id,
+            action="form.update.draft.delete",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=request.app.state.clock(),
+        )
+    return ok()
+
+
+def publish(request: Request) -> Response:
+    state = request.app.state
+    actor_id, form = _form(request, Permission.FORM_PUBLISH)
+    version = request.query_params.get("version") or None
+    with transaction(state.engine) as connection:
+        result = publish_draft(connection, form, state.clock(), version)
+        record(
+            connection,
+            actor_id=actor_id,
+            action="form.update.publish",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=state.clock(),
+            details={
+                "version": result.version.version,
+                "newColumns": len(result.changes.new_columns),
+                "widened": len(result.changes.widened),
+            },
+        )
+    return ok()
+
+
+async def upload_draft_media(request: Request) -> Response:
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_MEDIA_BYTES:
+                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
+            spool.write(chunk)
+        spool.seek(0)
+        await run_in_threadpool(_upload_draft_media, request, spool)
+    return ok()
+
+
+def _upload_draft_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+    state = request.app.state
+    _actor, form = _form(request, Permission.FORM_PUBLISH)
+    with transaction(state.engine, read_only=True) as connection:
+        draft = get_draft(connection, form)
+    attach_media(
+        state.engine,
+        state.blobs,
+        draft.id,
+        form.xml_form_id,
+        request.path_params["name"],
+        spool,  # type: ignore[arg-type]
+        request.headers.get("content-type"),
+        state.clock(),
+    )
+
+
+def list_draft_media(request: Request) -> Response:
+    _actor, form = _form(request, Permission.FORM_PUBLISH)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        draft = get_draft(connection, form)
+        return JSONResponse(media_json(connection, draft.id))
+
+
+def versions(request: Request) -> Response:
+    _actor, form = _form(request, Permission.FORM_READ)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        found = list_versions(connection, form.id)
+    return JSONResponse([form_json(form, v) for v in found])
+
+
+def version_xml(request: Request) -> Response:
+    _actor, form = _form(request, Permission.FORM_READ)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        version = find_version(connection, form.id, request.path_params["version"])
+        if version is None:
+            raise NotFound(
+                StorageCode.FORM_VERSION_NOT_FOUND,
+                form_id=form.xml_form_id,
+                version=request.path_params["version"],
+            )
+        xform = get_xform(connection, version.id)
+    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+
+
+def spreadsheet(request: Request) -> Response:
+    """The XLSForm the current version was published from (.xlsx or .xls, as uploaded)."""
+    _actor, form = _form(request, Permission.FORM_READ)
+    extension = request.url.path.rsplit(".", 1)[1]
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        row = connection.execute(
+            sa.select(s.form_versions.c.source, s.form_versions.c.source_type).where(
+                s.form_versions.c.id == form.current_version_id
+            )
+        ).first()
+    if row is None or row.source is None or row.source_type != f".{extension}":
+        raise NotFound(
+            StorageCode.NOT_FOUND,
+            what=f"a .{extension} spreadsheet for the form '{form.xml_form_id}'",
+        )
+    media_type = (
+        "application/vnd.ms-excel"
+        if extension == "xls"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        row.source,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{form.xml_form_id}.{extension}"'},
+    )
+
+
+_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+ROUTES = [
+    *[
+        Route(
+            f"/v1/projects/{{project_id:int}}/forms/{{form_id}}.{extension}",
+            spreadsheet,
+            methods=["GET"],
+        )
+        for extension in ("xlsx", "xls")
+    ],
+    Route(_FORM + "/draft.xml", draft_xml, methods=["GET"]),
+    Route(_FORM + "/draft", get_draft_json, methods=["GET"]),
+    Route(_FORM + "/draft", create_draft, methods=["POST"]),
+    Route(_FORM + "/draft", delete_draft, methods=["DELETE"]),
+    Route(_FORM + "/draft/publish", publish, methods=["POST"]),
+    Route(_FORM + "/draft/attachments", list_draft_media, methods=["GET"]),
+    Route(_FORM + "/draft/attachments/{name}", upload_draft_media, methods=["POST"]),
+    Route(_FORM + "/versions", versions, methods=["GET"]),
+    Route(_FORM + "/versions/{version}.xml", version_xml, methods=["GET"]),
+]
