@@ -48,6 +48,9 @@ class RowRecord:
     parent: int | None
     ordinal: int  # 1-based position among its siblings
     values: Mapping[str, object] = field(default_factory=dict)
+    # For repeat rows, the way down from the root: (name, 0-based index) for each repeat and
+    # (name, None) for each group. ODK Central's row keys are built from it.
+    segments: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,12 @@ class _RowBuilder:
         self.attachments: list[AttachmentRef] = []
 
     def add(
-        self, element: etree._Element, table: TableSpec, parent: int | None, ordinal: int
+        self,
+        element: etree._Element,
+        table: TableSpec,
+        parent: int | None,
+        ordinal: int,
+        segments: tuple[tuple[str, int | None], ...] = (),
     ) -> None:
         path = table.path if table.kind is not TableKind.ROOT else self.schema.root_path
         nodes = dict(self._leaves(element, path))
@@ -127,11 +135,13 @@ class _RowBuilder:
             values[column.name] = _convert(text, column)
             if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
                 self.attachments.append(AttachmentRef(text.strip(), column.xpath))
-        self.rows.append(RowRecord(table.name, key, parent, ordinal, values))
+        self.rows.append(RowRecord(table.name, key, parent, ordinal, values, segments))
         for child in self.children.get(table.name, ()):
             if child.kind is TableKind.REPEAT:
+                *groups, name = child.path[len(path) + 1 :].split("/")
+                between = segments + tuple((group, None) for group in groups)
                 for position, instance in enumerate(self._instances(element, path, child.path)):
-                    self.add(instance, child, key, position + 1)
+                    self.add(instance, child, key, position + 1, (*between, (name, position)))
             else:
                 self._add_selection(child, key, nodes.get(child.path))
 

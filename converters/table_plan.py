@@ -45,7 +45,15 @@ class TableKind(StrEnum):
 # Columns every data table has; field columns never start with '_' so they cannot clash.
 SYSTEM_COLUMNS = {
     TableKind.ROOT: ("_id", "_submission_id", "_version_id", "_form_version"),
-    TableKind.REPEAT: ("_id", "_submission_id", "_parent_id", "_ordinal", "_form_version"),
+    TableKind.REPEAT: (
+        "_id",
+        "_submission_id",
+        "_parent_id",
+        "_ordinal",
+        "_form_version",
+        "_key",
+        "_odata_id",
+    ),
     TableKind.SELECTION: ("_id", "_submission_id", "_parent_id", "_ordinal"),
 }
 
@@ -141,7 +149,8 @@ def widen(old: SqlType, new: SqlType) -> SqlType:
 def field_columns(field: Field, base: str) -> list[tuple[str, ColumnRole, SqlType]]:
     """The (name, role, type) columns a field needs in its own table."""
     columns = [(base, ColumnRole.VALUE, _VALUE_TYPES[field.data_type])]
-    if field.data_type is DataType.DATETIME:
+    if field.data_type in (DataType.DATETIME, DataType.TIME):
+        # The value as sent keeps its UTC offset, which typed columns cannot all hold.
         columns.append((fit(base + "_raw"), ColumnRole.RAW, SqlType.TEXT))
     if field.data_type is DataType.GEOPOINT:
         columns += [(fit(f"{base}_{role.value}"), role, SqlType.DOUBLE) for role in _GEOPOINT_PARTS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
@@ -20,9 +21,12 @@ def write_rows(
     submission_id: int,
     version_id: int,
     form_version: str,
+    instance_id: str,
 ) -> None:
     """Insert every row, one statement per table. Tables with child tables get their ids back
-    in order (RETURNING), so that child rows can point at the database id of their parent."""
+    in order (RETURNING), so that child rows can point at the database id of their parent.
+    Repeat rows also get ODK Central's keys, derived from the submission's logical
+    `instance_id`, so that exports and OData name them exactly as Central does."""
     parents = {spec.parent for spec in plan.tables if spec.parent}
     ids: dict[int, int] = {}
     by_table: dict[str, list[RowRecord]] = {}
@@ -44,6 +48,8 @@ def write_rows(
                 values["_ordinal"] = row.ordinal
             if spec.kind is not TableKind.SELECTION:
                 values["_form_version"] = form_version
+            if spec.kind is TableKind.REPEAT:
+                values["_key"], values["_odata_id"] = repeat_keys(instance_id, row.segments)
             params.append(values)
         if spec.name not in parents:
             connection.execute(table.insert(), params)
@@ -54,6 +60,20 @@ def write_rows(
         else:
             new_ids = list(connection.execute(statement, params).scalars())
         ids.update({row.key: new_id for row, new_id in zip(batch, new_ids, strict=True)})
+
+
+def repeat_keys(instance_id: str, segments: Sequence[tuple[str, int | None]]) -> tuple[str, str]:
+    """Central's names for a repeat row: the CSV KEY (`uuid:x/hh/members[2]`, 1-based) and the
+    OData __id (sha1 of `Submissions#uuid:x%%hh#%%members#1`, 0-based, groups with no index)."""
+    key = "/".join(
+        [instance_id]
+        + [name if index is None else f"{name}[{index + 1}]" for name, index in segments]
+    )
+    odata = "%%".join(
+        [f"Submissions#{instance_id}"]
+        + [f"{name}#{'' if index is None else index}" for name, index in segments]
+    )
+    return key, hashlib.sha1(odata.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def delete_rows(

@@ -130,6 +130,7 @@ def store_submission(
         {},
         now,
         Outcome.CREATED,
+        envelope.instance_id,
     )
 
 
@@ -186,6 +187,16 @@ def _edit(
         carried,
         now,
         Outcome.EDITED,
+        _logical_id(connection, submission_id),
+    )
+
+
+def _logical_id(connection: Connection, submission_id: int) -> str:
+    """The instanceID a submission was first sent with: what Central keys its rows by."""
+    return str(
+        connection.execute(
+            sa.select(s.submissions.c.instance_id).where(s.submissions.c.id == submission_id)
+        ).scalar_one()
     )
 
 
@@ -200,6 +211,7 @@ def _write_version(
     carried: Mapping[str, tuple[str, str | None]],
     now: datetime,
     outcome: Outcome,
+    logical_id: str,
 ) -> StoredSubmission:
     """The rows and attachment records of a version just inserted."""
     write_rows(
@@ -210,6 +222,7 @@ def _write_version(
         submission_id=submission_id,
         version_id=version_id,
         form_version=target.version,
+        instance_id=logical_id,
     )
     present, expected = _attach(connection, version_id, rows.attachments, files, carried, now)
     return StoredSubmission(

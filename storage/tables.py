@@ -72,7 +72,11 @@ def _build(spec: TableSpec, metadata: sa.MetaData, parent: sa.Table | None) -> s
             sa.Column("_ordinal", sa.Integer, nullable=False),
         ]
         if spec.kind is TableKind.REPEAT:
-            columns.append(sa.Column("_form_version", sa.Text))
+            columns += [
+                sa.Column("_form_version", sa.Text),
+                sa.Column("_key", sa.Text),  # Central's CSV KEY: uuid:.../members[2]
+                sa.Column("_odata_id", sa.String(40)),  # Central's OData __id of a repeat row
+            ]
     columns += [_column(c) for c in spec.columns]
     return sa.Table(spec.name, metadata, *columns)
 

@@ -180,3 +180,17 @@ def test_unusable_or_hostile_xml_is_refused(xml, code):
 def test_instance_id_may_come_from_the_root_attribute():
     envelope, _ = parse_submission(b'<data id="f" instanceID="uuid:root-attr"/>')
     assert envelope.instance_id == "uuid:root-attr"
+
+
+def test_repeat_rows_know_their_way_down_from_the_root(form):
+    tables = by_table(rows_of(form, "nested_repeat.xml"))
+    assert [m.segments for m in tables["household__members"]] == [
+        (("members", 0),),
+        (("members", 1),),
+        (("members", 2),),
+    ]
+    assert [j.segments for j in tables["household__jobs"]] == [
+        (("members", 0), ("jobs", 0)),
+        (("members", 0), ("jobs", 1)),
+        (("members", 2), ("jobs", 0)),
+    ]

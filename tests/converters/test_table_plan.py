@@ -47,6 +47,7 @@ def test_each_type_gets_its_columns():
         "at": (ColumnRole.VALUE, SqlType.TIMESTAMP),
         "at_raw": (ColumnRole.RAW, SqlType.TEXT),
         "clock": (ColumnRole.VALUE, SqlType.TIME),
+        "clock_raw": (ColumnRole.RAW, SqlType.TEXT),
         "where": (ColumnRole.VALUE, SqlType.TEXT),
         "where_latitude": (ColumnRole.LATITUDE, SqlType.DOUBLE),
         "where_longitude": (ColumnRole.LONGITUDE, SqlType.DOUBLE),

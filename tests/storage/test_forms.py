@@ -22,6 +22,7 @@ from storage.forms import (
     publish_form,
 )
 from storage.projects import create_project
+from storage.rows import repeat_keys
 from storage.tables import build_tables
 from tests.xlsforms import md_form
 
@@ -287,3 +288,14 @@ def test_form_media_named_in_the_xform_are_expected_attachments(engine, project_
             .order_by(s.form_attachments.c.name)
         ).all()
     assert [tuple(n) for n in names] == [("logo.png", "image"), ("villages.csv", "file")]
+
+
+def test_repeat_keys_are_centrals():
+    # Values from ODK Central's own OData and CSV export of the reference submissions.
+    key, odata_id = repeat_keys("uuid:9c57e925-66bf-4e25-923f-d2494e067e65", [("members", 0)])
+    assert key == "uuid:9c57e925-66bf-4e25-923f-d2494e067e65/members[1]"
+    assert odata_id == "4e13d0adbc0c23232692a77941f5a8dc252e0cf7"
+    _key, second = repeat_keys("uuid:a1ab7715-fd92-4fed-8b24-8e5294dda22c", [("members", 1)])
+    assert second == "3b33c3f308b9f81a8a74e5afaa5d9f6b66a93b9b"
+    nested, _id = repeat_keys("uuid:x", [("hh", None), ("member", 1), ("jobs", 0)])
+    assert nested == "uuid:x/hh/member[2]/jobs[1]"
