@@ -41,6 +41,8 @@ class ConversionCode(Enum):
         "The submission has no meta/instanceID. Every submission needs a unique instanceID."
     )
     SUBMISSION_WRONG_FORM = "The submission is for form '{got}' but was sent to form '{expected}'."
+    ODATA_BAD_QUERY = "The OData query is not valid: {reason}"
+    ODATA_FILTER_INVALID = "The $filter is not valid: {reason}"
     SUBMISSION_BAD_VALUE = "The value '{value}' at {xpath} is not a valid {expected}."
     SUBMISSION_UNEXPECTED_REPEAT = (
         "{xpath} appears {count} times but is not a repeat in form version '{version}'."

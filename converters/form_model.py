@@ -136,6 +136,7 @@ class FormSchema:
     entities: tuple[EntityDeclaration, ...] = ()
     entities_version: str | None = None
     media_files: tuple[str, ...] = ()  # file names the form references (jr://file...)
+    order: tuple[str, ...] = ()  # the xpath of every group, repeat and field, in form order
 
     def field(self, xpath: str) -> Field | None:
         return next((f for f in self.fields if f.xpath == xpath), None)

@@ -129,6 +129,7 @@ def parse_xform(xml: bytes) -> FormSchema:
         entities=tuple(reader.entity_declarations()),
         entities_version=entities_version,
         media_files=_media_files(xml),
+        order=tuple(reader.order),
     )
 
 
@@ -195,6 +196,7 @@ class _Reader:
         self.groups: list[Group] = []
         self.repeats: list[Repeat] = []
         self.inline_lists: dict[str, ChoiceList] = {}
+        self.order: list[str] = []  # every group, repeat and field, in document order
         self.entity_elements: list[tuple[str, str | None, etree._Element]] = []
 
     def _index_body(self, element: etree._Element, context: str) -> None:
@@ -226,6 +228,7 @@ class _Reader:
             if name == "entity" and local_name(element) == "meta":
                 self.entity_elements.append((child_path, repeat, child))
                 continue
+            self.order.append(child_path)
             is_repeat = (
                 child_path in self.repeat_controls or child.get(f"{{{JR}}}template") is not None
             )

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server import openrosa_routes
+from server import odata, openrosa_routes
 from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
+from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
 from server.rest import app_users, drafts, forms, projects, sessions, submissions, users
 from server.settings import Settings
@@ -57,9 +58,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
 
 
 def routes() -> list[BaseRoute]:
-    # The OpenRosa routes come first: `{form_id}.xml` must win over the REST `{form_id}`.
+    # OData (`{form_id}.svc`) and OpenRosa (`{form_id}.xml`) come first: they must win over
+    # the REST `{form_id}`.
     return [
         Route("/health", health),
+        *odata.ROUTES,
+        *exports.ROUTES,
         *openrosa_routes.ROUTES,
         *submission_routes.ROUTES,
         *sessions.ROUTES,

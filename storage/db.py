@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 from storage.errors import StorageCode, StorageUnavailable
+from storage.sql_functions import register_sqlite_functions
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,7 +44,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=2 * pool_size,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5},
+        connect_args={"connect_timeout": 5, "options": "-c timezone=UTC"},
     )
 
 
@@ -67,6 +68,7 @@ def _sqlite_engine(url: str) -> Engine:
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

@@ -78,7 +78,7 @@ def _build(spec: TableSpec, metadata: sa.MetaData, parent: sa.Table | None) -> s
                 sa.Column("_odata_id", sa.String(40)),  # Central's OData __id of a repeat row
             ]
     columns += [_column(c) for c in spec.columns]
-    return sa.Table(spec.name, metadata, *columns)
+    return sa.Table(spec.name, metadata, *columns, info={"kind": spec.kind, "path": spec.path})
 
 
 def _column(column: ColumnSpec) -> sa.Column[object]:

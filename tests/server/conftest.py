@@ -75,15 +75,23 @@ class Device:
             f"{self.base}/formList", params={"deviceID": "collect:t", **params}, headers=OPENROSA
         )
 
-    def submit(self, xml: bytes, files: dict[str, bytes] | None = None, *, incomplete=False):
+    def submit(
+        self,
+        xml: bytes,
+        files: dict[str, bytes] | None = None,
+        *,
+        incomplete=False,
+        device_id: str | None = "collect:t",
+    ):
         parts = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
         parts += [
             (name, (name, content, "application/octet-stream"))
             for name, content in (files or {}).items()
         ]
         data = {"*isIncomplete*": "yes"} if incomplete else None
+        query = f"?deviceID={device_id}" if device_id else ""
         return self.client.post(
-            f"{self.base}/submission?deviceID=collect:t", files=parts, data=data, headers=OPENROSA
+            f"{self.base}/submission{query}", files=parts, data=data, headers=OPENROSA
         )
 
 

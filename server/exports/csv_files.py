@@ -1,0 +1,53 @@
+"""Writing one export table as CSV: PostgreSQL streams it with COPY (formatted by the database,
+in C), SQLite through the csv module, both from the same SELECT (storage/export_queries.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy.engine import Connection
+
+from storage.db import is_postgres
+from storage.export_queries import CsvTable, stream_rows
+
+FLUSH_ROWS = 2000
+
+
+def write_csv(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
+    """Write the header and every row of `table` to `out`, yielding now and then."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.headers)
+    out.write(header.getvalue().encode("utf-8"))
+    if is_postgres(connection):
+        yield from _copy(connection, table, out)
+    else:
+        yield from _rows(connection, table, out)
+
+
+def _copy(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
+    compiled = table.statement.compile(dialect=connection.dialect)
+    raw: Any = connection.connection.dbapi_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
+    ):
+        for block in copy:
+            out.write(block)
+            yield None
+
+
+def _rows(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    for count, row in enumerate(stream_rows(connection, table.statement), start=1):
+        writer.writerow(["" if value is None else value for value in row])
+        if count % FLUSH_ROWS == 0:
+            out.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+            yield None
+    out.write(text.getvalue().encode("utf-8"))
+    yield None

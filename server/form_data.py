@@ -1,0 +1,54 @@
+"""What OData and the exports read from a form: its export model (current version, optionally
+with the fields of older versions) and the SQLAlchemy tables behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from starlette.requests import Request
+
+from converters.export_model import ExportModel, build_export_model
+from converters.odata_filter import parse_filter
+from server.auth import Caller, Permission, authenticate
+from storage.data_tables import load_plan
+from storage.db import transaction
+from storage.errors import NotFound, StorageCode
+from storage.forms import FormRecord, get_form, load_version_plan
+from storage.odata_filter_sql import check_filter
+from storage.tables import build_tables
+
+
+@dataclass(frozen=True, slots=True)
+class FormData:
+    form: FormRecord
+    model: ExportModel
+    tables: dict[str, sa.Table]
+    caller: Caller
+    title: str
+    version: str
+
+
+def submission_filter(text: str | None) -> object | None:
+    """A $filter (OData syntax) on submission metadata, parsed and checked before any query."""
+    if not text:
+        return None
+    expression = parse_filter(text)
+    check_filter(expression)
+    return expression
+
+
+def load_form_data(request: Request, *, deleted_fields: bool = False) -> FormData:
+    """The form in the URL, for a caller who may read its submissions."""
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.SUBMISSION_READ, project_id)
+        form = get_form(connection, project_id, request.path_params["form_id"])
+        caller.require(Permission.SUBMISSION_READ, project_id, form.id)
+        if form.current_version_id is None:
+            raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
+        schema, version_plan = load_version_plan(connection, form.current_version_id)
+        physical = load_plan(connection, form.id)
+    model = build_export_model(schema, version_plan, physical if deleted_fields else None)
+    return FormData(form, model, build_tables(physical), caller, schema.title, schema.version or "")

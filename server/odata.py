@@ -1,0 +1,220 @@
+"""The OData v4 feed of a form, as ODK Central serves it (Power BI, Excel, ruODK, pyodk):
+/v1/projects/{id}/forms/{formId}.svc, its $metadata, and one entity set per table."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from converters.export_model import OutTable
+from converters.odata import decode_skiptoken, encode_skiptoken, metadata_document, service_document
+from server.errors import Problem, ProblemCode
+from server.form_data import FormData, load_form_data, submission_filter
+from storage.db import transaction
+from storage.errors import NotFound, StorageCode
+from storage.odata_queries import EntityQuery, entity_count, entity_rows
+
+HEADERS = {"OData-Version": "4.0"}
+JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"
+SUPPORTED = {
+    "$format",
+    "$count",
+    "$skip",
+    "$top",
+    "$filter",
+    "$wkt",
+    "$expand",
+    "$select",
+    "$skiptoken",
+}
+_SINGLE = re.compile(r"^Submissions\('(?P<id>(?:[^']|'')+)'\)(?:/(?P<nav>[\w.]+))?$")
+
+
+def _service_url(request: Request, feed: FormData) -> str:
+    base = request.app.state.settings.base_url
+    return f"{base}/v1/projects/{feed.form.project_id}/forms/{feed.form.xml_form_id}.svc"
+
+
+async def service(request: Request) -> Response:
+    _check_format(request)
+    feed = await run_in_threadpool(load_form_data, request)
+    return JSONResponse(
+        service_document(feed.model, _service_url(request, feed)),
+        headers=HEADERS,
+        media_type=JSON_TYPE,
+    )
+
+
+async def metadata(request: Request) -> Response:
+    feed = await run_in_threadpool(load_form_data, request)
+    return Response(
+        metadata_document(feed.model), headers=HEADERS, media_type="application/xml; charset=utf-8"
+    )
+
+
+async def entities(request: Request) -> Response:
+    _check_format(request)
+    feed = await run_in_threadpool(load_form_data, request)
+    resource = request.path_params["resource"]
+    table, query = _resolve(feed, resource, request)
+    context = f"{_service_url(request, feed)}/$metadata#{table.odata_name}"
+    if query.top is not None or request.query_params.get("$count", "").lower() == "true":
+        body = await run_in_threadpool(_page, request, feed, table, query, context)
+        return Response(body, headers=HEADERS, media_type=JSON_TYPE)
+    return StreamingResponse(
+        _stream(request, feed, table, query, context), headers=HEADERS, media_type=JSON_TYPE
+    )
+
+
+def _resolve(feed: FormData, resource: str, request: Request) -> tuple[OutTable, EntityQuery]:
+    query = _query(request)
+    single = _SINGLE.match(resource)
+    if single:
+        instance_id = single.group("id").replace("''", "'")
+        name = f"Submissions.{single.group('nav')}" if single.group("nav") else "Submissions"
+        table = feed.model.by_odata_name(name)
+        query = EntityQuery(
+            query.top,
+            query.skip,
+            query.after,
+            query.filter,
+            query.select,
+            query.expand,
+            query.wkt,
+            instance_id,
+        )
+    else:
+        table = feed.model.by_odata_name(resource)
+    if table is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the entity set '{resource}'")
+    return table, query
+
+
+def _query(request: Request) -> EntityQuery:
+    params = request.query_params
+    unknown = [k for k in params if k.startswith("$") and k not in SUPPORTED]
+    if unknown:
+        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature=", ".join(unknown))
+    expand = params.get("$expand") or None
+    if expand not in (None, "*"):
+        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature=f"$expand={expand}")
+    select = None
+    if params.get("$select"):
+        if expand:
+            raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature="$expand with $select")
+        select = frozenset(tuple(p.strip().split("/")) for p in params["$select"].split(","))
+    return EntityQuery(
+        top=_number(params, "$top"),
+        skip=_number(params, "$skip") or 0,
+        after=decode_skiptoken(params["$skiptoken"]) if params.get("$skiptoken") else None,
+        filter=submission_filter(params.get("$filter")),
+        select=select,
+        expand=expand == "*",
+        wkt=params.get("$wkt", "").lower() == "true",
+    )
+
+
+def _number(params: Any, name: str) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":  # ruODK sends empty $top and $skip
+        return None
+    if not value.isdigit():
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"{name} must be a whole number")
+    return int(value)
+
+
+def _check_format(request: Request) -> None:
+    wanted = (request.query_params.get("$format") or "").lower()
+    accept = request.headers.get("accept", "")
+    if wanted in ("xml", "atom") or (
+        accept and "json" not in accept and "*/*" not in accept and "xml" in accept and not wanted
+    ):
+        raise Problem(406, ProblemCode.NOT_ACCEPTABLE, reason="this feed is JSON only")
+
+
+def _page(
+    request: Request, feed: FormData, table: OutTable, query: EntityQuery, context: str
+) -> bytes:
+    state = request.app.state
+    with transaction(state.engine, read_only=True) as connection:
+        count = None
+        if request.query_params.get("$count", "").lower() == "true":
+            count = entity_count(
+                connection, feed.model, table, feed.tables, feed.form.id, query, state.clock()
+            )
+        rows = []
+        if query.top != 0:
+            limit = None if query.top is None else query.top + 1
+            rows = list(
+                entity_rows(
+                    connection,
+                    feed.model,
+                    table,
+                    feed.tables,
+                    feed.form.id,
+                    query,
+                    state.clock(),
+                    limit,
+                )
+            )
+    parts = [
+        b'{"value":[',
+        ",".join(r.json for r in rows[: query.top]).encode("utf-8"),
+        b'],"@odata.context":',
+        json.dumps(context).encode("utf-8"),
+    ]
+    if query.top is not None and len(rows) > query.top:
+        parts += [
+            b',"@odata.nextLink":',
+            json.dumps(_next_link(request, rows[query.top - 1].position)).encode("utf-8"),
+        ]
+    if count is not None:
+        parts.append(f',"@odata.count":{count}'.encode())
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def _next_link(request: Request, position: dict[str, Any]) -> str:
+    params = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("$skip", "$skiptoken")
+    ]
+    params.append(("$skiptoken", encode_skiptoken(position)))
+    base = request.app.state.settings.base_url + request.url.path
+    return f"{base}?{urlencode(params)}"
+
+
+def _stream(
+    request: Request, feed: FormData, table: OutTable, query: EntityQuery, context: str
+) -> Iterator[bytes]:
+    """The whole entity set, a row at a time: memory stays flat whatever its size."""
+    state = request.app.state
+    yield b'{"value":['
+    with transaction(state.engine, read_only=True) as connection:
+        separator = b""
+        buffer: list[bytes] = []
+        for row in entity_rows(
+            connection, feed.model, table, feed.tables, feed.form.id, query, state.clock()
+        ):
+            buffer.append(separator + row.json.encode("utf-8"))
+            separator = b","
+            if len(buffer) >= 500:
+                yield b"".join(buffer)
+                buffer.clear()
+        yield b"".join(buffer)
+    yield b'],"@odata.context":' + json.dumps(context).encode("utf-8") + b"}"
+
+
+_FORM = "/v1/projects/{project_id:int}/forms/{form_id}.svc"
+ROUTES = [
+    Route(_FORM, service, methods=["GET"]),
+    Route(_FORM + "/$metadata", metadata, methods=["GET"]),
+    Route(_FORM + "/{resource:path}", entities, methods=["GET"]),
+]

@@ -1,0 +1,270 @@
+"""The SELECTs behind the CSV exports: one per table, every cell already formatted as ODK
+Central writes it (the answer as sent, geopoints in four columns, Central's system columns), so
+that PostgreSQL can stream it with COPY and SQLite through the csv module, from one query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+from converters.export_model import ExportColumn, ExportModel, OutField, OutTable, column_kind
+from converters.form_model import DataType
+from converters.table_plan import TableKind
+from storage import schema as s
+from storage.odata_filter_sql import filter_clause, mentions_deleted
+from storage.sql_functions import contains_word, neutralised, split_part, utc_iso
+
+SYSTEM_HEADERS = (
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+)
+_GEO_HEADERS = ("Latitude", "Longitude", "Altitude", "Accuracy")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    group_paths: bool = True
+    split_select_multiples: bool = False
+    filter: object | None = None  # a parsed $filter on submission metadata
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    file_name: str
+    columns: tuple[ExportColumn, ...]
+    statement: sa.Select[Any]
+    table: OutTable
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+
+def csv_tables(
+    connection: Connection,
+    model: ExportModel,
+    tables: Mapping[str, sa.Table],
+    form_id: int,
+    options: CsvOptions,
+    now: datetime,
+) -> list[CsvTable]:
+    """One SELECT per table (root first), with the file names Central gives them."""
+    used: set[str] = set()
+    result = []
+    for table in model.tables:
+        name = model.form_id if table.is_root else f"{model.form_id}-{table.repeat_name}"
+        file_name = name
+        number = 1
+        while file_name in used:  # Central: repeats with the same name get ~1, ~2
+            file_name = f"{name}~{number}"
+            number += 1
+        used.add(file_name)
+        columns, statement = _select(connection, model, table, tables, form_id, options, now)
+        result.append(CsvTable(f"{file_name}.csv", columns, statement, table))
+    return result
+
+
+def attachment_rows(
+    model: ExportModel,
+    tables: Mapping[str, sa.Table],
+    form_id: int,
+    options: CsvOptions,
+    now: datetime,
+) -> sa.Select[Any]:
+    """(name, sha256) of every file received for the exported submissions' current versions."""
+    root = tables[model.root.name]
+    attachments = s.submission_attachments
+    return (
+        sa.select(attachments.c.name, attachments.c.blob_sha256)
+        .distinct()
+        .select_from(
+            root.join(s.submissions, s.submissions.c.id == root.c._submission_id).join(
+                attachments, attachments.c.submission_version_id == root.c._version_id
+            )
+        )
+        .where(attachments.c.blob_sha256.is_not(None), *_conditions(form_id, options, now, root))
+        .order_by(attachments.c.name)
+    )
+
+
+def stream_rows(connection: Connection, statement: sa.Select[Any]) -> Iterator[tuple[Any, ...]]:
+    result = connection.execution_options(stream_results=True, yield_per=2000).execute(statement)
+    for row in result:
+        yield tuple(row)
+
+
+def _select(
+    connection: Connection,
+    model: ExportModel,
+    table: OutTable,
+    tables: Mapping[str, sa.Table],
+    form_id: int,
+    options: CsvOptions,
+    now: datetime,
+) -> tuple[tuple[ExportColumn, ...], sa.Select[Any]]:
+    row = tables[table.name]
+    root = tables[model.root.name]
+    subs = s.submissions
+    headers: list[ExportColumn] = []
+    cells: list[ColumnElement[Any]] = []
+    if table.is_root:
+        headers.append(ExportColumn("SubmissionDate", "system"))
+        cells.append(utc_iso(subs.c.created_at))
+    for out in table.fields:
+        header = "-".join(out.path) if options.group_paths else out.path[-1]
+        for suffix, cell in _cells(out, row):
+            kind = "coordinate" if suffix else column_kind(out.field)
+            headers.append(ExportColumn(header + suffix, kind, out.field))
+            cells.append(cell)
+        if options.split_select_multiples and out.field.kind == "select_multiple":
+            for value in _values_seen(connection, model, table, out, tables):
+                headers.append(ExportColumn(f"{header}/{value}", "flag", out.field, value))
+                column = row.c[out.value.name]
+                cells.append(
+                    sa.case(
+                        (column.is_(None), sa.null()),
+                        (contains_word(column, value), "1"),
+                        else_="0",
+                    )
+                )
+    if table.is_root:
+        headers += [ExportColumn(h, "system") for h in SYSTEM_HEADERS]
+        cells += _system_cells(row)
+        joined = row.join(subs, subs.c.id == row.c._submission_id)
+    else:
+        headers += [ExportColumn("PARENT_KEY", "system"), ExportColumn("KEY", "system")]
+        parent = model.table(table.parent) if table.parent else None
+        joined = row.join(subs, subs.c.id == row.c._submission_id)
+        if parent is not None and not parent.is_root:
+            parent_row = tables[parent.name].alias("parent_row")
+            joined = joined.join(parent_row, parent_row.c._id == row.c._parent_id)
+            cells.append(parent_row.c._key)
+        else:
+            cells.append(subs.c.instance_id)
+        cells.append(row.c._key)
+        joined = joined.join(root, root.c._submission_id == subs.c.id)
+    statement = (
+        sa.select(*[sa.func.nullif(c, "") if _is_text(c) else c for c in cells])
+        .select_from(joined)
+        .where(*_conditions(form_id, options, now, root))
+        .order_by(subs.c.created_at.desc(), subs.c.id.desc())
+    )
+    if not table.is_root:
+        statement = statement.order_by(row.c._id)
+    return tuple(headers), statement
+
+
+def _cells(out: OutField, row: sa.Table) -> list[tuple[str, ColumnElement[Any]]]:
+    value = row.c[out.value.name]
+    data_type = out.field.data_type
+    if data_type is DataType.GEOPOINT:
+        # The numbers exactly as the device wrote them ("0.857930", "5.0"), as Central does.
+        return [
+            (f"-{label}", split_part(value, " ", index + 1))
+            for index, label in enumerate(_GEO_HEADERS)
+        ]
+    if out.raw is not None:
+        return [("", row.c[out.raw.name])]
+    if data_type is DataType.STRING or data_type is DataType.BINARY or out.value.sql_type == "text":
+        return [("", neutralised(value))]
+    return [("", sa.cast(value, sa.Text))]
+
+
+def _system_cells(root: sa.Table) -> list[ColumnElement[Any]]:
+    subs, versions, attachments = s.submissions, s.submission_versions, s.submission_attachments
+    present = (
+        sa.select(sa.func.count(attachments.c.blob_sha256))
+        .where(attachments.c.submission_version_id == root.c._version_id)
+        .scalar_subquery()
+    )
+    expected = (
+        sa.select(sa.func.count())
+        .where(attachments.c.submission_version_id == root.c._version_id)
+        .scalar_subquery()
+    )
+    edits = (
+        sa.select(sa.func.count() - 1)
+        .where(versions.c.submission_id == subs.c.id)
+        .scalar_subquery()
+    )
+    submitter = (
+        sa.select(s.actors.c.display_name)
+        .where(s.actors.c.id == subs.c.submitter_id)
+        .scalar_subquery()
+    )
+    return [
+        subs.c.instance_id,
+        sa.cast(subs.c.submitter_id, sa.Text),
+        neutralised(submitter),
+        sa.cast(present, sa.Text),
+        sa.cast(expected, sa.Text),
+        sa.null(),
+        subs.c.review_state,
+        neutralised(subs.c.device_id),
+        sa.cast(edits, sa.Text),
+        root.c._form_version,
+    ]
+
+
+def _conditions(
+    form_id: int, options: CsvOptions, now: datetime, root: sa.Table
+) -> list[ColumnElement[bool]]:
+    subs = s.submissions
+    where: list[ColumnElement[bool]] = [subs.c.form_id == form_id]
+    if options.filter is None or not mentions_deleted(options.filter):
+        where.append(subs.c.deleted_at.is_(None))
+    if options.filter is not None:
+        where.append(
+            filter_clause(
+                options.filter,
+                {
+                    "__id": subs.c.instance_id,
+                    "__system/submissionDate": subs.c.created_at,
+                    "__system/updatedAt": subs.c.updated_at,
+                    "__system/submitterId": sa.cast(subs.c.submitter_id, sa.Text),
+                    "__system/reviewState": subs.c.review_state,
+                    "__system/deletedAt": subs.c.deleted_at,
+                },
+                now,
+            )
+        )
+    return where
+
+
+def _values_seen(
+    connection: Connection,
+    model: ExportModel,
+    table: OutTable,
+    out: OutField,
+    tables: Mapping[str, sa.Table],
+) -> list[str]:
+    """The values chosen anywhere in the data, sorted: Central's split columns."""
+    selection = next(
+        (
+            t
+            for t in tables.values()
+            if t.info.get("kind") is TableKind.SELECTION and t.info.get("path") == out.field.xpath
+        ),
+        None,
+    )
+    if selection is None:
+        return []
+    return sorted(r[0] for r in connection.execute(sa.select(selection.c.value).distinct()))
+
+
+def _is_text(cell: ColumnElement[Any]) -> bool:
+    return isinstance(cell.type, sa.Text | sa.String)

@@ -1,0 +1,129 @@
+"""SQL functions that PostgreSQL and SQLite spell differently: JSON building, UTC timestamps as
+ISO text, splitting text. Written once here so that OData and exports build one query for both.
+SQLite gets `split_part` as a Python function registered on each connection (storage/db.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+
+from converters.cells import POSTGRES_FORMULA, neutralise
+from converters.cells import contains_word as contains_word_python
+
+
+class json_object(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
+    """JSON object from key, value, key, value... (json_build_object / json_object)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class json_array(GenericFunction[Any]):  # noqa: N801
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class utc_iso(GenericFunction[Any]):  # noqa: N801
+    """A timestamp as `2026-11-22T23:11:49.309Z`, Central's format."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+class split_part(GenericFunction[Any]):  # noqa: N801
+    """The n-th (1-based) part of a text split on a delimiter; '' when there is none."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(json_object, "postgresql")
+def _pg_object(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array, "postgresql")
+def _pg_array(element: json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_iso, "postgresql")
+def _pg_iso(element: utc_iso, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+@compiles(json_object, "sqlite")
+def _sqlite_object(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array, "sqlite")
+def _sqlite_array(element: json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_iso, "sqlite")
+def _sqlite_iso(element: utc_iso, compiler: SQLCompiler, **kw: Any) -> str:
+    # storage/types.py keeps SQLite timestamps as naive UTC text; %f is seconds.milliseconds.
+    return f"strftime('%Y-%m-%dT%H:%M:%fZ', {compiler.process(element.clauses, **kw)})"
+
+
+def sqlite_split_part(text: str | None, delimiter: str, index: int) -> str | None:
+    """PostgreSQL's split_part for SQLite connections."""
+    if text is None:
+        return None
+    parts = text.split(delimiter)
+    return parts[index - 1] if 0 < index <= len(parts) else ""
+
+
+class neutralised(GenericFunction[Any]):  # noqa: N801
+    """A text cell with formulas defused (converters/cells.py)."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+class contains_word(GenericFunction[Any]):  # noqa: N801
+    """Whether a space-separated answer contains a word."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(neutralised, "postgresql")
+def _pg_neutralised(element: neutralised, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    pattern = POSTGRES_FORMULA.replace("\\", "\\\\").replace("'", "\\'")
+    quote = "''''"
+    return f"(CASE WHEN ({value}) ~ E'{pattern}' THEN {quote} || ({value}) ELSE ({value}) END)"
+
+
+@compiles(contains_word, "postgresql")
+def _pg_contains(element: contains_word, compiler: SQLCompiler, **kw: Any) -> str:
+    text, word = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(strpos(' ' || ({text}) || ' ', ' ' || ({word}) || ' ') > 0)"
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """The Python functions SQLite connections need for the queries built here."""
+    dbapi_connection.create_function("split_part", 3, sqlite_split_part, deterministic=True)
+    dbapi_connection.create_function("neutralised", 1, neutralise, deterministic=True)
+    dbapi_connection.create_function("contains_word", 2, contains_word_python, deterministic=True)
+
+
+class json_agg_ordered(GenericFunction[Any]):  # noqa: N801
+    """PostgreSQL's json_agg(value ORDER BY key), an empty array when there are no rows."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(json_agg_ordered, "postgresql")
+def _pg_agg(element: json_agg_ordered, compiler: SQLCompiler, **kw: Any) -> str:
+    value, key = (compiler.process(c, **kw) for c in element.clauses)
+    return f"coalesce(json_agg({value} ORDER BY {key}), '[]'::json)"

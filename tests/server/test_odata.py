@@ -1,0 +1,157 @@
+"""The OData feed against ODK Central's own answers for the same form and submissions
+(shared/reference/central): service document, $metadata, rows, repeats, $expand, $select,
+$filter, $top/$skiptoken paging and $count, $wkt."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from tests.server.central_data import (
+    CENTRAL,
+    IDS,
+    load_survey,
+    reference_json,
+    without_volatile,
+)
+
+
+@pytest.fixture
+def survey(client, admin, project, clock):
+    return load_survey(client, admin, project, clock)
+
+
+def get(client, admin, survey, path, **params):
+    response = client.get(f"{survey.base}.svc{path}", params=params, headers=admin)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def test_service_document_lists_the_submissions_and_every_repeat(client, admin, survey):
+    response = get(client, admin, survey, "")
+    assert response.headers["odata-version"] == "4.0"
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["value"] == [
+        {"name": "Submissions", "kind": "EntitySet", "url": "Submissions"},
+        {"name": "Submissions.members", "kind": "EntitySet", "url": "Submissions.members"},
+    ]
+    assert body["@odata.context"].endswith("/forms/sample_survey.svc/$metadata")
+
+
+def test_metadata_is_the_edmx_central_serves(client, admin, survey):
+    ours = etree.fromstring(get(client, admin, survey, "/$metadata").content)
+    central = etree.fromstring((CENTRAL / "odata_metadata.xml").read_bytes())
+    assert _shape(ours) == _shape(central)
+
+
+def _shape(element):
+    """Tags and attributes in document order, ignoring whitespace and annotations' details."""
+    return [
+        (etree.QName(e).localname, dict(e.attrib)) for e in element.iter() if isinstance(e.tag, str)
+    ]
+
+
+def test_submissions_match_central_row_for_row(client, admin, survey):
+    ours = get(client, admin, survey, "/Submissions").json()
+    central = reference_json("odata_submissions.json")
+    assert [r["__id"] for r in ours["value"]] == list(reversed(IDS))
+    assert without_volatile(ours["value"]) == without_volatile(central["value"])
+
+
+def test_repeat_rows_match_central_with_their_hashed_ids(client, admin, survey):
+    ours = get(client, admin, survey, "/Submissions.members").json()
+    assert ours["value"] == reference_json("odata_members.json")["value"]
+
+
+def test_expand_inlines_the_repeats(client, admin, survey):
+    ours = get(client, admin, survey, "/Submissions", **{"$expand": "*"}).json()
+    central = reference_json("odata_submissions_expand.json")
+    assert without_volatile(ours["value"]) == without_volatile(central["value"])
+
+
+def test_select_and_filter_like_central(client, admin, survey):
+    ours = get(
+        client,
+        admin,
+        survey,
+        "/Submissions",
+        **{
+            "$filter": "__system/submissionDate gt 2000-01-01T00:00:00Z",
+            "$select": "__id,district",
+        },
+    ).json()
+    assert ours["value"] == reference_json("odata_filter.json")["value"]
+
+
+def test_wkt_gives_points_as_text(client, admin, survey):
+    ours = get(client, admin, survey, "/Submissions", **{"$wkt": "true", "$top": "1"}).json()
+    central = reference_json("odata_wkt.json")
+    assert without_volatile(ours["value"]) == without_volatile(central["value"])
+
+
+def test_top_and_count_page_with_a_skiptoken_that_never_repeats_rows(client, admin, survey):
+    first = get(client, admin, survey, "/Submissions", **{"$top": "2", "$count": "true"}).json()
+    assert first["@odata.count"] == 3 and len(first["value"]) == 2
+    link = first["@odata.nextLink"]
+    assert "%24skiptoken=01" in link
+    second = client.get(link.replace("http://baobab.test", ""), headers=admin).json()
+    ids = [r["__id"] for r in first["value"] + second["value"]]
+    assert ids == list(reversed(IDS)) and "@odata.nextLink" not in second
+
+
+def test_count_alone_with_top_zero(client, admin, survey):
+    body = get(client, admin, survey, "/Submissions", **{"$top": "0", "$count": "true"}).json()
+    assert body["value"] == [] and body["@odata.count"] == 3
+
+
+def test_filter_on_review_state_and_single_entity(client, admin, survey):
+    client.patch(
+        f"{survey.base}/submissions/{IDS[1]}", json={"reviewState": "approved"}, headers=admin
+    )
+    approved = get(
+        client, admin, survey, "/Submissions", **{"$filter": "__system/reviewState eq 'approved'"}
+    ).json()
+    assert [r["__id"] for r in approved["value"]] == [IDS[1]]
+    single = get(client, admin, survey, f"/Submissions('{IDS[0]}')").json()
+    assert [r["__id"] for r in single["value"]] == [IDS[0]]
+    nested = get(client, admin, survey, f"/Submissions('{IDS[0]}')/members").json()
+    assert [r["m_name"] for r in nested["value"]] == ["rho epsilon", "cassava kappa", "mu gamma"]
+
+
+def test_empty_top_and_skip_are_absent_as_ruodk_sends_them(client, admin, survey):
+    body = get(
+        client,
+        admin,
+        survey,
+        "/Submissions",
+        **{"$top": "", "$skip": "", "$count": "false", "$wkt": "false"},
+    ).json()
+    assert len(body["value"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"$orderby": "__id"}, 501),
+        ({"$expand": "members"}, 501),
+        ({"$filter": "__system/submissionDate gt"}, 400),
+        ({"$filter": "district eq 'x'"}, 400),
+        ({"$top": "two"}, 400),
+        ({"$skiptoken": "nonsense"}, 400),
+    ],
+)
+def test_unsupported_or_broken_queries_are_clear_errors(client, admin, survey, params, status):
+    response = client.get(f"{survey.base}.svc/Submissions", params=params, headers=admin)
+    assert response.status_code == status
+    assert response.json()["message"]
+
+
+def test_unknown_entity_set_is_404(client, admin, survey):
+    response = client.get(f"{survey.base}.svc/Nope", headers=admin)
+    assert response.status_code == 404
+
+
+def test_app_users_cannot_read_the_feed(client, survey):
+    response = client.get(f"{survey.device.base}/forms/sample_survey.svc/Submissions")
+    assert response.status_code == 403
