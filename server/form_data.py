@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 
 from converters.export_model import ExportModel, build_export_model
+from converters.form_model import FormSchema
 from converters.odata_filter import parse_filter
 from server.auth import Caller, Permission, authenticate
 from storage.data_tables import load_plan
@@ -27,6 +28,7 @@ class FormData:
     caller: Caller
     title: str
     version: str
+    schema: FormSchema
 
 
 def submission_filter(text: str | None) -> object | None:
@@ -51,4 +53,6 @@ def load_form_data(request: Request, *, deleted_fields: bool = False) -> FormDat
         schema, version_plan = load_version_plan(connection, form.current_version_id)
         physical = load_plan(connection, form.id)
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
-    return FormData(form, model, build_tables(physical), caller, schema.title, schema.version or "")
+    return FormData(
+        form, model, build_tables(physical), caller, schema.title, schema.version or "", schema
+    )

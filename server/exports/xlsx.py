@@ -1,0 +1,124 @@
+"""The XLSX export: one sheet per table (repeats linked by PARENT_KEY/KEY), cells typed (numbers
+as numbers, dates as dates), codes or choice labels in a chosen language. xlsxwriter's
+constant-memory mode writes row by row to a temporary file, so memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy.engine import Connection
+
+from converters.export_labels import answer_label, column_label
+from converters.export_model import ExportColumn
+from converters.form_model import ChoiceList
+from storage.export_queries import CsvTable, stream_rows
+
+MAX_SHEET_NAME = 31
+_SYSTEM_NUMBERS = {"SubmitterID", "AttachmentsPresent", "AttachmentsExpected", "Edits"}
+
+
+def write_xlsx(
+    path: Path,
+    connection: Connection,
+    tables: Sequence[CsvTable],
+    choice_lists: Mapping[str, ChoiceList],
+    *,
+    language: str | None,
+    labels: bool,
+) -> None:
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    styles = {
+        "header": workbook.add_format({"bold": True}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+    }
+    used: set[str] = set()
+    for table in tables:
+        sheet = workbook.add_worksheet(_sheet_name(table.file_name.removesuffix(".csv"), used))
+        headers = [
+            column_label(c, choice_lists, language) if labels else c.header for c in table.columns
+        ]
+        sheet.write_row(0, 0, headers, styles["header"])
+        sheet.freeze_panes(1, 0)
+        writers = [
+            _writer(column, choice_lists, language, labels, styles) for column in table.columns
+        ]
+        for row_number, row in enumerate(stream_rows(connection, table.statement), start=1):
+            for column_number, (write, value) in enumerate(zip(writers, row, strict=True)):
+                if value is not None and value != "":
+                    write(sheet, row_number, column_number, value)
+    workbook.close()
+
+
+Writer = Callable[[Any, int, int, Any], None]
+
+
+def _writer(
+    column: ExportColumn,
+    choice_lists: Mapping[str, ChoiceList],
+    language: str | None,
+    labels: bool,
+    styles: dict[str, Any],
+) -> Writer:
+    kind = column.kind
+    if kind in ("integer", "flag") or (kind == "system" and column.header in _SYSTEM_NUMBERS):
+        return _typed(lambda text: int(text), None)
+    if kind in ("decimal", "coordinate"):
+        return _typed(lambda text: float(text), None)
+    if kind == "date":
+        return _typed(lambda text: date.fromisoformat(str(text)[:10]), styles["date"])
+    if kind == "datetime" or (kind == "system" and column.header == "SubmissionDate"):
+        # The clock time the device recorded (Excel has no time zones); the offset stays in
+        # the CSV export and in OData.
+        return _typed(
+            lambda text: datetime.fromisoformat(str(text)).replace(tzinfo=None), styles["datetime"]
+        )
+    field = column.field
+    if (
+        labels
+        and field is not None
+        and column.choice is None
+        and field.kind in ("select_one", "select_multiple", "rank")
+    ):
+        return lambda sheet, r, c, value: sheet.write_string(
+            r, c, answer_label(field, str(value), choice_lists, language)
+        )
+    return lambda sheet, r, c, value: sheet.write_string(r, c, str(value))
+
+
+def _typed(convert: Callable[[Any], Any], style: Any) -> Writer:
+    def write(sheet: Any, row: int, column: int, value: Any) -> None:
+        try:
+            converted = convert(value)
+        except ValueError:  # a widened column may hold text from an older form version
+            sheet.write_string(row, column, str(value))
+            return
+        if isinstance(converted, date):
+            sheet.write_datetime(row, column, converted, style)
+        else:
+            sheet.write_number(row, column, converted)
+
+    return write
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:MAX_SHEET_NAME]
+    candidate, number = cleaned, 2
+    while candidate.lower() in used:
+        suffix = f"~{number}"
+        candidate = cleaned[: MAX_SHEET_NAME - len(suffix)] + suffix
+        number += 1
+    used.add(candidate.lower())
+    return candidate

@@ -1,0 +1,163 @@
+"""XLSX (typed cells, one sheet per table, labels by language), GeoJSON and SPSS syntax."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from converters.export_model import ExportColumn
+from converters.form_model import DataType
+from server.exports.geojson import geometry_of
+from tests.server.central_data import IDS, load_survey
+from tests.server.conftest import publish
+from tests.xlsforms import md_form
+
+BILINGUAL = md_form(
+    """
+    type | name | label::English (en) | label::French (fr)
+    select_one sex | sex | Sex | Sexe
+    select_multiple needs | needs | Needs | Besoins
+    integer | age | Age | Âge
+    geotrace | route | Route | Trajet
+    """,
+    form_id="bilingual",
+    choices="""
+    list_name | name | label::English (en) | label::French (fr)
+    sex | male | Man | Homme
+    sex | female | Woman | Femme
+    needs | food | Food | Nourriture
+    needs | work | Work | Travail
+    """,
+)
+
+
+@pytest.fixture
+def survey(client, admin, project, clock):
+    return load_survey(client, admin, project, clock)
+
+
+def workbook(client, admin, path, **params):
+    response = client.get(path, params=params, headers=admin)
+    assert response.status_code == 200, response.text
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def test_xlsx_has_one_typed_sheet_per_table(client, admin, survey):
+    book = workbook(client, admin, f"{survey.base}/submissions.xlsx")
+    assert book.sheetnames == ["sample_survey", "sample_survey-members"]
+    rows = list(book["sample_survey"].iter_rows(values_only=True))
+    header = rows[0]
+    first = dict(zip(header, rows[1], strict=True))
+    assert first["KEY"] == IDS[2]
+    assert first["respondent-resp_age"] == 19 and isinstance(first["respondent-resp_age"], int)
+    assert first["household-hh_income"] == pytest.approx(5418.86)
+    assert first["respondent-dob"] == datetime(1948, 3, 3)  # a date cell
+    assert first["q_visit_time"] == datetime(2026, 3, 4, 11, 3, 21)  # device's clock time
+    assert first["respondent-resp_phone"] == "+254787010445"  # text stays text
+    assert first["location-Latitude"] == pytest.approx(0.85793)
+    members = list(book["sample_survey-members"].iter_rows(values_only=True))
+    assert members[0][-2:] == ("PARENT_KEY", "KEY")
+    assert len(members) == 8
+
+
+def test_xlsx_labels_in_a_chosen_language(client, admin, project, device):
+    publish(client, admin, project, BILINGUAL)
+    client.post(
+        f"/v1/projects/{project}/forms/bilingual/assignments/app-user/{device.actor_id}",
+        headers=admin,
+    )
+    xml = (
+        b'<data id="bilingual" version="1"><sex>female</sex><needs>food work</needs>'
+        b"<age>30</age><meta><instanceID>uuid:b1</instanceID></meta></data>"
+    )
+    assert device.submit(xml).status_code == 201
+    path = f"/v1/projects/{project}/forms/bilingual/submissions.xlsx"
+    codes = list(workbook(client, admin, path)["bilingual"].iter_rows(values_only=True))
+    assert codes[1][1:3] == ("female", "food work")
+    french = list(
+        workbook(client, admin, path, labels="true", language="fr")["bilingual"].iter_rows(
+            values_only=True
+        )
+    )
+    assert french[0][1:4] == ("Sexe", "Besoins", "Âge")
+    assert french[1][1:4] == ("Femme", "Nourriture; Travail", 30)
+
+
+def test_geojson_has_a_feature_per_located_submission(client, admin, survey):
+    response = client.get(f"{survey.base}/submissions.geojson", headers=admin)
+    assert response.status_code == 200
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    features = collection["features"]
+    assert len(features) == 3
+    first = features[0]
+    assert first["geometry"] == {"type": "Point", "coordinates": [36.80375, 0.85793, 1589.7]}
+    assert first["properties"]["KEY"] == IDS[2]
+    assert first["properties"]["question"] == "location"
+    assert first["properties"]["district"] == "south"
+
+
+def test_geometry_of_traces_and_shapes():
+    assert geometry_of(DataType.GEOTRACE, ["10 -9 0 5;12 -8 0 5"]) == {
+        "type": "LineString",
+        "coordinates": [[-9.0, 10.0, 0.0], [-8.0, 12.0, 0.0]],
+    }
+    shape = geometry_of(DataType.GEOSHAPE, ["10 -9;12 -8;11 -7"])
+    assert shape["coordinates"][0][0] == shape["coordinates"][0][-1]
+    assert geometry_of(DataType.GEOPOINT, [None, None, None, None]) is None
+    assert geometry_of(DataType.GEOTRACE, ["not a trace"]) is None
+
+
+def test_spss_syntax_reads_the_csv_with_labels(client, admin, project):
+    publish(client, admin, project, BILINGUAL)
+    syntax = client.get(
+        f"/v1/projects/{project}/forms/bilingual/submissions.sps?language=fr", headers=admin
+    ).text
+    assert "/FILE='bilingual.csv'" in syntax
+    assert "  age F20.0" in syntax and "  sex A2000" in syntax
+    assert "  sex 'Sexe'" in syntax and "  age 'Âge'" in syntax
+    assert "  sex 'male' 'Homme' 'female' 'Femme'" in syntax
+    assert "meta_instanceID" in syntax  # '-' is not allowed in SPSS names
+
+
+def test_the_zip_can_carry_spss_syntax_for_each_csv(client, admin, survey):
+    import zipfile
+
+    response = client.get(
+        f"{survey.base}/submissions.csv.zip?spss=true&attachments=false", headers=admin
+    )
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "sample_survey.sps" in names and "sample_survey-members.sps" in names
+
+
+def test_spss_names_are_valid_and_unique():
+    from converters.spss import spss_names
+
+    assert spss_names(["a-b", "a_b", "1x", "SubmissionDate", "x" * 80]) == [
+        "a_b",
+        "a_b_2",
+        "v_1x",
+        "SubmissionDate",
+        "x" * 60,
+    ]
+
+
+def test_xlsx_keeps_text_that_no_longer_fits_a_retyped_column():
+    from server.exports.xlsx import _writer
+
+    written = []
+
+    class Sheet:
+        def write_string(self, *args):
+            written.append(("string", args))
+
+        def write_number(self, *args):
+            written.append(("number", args))
+
+    write = _writer(ExportColumn("age", "integer"), {}, None, False, {})
+    write(Sheet(), 1, 0, "forty")
+    write(Sheet(), 2, 0, "40")
+    assert written == [("string", (1, 0, "forty")), ("number", (2, 0, 40))]
