@@ -13,6 +13,7 @@ from pathlib import Path
 from converters.errors import ConversionError, FormError, FormIssue
 from server.bootstrap import bootstrap
 from server.cli_devices import add_device_commands
+from server.cli_export import add_export_command
 from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = command(forms, "list", "list published forms", _forms_list)
     listing.add_argument("--project", type=int, help="only this project")
     add_device_commands(commands, forms)
+    add_export_command(commands)
     return parser
 
 

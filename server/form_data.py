@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from converters.export_model import ExportModel, build_export_model
@@ -48,10 +49,16 @@ def load_form_data(request: Request, *, deleted_fields: bool = False) -> FormDat
         caller.require(Permission.SUBMISSION_READ, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
         caller.require(Permission.SUBMISSION_READ, project_id, form.id)
-        if form.current_version_id is None:
-            raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
-        schema, version_plan = load_version_plan(connection, form.current_version_id)
-        physical = load_plan(connection, form.id)
+        return read_form_data(connection, form, caller, deleted_fields=deleted_fields)
+
+
+def read_form_data(
+    connection: Connection, form: FormRecord, caller: Caller, *, deleted_fields: bool = False
+) -> FormData:
+    if form.current_version_id is None:
+        raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
+    schema, version_plan = load_version_plan(connection, form.current_version_id)
+    physical = load_plan(connection, form.id)
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
     return FormData(
         form, model, build_tables(physical), caller, schema.title, schema.version or "", schema
