@@ -182,7 +182,8 @@ def list_comments(connection: Connection, submission_id: int) -> list[CommentRec
 
 
 def form_activity(connection: Connection, form_id: int) -> dict[str, object]:
-    """Counts for Central's extended form metadata."""
+    """Counts, the creator's actor id and the uploaded file's type: Central's extended form
+    metadata."""
     table = s.submissions
     base = sa.and_(table.c.form_id == form_id, table.c.deleted_at.is_(None))
     total, last = connection.execute(
@@ -195,7 +196,21 @@ def form_activity(connection: Connection, form_id: int) -> dict[str, object]:
             .group_by(table.c.review_state)
         ).all()
     )
+    versions = s.form_versions
+    first_version = (
+        sa.select(sa.func.min(versions.c.id)).where(versions.c.form_id == form_id).scalar_subquery()
+    )
+    created_by = connection.execute(
+        sa.select(versions.c.created_by).where(versions.c.id == first_version)
+    ).scalar()
+    source_type = connection.execute(
+        sa.select(versions.c.source_type)
+        .join(s.forms, s.forms.c.current_version_id == versions.c.id)
+        .where(s.forms.c.id == form_id)
+    ).scalar()
     return {
+        "createdBy": created_by,
+        "sourceType": source_type,
         "submissions": total,
         "lastSubmission": last,
         "reviewStates": {

@@ -4,6 +4,8 @@ list its media, and assign it to app users. Paths and shapes follow ODK Central'
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,14 +19,22 @@ from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
 from server.rest.http import flag, json_body, ok, text_field
-from server.rest.shapes import form_json, iso
+from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from storage import schema as s
-from storage.access import assign_form, form_assignees, get_app_user, unassign_form
+from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
 from storage.audit import record
 from storage.db import transaction
 from storage.drafts import save_draft
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import get_form, get_version, list_forms, publish_form, set_form_state
+from storage.forms import (
+    FormRecord,
+    get_form,
+    get_version,
+    list_forms,
+    publish_form,
+    set_form_state,
+)
+from storage.submission_queries import form_activity
 
 MAX_FORM_BYTES = 20_000_000
 MAX_MEDIA_BYTES = 100_000_000
@@ -36,13 +46,41 @@ def list_all(request: Request) -> Response:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         body = [
-            form_json(
-                f, get_version(connection, f.current_version_id) if f.current_version_id else None
-            )
+            _form_body(connection, request, f)
             for f in list_forms(connection, project_id)
             if caller.can(Permission.FORM_READ, project_id, f.id)
         ]
     return JSONResponse(body)
+
+
+_EXCEL_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xls": "application/vnd.ms-excel",
+}
+
+
+def _form_body(connection: Connection, request: Request, form: FormRecord) -> JsonObject:
+    """Central's form shape; with `X-Extended-Metadata: true`, its submission counts and
+    creator too."""
+    version = get_version(connection, form.current_version_id) if form.current_version_id else None
+    body = form_json(form, version)
+    if request.headers.get("x-extended-metadata", "").lower() != "true":
+        return body
+    activity = form_activity(connection, form.id)
+    creator = (
+        load_actor(connection, cast(int, activity["createdBy"])) if activity["createdBy"] else None
+    )
+    body.update(
+        submissions=activity["submissions"],
+        entityRelated=False,
+        reviewStates=activity["reviewStates"],
+        lastSubmission=iso(cast("datetime | None", activity["lastSubmission"])),
+        excelContentType=_EXCEL_TYPES.get(cast(str, activity["sourceType"])),
+        publicLinks=0,
+        createdBy=actor_json(creator) if creator else None,
+        publishNotes=None,
+    )
+    return body
 
 
 async def create(request: Request) -> Response:
@@ -128,10 +166,8 @@ def get_one(request: Request) -> Response:
         caller.require(Permission.FORM_READ, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
         caller.require(Permission.FORM_READ, project_id, form.id)
-        version = (
-            get_version(connection, form.current_version_id) if form.current_version_id else None
-        )
-    return JSONResponse(form_json(form, version))
+        body = _form_body(connection, request, form)
+    return JSONResponse(body)
 
 
 async def update(request: Request) -> Response:
@@ -155,10 +191,8 @@ def _update(request: Request, state_name: str) -> Response:
             details={"state": state_name},
         )
         form = get_form(connection, project_id, form.xml_form_id)
-        version = (
-            get_version(connection, form.current_version_id) if form.current_version_id else None
-        )
-    return JSONResponse(form_json(form, version))
+        body = _form_body(connection, request, form)
+    return JSONResponse(body)
 
 
 def list_media(request: Request) -> Response:

@@ -7,6 +7,7 @@ import hashlib
 
 from converters.xlsform import compile_form
 from tests.conftest import DATA
+from tests.server.central_data import load_survey, reference_json
 from tests.server.conftest import publish
 from tests.xlsforms import md_form, workbook_bytes
 
@@ -163,3 +164,22 @@ def test_malformed_json_is_a_400_not_a_500(client, admin):
         "/v1/projects", content=b"{nope", headers={**admin, "Content-Type": "application/json"}
     )
     assert response.status_code == 400 and response.json()["code"] == 400.0
+
+
+def test_extended_form_metadata_has_centrals_keys_and_counts(client, admin, project, clock):
+    load_survey(client, admin, project, clock)
+    reference = reference_json("form_extended.json")
+    path = f"/v1/projects/{project}/forms/sample_survey"
+    plain = client.get(path, headers=admin).json()
+    extended = client.get(path, headers={**admin, "X-Extended-Metadata": "true"}).json()
+    assert "submissions" not in plain
+    assert set(extended) == set(reference)
+    assert extended["submissions"] == 3
+    assert extended["reviewStates"] == {"received": 3, "hasIssues": 0, "edited": 0}
+    assert extended["lastSubmission"].endswith("Z")
+    assert extended["createdBy"]["displayName"] == "admin@example.org"
+    assert set(extended["createdBy"]) >= set(reference["createdBy"])
+    listed = client.get(
+        f"/v1/projects/{project}/forms", headers={**admin, "X-Extended-Metadata": "true"}
+    ).json()
+    assert [f["submissions"] for f in listed] == [3]
