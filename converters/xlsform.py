@@ -59,20 +59,28 @@ def detect_file_type(filename: str | None, data: bytes, content_type: str | None
     raise FormError(ConversionCode.UNSUPPORTED_FILE_TYPE, file_type=kind or "unknown")
 
 
-def compile_form(data: bytes, file_type: str) -> CompiledForm:
-    """Compile an XLSForm, or read an XForm as it is; refuse forms without id or version."""
+def compile_form(data: bytes, file_type: str, form_id_fallback: str | None = None) -> CompiledForm:
+    """Compile an XLSForm, or read an XForm as it is; refuse forms without id or version.
+    `form_id_fallback` names an XLSForm whose settings sheet gives no form_id (Central takes it
+    from the X-XlsForm-FormId-Fallback header, pyodk sends the file's name)."""
     if file_type == XFORM_TYPE:
         return _read_xform(data)
     if file_type not in SPREADSHEET_TYPES:
         raise FormError(ConversionCode.UNSUPPORTED_FILE_TYPE, file_type=file_type)
-    return compile_xlsform(data, file_type)
+    return compile_xlsform(data, file_type, form_id_fallback)
 
 
-def compile_xlsform(data: bytes, file_type: str) -> CompiledForm:
+def compile_xlsform(
+    data: bytes, file_type: str, form_id_fallback: str | None = None
+) -> CompiledForm:
     workbook = _read_workbook(data, file_type)
     name_rows = _survey_name_rows(workbook.survey or ())
     settings = dict((workbook.settings or [{}])[0]) if workbook.settings else {}
     form_id = str(settings.get("form_id") or settings.get("id_string") or "").strip()
+    definition = {f.name: getattr(workbook, f.name) for f in fields(workbook)}
+    fallback = (form_id_fallback or "").strip()
+    if not form_id and fallback and not fallback.lower().endswith((".xls", ".xlsx", ".xml")):
+        form_id = definition["fallback_form_name"] = fallback
     version = str(settings.get("version") or "").strip()
     missing = []
     if not form_id:
@@ -94,7 +102,7 @@ def compile_xlsform(data: bytes, file_type: str) -> CompiledForm:
     warnings: list[str] = []
     try:
         result = convert(
-            {f.name: getattr(workbook, f.name) for f in fields(workbook)},
+            definition,
             warnings=warnings,
             validate=False,
         )

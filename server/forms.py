@@ -19,7 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def compile_upload(
-    data: bytes, *, filename: str | None, content_type: str | None = None, validate: str = "auto"
+    data: bytes,
+    *,
+    filename: str | None,
+    content_type: str | None = None,
+    validate: str = "auto",
+    form_id_fallback: str | None = None,
 ) -> CompiledForm:
     """Compile an uploaded XLSForm or XForm and check it; raise FormError listing every issue."""
     # pyxform and openpyxl add ~30 MB to a process: a server worker loads them only when it
@@ -33,7 +38,7 @@ def compile_upload(
             file_type=filename or "upload",
             reason="the file is empty",
         )
-    compiled = compile_form(data, detect_file_type(filename, data, content_type))
+    compiled = compile_form(data, detect_file_type(filename, data, content_type), form_id_fallback)
     parse_xform(compiled.xform.encode("utf-8"))  # refuses what Baobab cannot store
     if should_validate(validate):
         outcome = run_odk_validate(compiled)

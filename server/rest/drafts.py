@@ -5,20 +5,24 @@ definition, or an empty body to copy the published one), draft media, POST .../d
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from converters.form_fields import central_fields
 from converters.form_model import CompiledForm
+from converters.xform_schema import parse_xform
 from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
 from server.rest.forms import media_json
-from server.rest.http import flag, ok
+from server.rest.http import flag, form_id_fallback, ok
 from server.rest.shapes import form_json
 from storage import schema as s
 from storage.audit import record
@@ -56,6 +60,7 @@ def _create_draft(request: Request, data: bytes) -> Response:
             filename=None,
             content_type=request.headers.get("content-type"),
             validate=state.settings.odk_validate,
+            form_id_fallback=form_id_fallback(request),
         )
         if compiled.warnings and not flag(request, "ignoreWarnings"):
             raise Problem(
@@ -210,15 +215,34 @@ def versions(request: Request) -> Response:
 def version_xml(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_READ)
     with transaction(request.app.state.engine, read_only=True) as connection:
-        version = find_version(connection, form.id, request.path_params["version"])
-        if version is None:
-            raise NotFound(
-                StorageCode.FORM_VERSION_NOT_FOUND,
-                form_id=form.xml_form_id,
-                version=request.path_params["version"],
-            )
-        xform = get_xform(connection, version.id)
+        xform = get_xform(connection, _named_version(connection, form, request.path_params))
     return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+
+
+def fields(request: Request) -> Response:
+    """Every group, repeat and field of the published form, a named version or the draft, as
+    Central lists them (`?odata=true` for OData names)."""
+    _actor, form = _form(request, Permission.FORM_READ)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        if request.url.path.endswith("/draft/fields"):
+            version_id = get_draft(connection, form).id
+        elif "version" in request.path_params:
+            version_id = _named_version(connection, form, request.path_params)
+        elif form.current_version_id is None:
+            raise NotFound(StorageCode.NOT_FOUND, what=f"a published '{form.xml_form_id}'")
+        else:
+            version_id = form.current_version_id
+        xform = get_xform(connection, version_id)
+    schema = parse_xform(xform.encode("utf-8"))
+    return JSONResponse(central_fields(schema, odata=flag(request, "odata")))
+
+
+def _named_version(connection: Connection, form: FormRecord, params: Mapping[str, str]) -> int:
+    name = params.get("version", "")
+    version = find_version(connection, form.id, name)
+    if version is None:
+        raise NotFound(StorageCode.FORM_VERSION_NOT_FOUND, form_id=form.xml_form_id, version=name)
+    return version.id
 
 
 def spreadsheet(request: Request) -> Response:
@@ -249,6 +273,7 @@ def spreadsheet(request: Request) -> Response:
 
 
 _FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_FIELDS = ("/fields", "/draft/fields", "/versions/{version}/fields")
 ROUTES = [
     *[
         Route(
@@ -267,4 +292,5 @@ ROUTES = [
     Route(_FORM + "/draft/attachments/{name}", upload_draft_media, methods=["POST"]),
     Route(_FORM + "/versions", versions, methods=["GET"]),
     Route(_FORM + "/versions/{version}.xml", version_xml, methods=["GET"]),
+    *[Route(_FORM + path, fields, methods=["GET"]) for path in _FIELDS],
 ]

@@ -18,16 +18,17 @@ from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
-from server.rest.http import flag, json_body, ok, text_field
+from server.rest.http import flag, form_id_fallback, json_body, ok, text_field
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
 from storage.audit import record
 from storage.db import transaction
-from storage.drafts import save_draft
+from storage.drafts import find_draft, save_draft
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import (
     FormRecord,
+    FormVersionRecord,
     get_form,
     get_version,
     list_forms,
@@ -62,7 +63,11 @@ _EXCEL_TYPES = {
 def _form_body(connection: Connection, request: Request, form: FormRecord) -> JsonObject:
     """Central's form shape; with `X-Extended-Metadata: true`, its submission counts and
     creator too."""
-    version = get_version(connection, form.current_version_id) if form.current_version_id else None
+    version: FormVersionRecord | None
+    if form.current_version_id:
+        version = get_version(connection, form.current_version_id)
+    else:  # a form that only has a draft shows the draft's definition, as Central does
+        version = find_draft(connection, form.id)
     body = form_json(form, version)
     if request.headers.get("x-extended-metadata", "").lower() != "true":
         return body
@@ -102,6 +107,7 @@ def _create(request: Request, data: bytes) -> Response:
         filename=None,
         content_type=request.headers.get("content-type"),
         validate=state.settings.odk_validate,
+        form_id_fallback=form_id_fallback(request),
     )
     if compiled.warnings and not flag(request, "ignoreWarnings"):
         raise Problem(
@@ -156,7 +162,7 @@ def _create(request: Request, data: bytes) -> Response:
             now=now,
             details={"version": version.version, "published": version.published_at is not None},
         )
-    return JSONResponse(form_json(form, version if version.published_at else None))
+    return JSONResponse(form_json(form, version))  # a draft's version and hash, as Central
 
 
 def get_one(request: Request) -> Response:

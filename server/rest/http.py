@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -62,3 +63,10 @@ def page(request: Request, maximum: int = 10_000) -> tuple[int | None, int]:
 
 def ok() -> JSONResponse:
     return JSONResponse({"success": True})
+
+
+def form_id_fallback(request: Request) -> str | None:
+    """Central's X-XlsForm-FormId-Fallback: the form ID for an XLSForm that names none (pyodk
+    sends the file's name, URL-quoted)."""
+    header = request.headers.get("x-xlsform-formid-fallback")
+    return unquote(header) if header else None

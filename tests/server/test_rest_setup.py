@@ -12,6 +12,7 @@ from tests.server.conftest import publish
 from tests.xlsforms import md_form, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MD = "text/markdown"  # the markdown XLSForms of the tests
 
 
 def test_project_create_list_get(client, admin):
@@ -133,9 +134,16 @@ def test_publish_false_keeps_the_new_form_as_a_draft(client, admin, project):
         headers={**admin, "Content-Type": "text/markdown"},
     )
     assert response.status_code == 200
-    assert response.json()["publishedAt"] is None and response.json()["version"] is None
+    # Central answers with the draft's definition: pyodk needs its version and hash.
+    assert (response.json()["version"], response.json()["publishedAt"]) == ("1", None)
     draft = client.get(f"/v1/projects/{project}/forms/d/draft", headers=admin).json()
     assert draft["version"] == "1"
+    listed = client.get(f"/v1/projects/{project}/forms", headers=admin).json()
+    assert [(f["xmlFormId"], f["version"], f["hash"]) for f in listed] == [
+        ("d", "1", draft["hash"])
+    ]
+    assert client.get(f"/v1/projects/{project}/forms/d/fields", headers=admin).status_code == 404
+    assert client.get(f"/v1/projects/{project}/forms/d/draft/fields", headers=admin).json()
 
 
 def test_assignments_use_central_paths(client, admin, project, household):
@@ -183,3 +191,51 @@ def test_extended_form_metadata_has_centrals_keys_and_counts(client, admin, proj
         f"/v1/projects/{project}/forms", headers={**admin, "X-Extended-Metadata": "true"}
     ).json()
     assert [f["submissions"] for f in listed] == [3]
+
+
+def test_fields_list_the_form_as_central_does(client, admin, project):
+    publish(
+        client,
+        admin,
+        project,
+        (DATA / "central" / "sample_survey.xml").read_bytes(),
+        content_type="application/xml",
+    )
+    base = f"/v1/projects/{project}/forms/sample_survey"
+    central = reference_json("form_fields.json")
+    assert client.get(f"{base}/fields?odata=true", headers=admin).json() == central
+    assert client.get(f"{base}/versions/v1/fields", headers=admin).json() == central
+    missing = client.get(f"{base}/versions/v9/fields", headers=admin)
+    assert missing.status_code == 404 and "v9" in missing.json()["message"]
+    assert client.get(f"{base}/draft/fields", headers=admin).status_code == 404
+
+
+def test_fields_use_odata_names_only_when_asked(client, admin, project):
+    survey = "| | type | name | label |\n| | begin_group | g-1 | G |\n| | integer | n.2 | N |\n"
+    publish(client, admin, project, md_form(survey + "| | end_group | | |", form_id="odd"))
+    base = f"/v1/projects/{project}/forms/odd/fields"
+    plain = client.get(base, headers=admin).json()
+    odata = client.get(base, params={"odata": "true"}, headers=admin).json()
+    assert [(f["path"], f["type"]) for f in plain[:2]] == [
+        ("/g-1", "structure"),
+        ("/g-1/n.2", "int"),
+    ]
+    assert [f["path"] for f in odata[:2]] == ["/g_1", "/g_1/n_2"]
+
+
+def test_form_id_fallback_header_names_a_form_without_one(client, admin, project):
+    body = md_form("| | type | name | label |\n| | text | a | A |", settings="version\n1")
+    post = client.post(
+        f"/v1/projects/{project}/forms",
+        params={"publish": "true"},
+        content=body,
+        headers={**admin, "Content-Type": XLSX_MD, "X-XlsForm-FormId-Fallback": "visite%5Fmali"},
+    )
+    assert post.status_code == 200, post.text
+    assert post.json()["xmlFormId"] == "visite_mali"
+    refused = client.post(
+        f"/v1/projects/{project}/forms",
+        content=body,
+        headers={**admin, "Content-Type": XLSX_MD, "X-XlsForm-FormId-Fallback": "x.xlsx"},
+    )
+    assert refused.status_code == 400 and "form_id" in refused.json()["message"]
