@@ -81,32 +81,23 @@ def _members(
     tables: list[CsvTable],
     now: datetime,
     progress: Progress | None,
-) -> list[tuple[str, MemberWriter]]:
-    members: list[tuple[str, MemberWriter]] = []
+) -> Iterator[tuple[str, MemberWriter]]:
+    """The archive's members, made one at a time (a form may have a million files)."""
     for index, table in enumerate(tables):
         # Progress counts submissions: the rows of the first (root) table.
-        members.append(
-            (
-                table.file_name,
-                partial(_write_counted, connection, table, progress if index == 0 else None),
-            )
-        )
+        counted = progress if index == 0 else None
+        yield table.file_name, partial(_write_counted, connection, table, counted)
         if spec.spss:
-            members.append(
-                (
-                    table.file_name.removesuffix(".csv") + ".sps",
-                    partial(_write_text, _syntax(data, spec, table)),
-                )
-            )
+            syntax = _syntax(data, spec, table)
+            yield table.file_name.removesuffix(".csv") + ".sps", partial(_write_text, syntax)
     if spec.media:
-        seen: set[str] = set()
+        previous = None
         for name, sha256 in stream_rows(
             connection, attachment_rows(data.model, data.tables, data.form.id, spec.options, now)
         ):
-            if name not in seen:
-                seen.add(name)
-                members.append((f"media/{name}", partial(_copy_blob, blobs, sha256)))
-    return members
+            if name != previous:  # ordered by name: one file per name, as Central's zip
+                previous = name
+                yield f"media/{name}", partial(_copy_blob, blobs, sha256)
 
 
 def _write_counted(

@@ -18,6 +18,7 @@ from converters.form_model import ChoiceList
 from storage.export_queries import CsvTable, stream_rows
 
 MAX_SHEET_NAME = 31
+MAX_SHEET_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 _SYSTEM_NUMBERS = {"SubmitterID", "AttachmentsPresent", "AttachmentsExpected", "Edits"}
 
 
@@ -29,7 +30,9 @@ def write_xlsx(
     *,
     language: str | None,
     labels: bool,
+    sheet_rows: int = MAX_SHEET_ROWS,
 ) -> None:
+    """A table with more rows than a sheet holds continues on sheets named `name~2`, `~3`..."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -46,20 +49,31 @@ def write_xlsx(
     }
     used: set[str] = set()
     for table in tables:
-        sheet = workbook.add_worksheet(_sheet_name(table.file_name.removesuffix(".csv"), used))
+        name = table.file_name.removesuffix(".csv")
         headers = [
             column_label(c, choice_lists, language) if labels else c.header for c in table.columns
         ]
-        sheet.write_row(0, 0, headers, styles["header"])
-        sheet.freeze_panes(1, 0)
         writers = [
             _writer(column, choice_lists, language, labels, styles) for column in table.columns
         ]
-        for row_number, row in enumerate(stream_rows(connection, table.statement), start=1):
+        sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
+        for row in stream_rows(connection, table.statement):
+            if row_number == sheet_rows:
+                sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
+            row_number += 1
             for column_number, (write, value) in enumerate(zip(writers, row, strict=True)):
                 if value is not None and value != "":
                     write(sheet, row_number, column_number, value)
     workbook.close()
+
+
+def _new_sheet(
+    workbook: Any, name: str, used: set[str], headers: list[str], styles: dict[str, Any]
+) -> Any:
+    sheet = workbook.add_worksheet(_sheet_name(name, used))
+    sheet.write_row(0, 0, headers, styles["header"])
+    sheet.freeze_panes(1, 0)
+    return sheet
 
 
 Writer = Callable[[Any, int, int, Any], None]

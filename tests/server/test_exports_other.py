@@ -161,3 +161,32 @@ def test_xlsx_keeps_text_that_no_longer_fits_a_retyped_column():
     write(Sheet(), 1, 0, "forty")
     write(Sheet(), 2, 0, "40")
     assert written == [("string", (1, 0, "forty")), ("number", (2, 0, 40))]
+
+
+def test_xlsx_continues_a_full_sheet_on_the_next(engine, survey, tmp_path, clock):
+    """Excel holds 1,048,576 rows a sheet: the rows that do not fit go to `name~2`, not away."""
+    from server.auth import Caller
+    from server.exports.xlsx import write_xlsx
+    from server.form_data import read_form_data
+    from storage.db import transaction
+    from storage.export_queries import CsvOptions, csv_tables
+    from storage.forms import get_form
+
+    path = tmp_path / "split.xlsx"
+    with transaction(engine, read_only=True) as connection:
+        form = get_form(connection, survey.project, "sample_survey")
+        data = read_form_data(connection, form, Caller(None, "test"), deleted_fields=False)
+        tables = csv_tables(connection, data.model, data.tables, form.id, CsvOptions(), clock())
+        write_xlsx(path, connection, tables, {}, language=None, labels=False, sheet_rows=3)
+    book = openpyxl.load_workbook(path)
+    members = [n for n in book.sheetnames if n.startswith("sample_survey-members")]
+    assert members == [
+        "sample_survey-members",
+        "sample_survey-members~2",
+        "sample_survey-members~3",
+    ]
+    rows = [list(book[n].iter_rows(values_only=True)) for n in members]
+    assert [len(r) - 1 for r in rows] == [3, 3, 1]
+    assert all(r[0] == rows[0][0] for r in rows)  # every sheet has the header
+    keys = [row[-1] for r in rows for row in r[1:]]
+    assert len(set(keys)) == 7
