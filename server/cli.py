@@ -24,6 +24,7 @@ from storage.errors import StorageError
 from storage.forms import list_forms
 from storage.projects import create_project, list_projects
 from storage.users import create_user, list_users
+from storage.views import create_reader_role, refresh_all_views
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
 
     db = group(commands, "db", "database maintenance")
     command(db, "upgrade", "apply the database migrations", _db_upgrade)
+    command(
+        db,
+        "refresh-views",
+        "re-create every form's analytics views and, on PostgreSQL, the baobab_reader group",
+        _db_refresh_views,
+    )
 
     users = group(commands, "users", "web users")
     create = command(users, "create", "create a web user", _users_create)
@@ -147,6 +154,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     with database(settings):
         print("database is up to date")
+    return 0
+
+
+def _db_refresh_views(_args: argparse.Namespace, settings: Settings) -> int:
+    with database(settings) as engine, transaction(engine) as connection:
+        create_reader_role(connection)
+        refresh_all_views(connection)
+        count = len(list_forms(connection))
+    print(f"analytics views re-created for {count} form(s)")
     return 0
 
 

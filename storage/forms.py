@@ -24,6 +24,7 @@ from storage.db import is_postgres
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
 from storage.tables import apply_changes
+from storage.views import drop_views, refresh_views
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,7 @@ def activate_version(
         existing=load_plan(connection, form.id),
         taken_table_names=taken_table_names(connection, form.id),
     )
+    drop_views(connection, form.id)  # no database alters a column that a view uses
     apply_changes(connection, plan.changes, plan.physical)
     register_tables(connection, form.id, plan.physical, plan.changes)
     mapping = [
@@ -184,6 +186,7 @@ def activate_version(
             schema_generation=s.forms.c.schema_generation + 1,
         )
     )
+    refresh_views(connection, form.id)
     return plan.changes
 
 

@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from server.cli import main
+from storage.db import is_postgres, transaction
+from storage.views import view_ref
 from tests.xlsforms import md_form
 
 
@@ -108,6 +110,18 @@ def test_forms_publish_then_list_then_publish_again(baobab, form_file, engine):
     assert baobab("forms", "list")[1] == "1\tintake\topen\tintake\n"
     code, out, _ = baobab("forms", "publish", str(path), "--project", "1")
     assert code == 0 and "already published" in out
+
+
+def test_db_refresh_views_re_creates_a_dropped_view(baobab, form_file, engine):
+    baobab("projects", "create", "P")
+    path = form_file("f.md", "type | name | label\ninteger | age | Age", form_id="intake")
+    assert baobab("forms", "publish", str(path), "--project", "1")[0] == 0
+    with transaction(engine) as connection:
+        view = view_ref(connection, "intake" if is_postgres(connection) else "analytics__intake")
+        connection.execute(sa.text(f"DROP VIEW {view}"))
+    assert baobab("db", "refresh-views")[:2] == (0, "analytics views re-created for 1 form(s)\n")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text(f"SELECT count(*) FROM {view}")).scalar() == 0
 
 
 def test_forms_publish_into_a_missing_project_fails_cleanly(baobab, form_file):
