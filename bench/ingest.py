@@ -47,11 +47,13 @@ PHOTO = os.urandom(200 * 1024)
 BOUNDARY = b"----baobabbench7d3f"
 
 
-def database_url(workdir: Path) -> str:
+def database_url(workdir: Path, purpose: str = "ingest") -> str:
+    """A fresh database for one bench: on the PostgreSQL server of TEST_DATABASE_URL when it is
+    set, else a SQLite file in `workdir`."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{workdir}/bench.db"
-    name = base.rsplit("/", 1)[1] + "_ingest"
+    name = base.rsplit("/", 1)[1] + "_" + purpose
     admin = base.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(
@@ -92,8 +94,9 @@ def set_up(url: str, workdir: Path) -> str:
     return f"/v1/key/{token}/projects/{project.id}/submission"
 
 
-def request_bytes(path: str, with_photo: bool) -> bytes:
-    xml = TEMPLATE.replace(
+def request_bytes(path: str, with_photo: bool, xml: bytes | None = None) -> bytes:
+    """An OpenRosa submission POST: `xml`, or the template with a fresh instance ID."""
+    xml = xml or TEMPLATE.replace(
         b"uuid:bd74cc0c-c58c-46a1-b6cf-d17b813ec2a7", f"uuid:{uuid.uuid4()}".encode()
     )
     parts = [

@@ -4,7 +4,6 @@ rows never repeat or vanish between pages), filters on submission metadata and c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,7 +57,8 @@ def entity_rows(
     root = tables[model.root.name]
     body = builder.entity(table, row_table, root, top_level=True)
     columns: list[ColumnElement[Any]] = [
-        body.label("body"),
+        # As text: psycopg would parse json into Python objects only for us to dump them again.
+        sa.cast(body, sa.Text).label("body"),
         subs.c.created_at.label("p_created"),
         subs.c.id.label("p_id"),
     ]
@@ -78,8 +78,7 @@ def entity_rows(
         position: dict[str, Any] = {"created": row.p_created.isoformat(), "id": row.p_id}
         if not table.is_root:
             position["row"] = row.p_row
-        text = row.body if isinstance(row.body, str) else _dump(row.body)
-        yield EntityRow(text, position)
+        yield EntityRow(row.body, position)
 
 
 def entity_count(
@@ -385,7 +384,3 @@ class _Builder:
 
 def _text(value: Any) -> Any:
     return sa.cast(value, sa.Text)
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -14,6 +14,7 @@ from storage.db import is_postgres
 from storage.export_queries import CsvTable, stream_rows
 
 FLUSH_ROWS = 2000
+COPY_BLOCK = 256 * 1024
 
 
 def write_csv(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
@@ -34,9 +35,19 @@ def _copy(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[N
         raw.cursor() as cursor,
         cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
     ):
+        # COPY hands over one row at a time: write them to the zip in blocks of ~256 KB.
+        blocks: list[bytes] = []
+        size = 0
         for block in copy:
-            out.write(block)
-            yield None
+            blocks.append(block)
+            size += len(block)
+            if size >= COPY_BLOCK:
+                out.write(b"".join(blocks))
+                blocks.clear()
+                size = 0
+                yield None
+        out.write(b"".join(blocks))
+        yield None
 
 
 def _rows(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:

@@ -37,6 +37,9 @@ def write_xlsx(
         str(path),
         {
             "constant_memory": True,
+            # Only a sheet over 4 GB (a million rows and more) is stored with ZIP64 extensions;
+            # without the option such a workbook fails at the very end.
+            "use_zip64": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,

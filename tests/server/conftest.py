@@ -3,12 +3,17 @@ form, and a device (an app user) that speaks to the server exactly as ODK Collec
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from starlette.testclient import TestClient
 
+from scripts.test_services import free_port
+from server.app import create_app
 from server.passwords import hash_password
 from storage.db import transaction
 from storage.users import create_user
@@ -19,9 +24,8 @@ ADMIN_PASSWORD = "correct horse battery"
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
 
 
-@pytest.fixture
-def admin(client, engine, clock):
-    """Bearer headers of a signed-in administrator."""
+def create_admin(engine, clock) -> None:
+    """The administrator ADMIN_EMAIL / ADMIN_PASSWORD, straight into the database."""
     with transaction(engine) as connection:
         create_user(
             connection,
@@ -30,6 +34,31 @@ def admin(client, engine, clock):
             now=clock(),
             is_admin=True,
         )
+
+
+@pytest.fixture
+def live(settings, engine, clock):
+    """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    app = create_app(settings, clock=clock)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def admin(client, engine, clock):
+    """Bearer headers of a signed-in administrator."""
+    create_admin(engine, clock)
     response = client.post("/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}

@@ -34,11 +34,15 @@ def baobab(monkeypatch, settings, capsys):
     return run
 
 
-def test_csv_zip_is_the_same_archive_as_over_http(baobab, client, admin, survey, tmp_path):
+@pytest.fixture
+def export(baobab, survey):
+    """`baobab export sample_survey --project P ARGS`."""
+    return lambda *args: baobab("export", "sample_survey", "--project", str(survey.project), *args)
+
+
+def test_csv_zip_is_the_same_archive_as_over_http(export, client, admin, survey, tmp_path):
     target = tmp_path / "survey.zip"
-    code, _, err = baobab(
-        "export", "sample_survey", "--project", str(survey.project), "-o", str(target)
-    )
+    code, _, err = export("-o", str(target))
     assert code == 0, err
     assert f"wrote {target}" in err
     ours = zipfile.ZipFile(target)
@@ -51,17 +55,13 @@ def test_csv_zip_is_the_same_archive_as_over_http(baobab, client, admin, survey,
     assert not (tmp_path / "survey.zip.part").exists()
 
 
-def test_filter_and_options_reach_the_export(baobab, client, admin, survey, tmp_path):
+def test_filter_and_options_reach_the_export(export, client, admin, survey, tmp_path):
     reviewed = client.patch(
         f"{survey.base}/submissions/{IDS[1]}", json={"reviewState": "approved"}, headers=admin
     )
     assert reviewed.status_code == 200, reviewed.text
     target = tmp_path / "approved.csv"
-    code, _, err = baobab(
-        "export",
-        "sample_survey",
-        "--project",
-        str(survey.project),
+    code, _, err = export(
         "--format",
         "csv",
         "--no-group-paths",
@@ -76,53 +76,18 @@ def test_filter_and_options_reach_the_export(baobab, client, admin, survey, tmp_
     assert "resp_age" in rows[0] and "respondent-resp_age" not in rows[0]
 
 
-def test_geojson_and_xlsx_are_written(baobab, survey, tmp_path):
+def test_geojson_and_xlsx_are_written(export, survey, tmp_path):
     geojson = tmp_path / "points.geojson"
-    assert (
-        baobab(
-            "export",
-            "sample_survey",
-            "--project",
-            str(survey.project),
-            "--format",
-            "geojson",
-            "-o",
-            str(geojson),
-        )[0]
-        == 0
-    )
+    assert export("--format", "geojson", "-o", str(geojson))[0] == 0
     features = json.loads(geojson.read_text("utf-8"))["features"]
     assert features and all(f["geometry"]["type"] == "Point" for f in features)
     xlsx = tmp_path / "survey.xlsx"
-    assert (
-        baobab(
-            "export",
-            "sample_survey",
-            "--project",
-            str(survey.project),
-            "--format",
-            "xlsx",
-            "-o",
-            str(xlsx),
-        )[0]
-        == 0
-    )
+    assert export("--format", "xlsx", "-o", str(xlsx))[0] == 0
     assert zipfile.ZipFile(xlsx).read("[Content_Types].xml").startswith(b"<?xml")
 
 
-def test_an_export_is_audited_as_done_from_the_command_line(
-    baobab, client, admin, survey, tmp_path
-):
-    baobab(
-        "export",
-        "sample_survey",
-        "--project",
-        str(survey.project),
-        "--format",
-        "csv",
-        "-o",
-        str(tmp_path / "x.csv"),
-    )
+def test_an_export_is_audited_as_done_from_the_command_line(export, client, admin, tmp_path):
+    export("--format", "csv", "-o", str(tmp_path / "x.csv"))
     entries = client.get("/v1/audits", params={"action": "submission.export"}, headers=admin).json()
     assert [(e["actorId"], e["details"]["via"], e["details"]["format"]) for e in entries] == [
         (None, "cli", "csv")

@@ -3,59 +3,25 @@ POST, and eight identical POSTs at once that must leave exactly one submission."
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
-from scripts.test_services import free_port
-from server.app import create_app
-from server.passwords import hash_password
-from storage.db import transaction
-from storage.users import create_user
 from tests.conftest import DATA
-from tests.server.conftest import OPENROSA
+from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
 
 PHOTO = b"\xff\xd8\xff" + bytes(range(256)) * 800  # ~200 KB
 
 
 @pytest.fixture
-def live(settings, engine, clock):
-    """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    app = create_app(settings, clock=clock)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
 def collect(live, engine, clock):
     """An HTTP client configured the way an app user's QR code configures Collect."""
-    with transaction(engine) as connection:
-        create_user(
-            connection,
-            email="admin@example.org",
-            now=clock(),
-            is_admin=True,
-            password_hash=hash_password("correct horse battery"),
-        )
+    create_admin(engine, clock)
     with httpx.Client(base_url=live, timeout=30) as http:
         token = http.post(
-            "/v1/sessions", json={"email": "admin@example.org", "password": "correct horse battery"}
+            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         ).json()["token"]
         admin = {"Authorization": f"Bearer {token}"}
         project = http.post("/v1/projects", json={"name": "P"}, headers=admin).json()["id"]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,22 +14,14 @@ import pyodk.client as pyodk_client
 import pyodk.errors as pyodk_errors
 import pytest
 import toml
-import uvicorn
 from lxml import etree
 
-from scripts.test_services import free_port
-from server.app import create_app
-from server.passwords import hash_password
-from storage.db import transaction
-from storage.users import create_user
 from tests.conftest import DATA
-from tests.server.conftest import OPENROSA
+from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
 from tests.xlsforms import workbook_bytes
 
 log = logging.getLogger(__name__)
 
-ADMIN_EMAIL = "admin@example.org"
-ADMIN_PASSWORD = "correct horse battery"
 HOUSEHOLD = "household"
 SURVEY = "sample_survey"
 SIMPLE_ID = "uuid:0b0c7a6e-0000-4000-8000-000000000001"
@@ -42,25 +32,6 @@ EDITED_ID = "uuid:0b0c7a6e-0000-4000-8000-000000000005"
 SURVEY_ID = "uuid:bd74cc0c-c58c-46a1-b6cf-d17b813ec2a7"
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300  # ~77 KB, sent in 16 KB chunks
 VOICE = b"\x00\x00\x00\x18ftypM4A " + b"\x01" * 5000
-
-
-@pytest.fixture
-def live(settings, engine, clock):
-    """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    app = create_app(settings, clock=clock)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def _log_exchange(response, *args, **kwargs):
@@ -99,14 +70,7 @@ def _open(config: Path, cache: Path):
 def project(live, engine, clock, tmp_path, caplog):
     """A project made with pyodk's raw `client.post`, by an administrator that pyodk signed in."""
     caplog.set_level(logging.INFO, logger=__name__)
-    with transaction(engine) as connection:
-        create_user(
-            connection,
-            email=ADMIN_EMAIL,
-            password_hash=hash_password(ADMIN_PASSWORD),
-            now=clock(),
-            is_admin=True,
-        )
+    create_admin(engine, clock)
     config = _write_config(tmp_path / "bootstrap.toml", live)
     with _open(config, tmp_path / "cache.toml") as client:
         response = client.post("projects", json={"name": "Retours Mali"})

@@ -1,0 +1,147 @@
+"""Export speed and memory: CSV zip, XLSX and OData of every submission, from a running server.
+
+    python scripts/test_services.py -- python bench/export.py [--sizes 20000,1000000]
+
+The form is the reference one (34 fields, a repeat with 3 rows: 3 member rows per submission),
+the one ODK Central was measured with (notes/performance.md). The first `--seeds` submissions
+are sent over OpenRosa with random answers, so they go through the real intake; bench/synthetic.py
+then copies them in SQL up to each size. For each size it downloads, streaming and discarding the
+bytes, the CSV zip, the XLSX, the OData Submissions feed and its repeat feed, and a page of 1,000
+OData rows at the start and at the very end of the data (keyset paging: both should cost the
+same); it prints the time, the size and the server's peak RSS. On PostgreSQL + SeaweedFS when
+TEST_DATABASE_URL / TEST_S3_URL are set, else SQLite + a local directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from bench.ingest import (  # noqa: E402
+    RssSampler,
+    blob_url,
+    database_url,
+    request_bytes,
+    send_all,
+    set_up,
+    start_server,
+)
+from bench.synthetic import grow, seed_submission  # noqa: E402
+from converters.odata import encode_skiptoken  # noqa: E402
+from scripts.test_services import free_port  # noqa: E402
+from server.passwords import hash_password  # noqa: E402
+from storage import schema as s  # noqa: E402
+from storage.db import make_engine, transaction  # noqa: E402
+from storage.users import create_user  # noqa: E402
+
+EMAIL, PASSWORD = "bench@example.org", "bench password 1234"
+FORM = "/v1/projects/1/forms/sample_survey"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="20000,1000000", help="submission counts, ascending")
+    parser.add_argument("--seeds", type=int, default=500, help="submissions sent over HTTP")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        url = database_url(workdir, "export")
+        submit_path = set_up(url, workdir)
+        engine = make_engine(url)
+        with transaction(engine) as connection:
+            create_user(
+                connection,
+                email=EMAIL,
+                password_hash=hash_password(PASSWORD),
+                now=datetime.now(UTC),
+                is_admin=True,
+            )
+        port = free_port()
+        env = {
+            **os.environ,
+            "BAOBAB_DATABASE_URL": url,
+            "BAOBAB_BLOB_URL": blob_url(workdir),
+            "BAOBAB_DATA_DIR": str(workdir),
+            "BAOBAB_LOG_LEVEL": "warning",
+        }
+        server = start_server(port, env, workers=1)
+        backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
+        print(f"export: {backend}, 1 server process, {args.seeds} seeds sent over OpenRosa")
+        try:
+            rng = random.Random(7)
+            seeds = [
+                request_bytes(submit_path, False, seed_submission(rng).encode())
+                for _ in range(args.seeds)
+            ]
+            statuses = {status for status, _ in asyncio.run(send_all(port, seeds, 4))}
+            assert statuses == {201}, statuses
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=3600) as client:
+                token = client.post("/v1/sessions", json={"email": EMAIL, "password": PASSWORD})
+                client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+                for size in sizes:
+                    print(f"  growing to {size:,} submissions")
+                    grow(engine, form_id=1, target=size)
+                    measure(client, server.pid, engine, size)
+        finally:
+            server.terminate()
+            server.wait(10)
+            engine.dispose()
+
+
+def measure(client: httpx.Client, pid: int, engine: sa.Engine, size: int) -> None:
+    last_page = _last_page_token(engine, size)
+    runs = [
+        ("CSV zip", f"{FORM}/submissions.csv.zip", {}),
+        ("XLSX", f"{FORM}/submissions.xlsx", {}),
+        ("OData Submissions", f"{FORM}.svc/Submissions", {}),
+        ("OData Submissions.members", f"{FORM}.svc/Submissions.members", {}),
+        ("OData first 1,000", f"{FORM}.svc/Submissions", {"$top": "1000"}),
+        ("OData last 1,000", f"{FORM}.svc/Submissions", {"$top": "1000", "$skiptoken": last_page}),
+    ]
+    for label, path, params in runs:
+        client.get(f"{FORM}.svc/Submissions", params={"$top": "1"})  # a warm connection
+        with RssSampler(pid) as rss:
+            started = time.perf_counter()
+            received = 0
+            with client.stream("GET", path, params=params) as response:
+                assert response.status_code == 200, response.read()[:500]
+                for chunk in response.iter_raw(1 << 20):
+                    received += len(chunk)
+            elapsed = time.perf_counter() - started
+        print(
+            f"    {size:>9,} {label:<26} {elapsed:7.2f} s  {received / 2**20:8.1f} MB"
+            f"  server peak RSS {rss.peak_process / 2**20:6.1f} MB",
+            flush=True,
+        )
+
+
+def _last_page_token(engine: sa.Engine, size: int) -> str:
+    """The $skiptoken that starts the last 1,000 submissions in the feed's order (newest first),
+    as the feed's own nextLink would give after walking all the pages before."""
+    table = s.submissions
+    with engine.connect() as connection:
+        created_at, identifier = connection.execute(
+            sa.select(table.c.created_at, table.c.id)
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .offset(size - 1001)
+            .limit(1)
+        ).one()
+    return encode_skiptoken({"created": created_at.isoformat(), "id": identifier})
+
+
+if __name__ == "__main__":
+    main()
