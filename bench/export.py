@@ -55,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="20000,1000000", help="submission counts, ascending")
     parser.add_argument("--seeds", type=int, default=500, help="submissions sent over HTTP")
+    parser.add_argument("--only", help="measure only the runs whose label contains this")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as directory:
@@ -95,14 +96,16 @@ def main() -> None:
                 for size in sizes:
                     print(f"  growing to {size:,} submissions")
                     grow(engine, form_id=1, target=size)
-                    measure(client, server.pid, engine, size)
+                    measure(client, server.pid, engine, size, args.only)
         finally:
             server.terminate()
             server.wait(10)
             engine.dispose()
 
 
-def measure(client: httpx.Client, pid: int, engine: sa.Engine, size: int) -> None:
+def measure(
+    client: httpx.Client, pid: int, engine: sa.Engine, size: int, only: str | None = None
+) -> None:
     last_page = _last_page_token(engine, size)
     runs = [
         ("CSV zip", f"{FORM}/submissions.csv.zip", {}),
@@ -113,6 +116,8 @@ def measure(client: httpx.Client, pid: int, engine: sa.Engine, size: int) -> Non
         ("OData last 1,000", f"{FORM}.svc/Submissions", {"$top": "1000", "$skiptoken": last_page}),
     ]
     for label, path, params in runs:
+        if only and only not in label:
+            continue
         client.get(f"{FORM}.svc/Submissions", params={"$top": "1"})  # a warm connection
         with RssSampler(pid) as rss:
             started = time.perf_counter()

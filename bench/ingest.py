@@ -171,19 +171,24 @@ class RssSampler:
         return pids
 
     def _run(self) -> None:
+        self._sample()  # at once, and again at the end: a short request still gets a figure
         while not self._stop.wait(0.05):
-            sizes = []
-            for pid in self._pids():
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), None)
-                if line:
-                    sizes.append(int(line.split()[1]) * 1024)
-            if sizes:
-                self.peak_process = max(self.peak_process, max(sizes))
-                self.peak_total = max(self.peak_total, sum(sizes))
+            self._sample()
+        self._sample()
+
+    def _sample(self) -> None:
+        sizes = []
+        for pid in self._pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), None)
+            if line:
+                sizes.append(int(line.split()[1]) * 1024)
+        if sizes:
+            self.peak_process = max(self.peak_process, max(sizes))
+            self.peak_total = max(self.peak_total, sum(sizes))
 
     def __enter__(self) -> RssSampler:
         self._thread.start()

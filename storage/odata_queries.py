@@ -160,16 +160,15 @@ class _Builder:
             datetime.fromisoformat(str(after["created"])), s.submissions.c.created_at.type
         )
         sub_id = int(after["id"])
-        earlier = sa.or_(
-            subs.c.created_at < created, sa.and_(subs.c.created_at == created, subs.c.id < sub_id)
-        )
+        # A row comparison, which the (form_id, created_at, id) index answers as a range: a
+        # page deep in the feed starts where it should instead of filtering out what precedes.
+        position = sa.tuple_(subs.c.created_at, subs.c.id)
         if table.is_root:
-            return earlier
-        return sa.or_(
-            earlier,
-            sa.and_(
-                subs.c.created_at == created,
-                subs.c.id == sub_id,
+            return position < sa.tuple_(created, sa.literal(sub_id))
+        return sa.and_(
+            position <= sa.tuple_(created, sa.literal(sub_id)),
+            sa.or_(
+                position < sa.tuple_(created, sa.literal(sub_id)),
                 row_table.c._id > int(after["row"]),
             ),
         )
