@@ -19,6 +19,7 @@ from converters.table_plan import TableKind
 from storage import schema as s
 from storage.odata_filter_sql import filter_clause, mentions_deleted
 from storage.sql_functions import contains_word, neutralised, split_part, utc_iso
+from storage.submission_queries import submission_facts
 
 SYSTEM_HEADERS = (
     "KEY",
@@ -185,27 +186,8 @@ def _cells(out: OutField, row: sa.Table) -> list[tuple[str, ColumnElement[Any]]]
 
 
 def _system_cells(root: sa.Table) -> list[ColumnElement[Any]]:
-    subs, versions, attachments = s.submissions, s.submission_versions, s.submission_attachments
-    present = (
-        sa.select(sa.func.count(attachments.c.blob_sha256))
-        .where(attachments.c.submission_version_id == root.c._version_id)
-        .scalar_subquery()
-    )
-    expected = (
-        sa.select(sa.func.count())
-        .where(attachments.c.submission_version_id == root.c._version_id)
-        .scalar_subquery()
-    )
-    edits = (
-        sa.select(sa.func.count() - 1)
-        .where(versions.c.submission_id == subs.c.id)
-        .scalar_subquery()
-    )
-    submitter = (
-        sa.select(s.actors.c.display_name)
-        .where(s.actors.c.id == subs.c.submitter_id)
-        .scalar_subquery()
-    )
+    subs = s.submissions
+    present, expected, edits, submitter = submission_facts(root)
     return [
         subs.c.instance_id,
         sa.cast(subs.c.submitter_id, sa.Text),

@@ -20,6 +20,7 @@ from storage import schema as s
 from storage.db import is_postgres
 from storage.odata_filter_sql import filter_clause, mentions_deleted
 from storage.sql_functions import json_agg_ordered, json_array, json_object, utc_iso
+from storage.submission_queries import submission_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,27 +261,8 @@ class _Builder:
         return self._json(sa.case((lat.is_(None), sa.null()), else_=point))
 
     def _system(self, root: sa.FromClause) -> Any:
-        subs, versions, attachments = s.submissions, s.submission_versions, s.submission_attachments
-        present = (
-            sa.select(sa.func.count(attachments.c.blob_sha256))
-            .where(attachments.c.submission_version_id == root.c._version_id)
-            .scalar_subquery()
-        )
-        expected = (
-            sa.select(sa.func.count())
-            .where(attachments.c.submission_version_id == root.c._version_id)
-            .scalar_subquery()
-        )
-        edits = (
-            sa.select(sa.func.count() - 1)
-            .where(versions.c.submission_id == subs.c.id)
-            .scalar_subquery()
-        )
-        submitter = (
-            sa.select(s.actors.c.display_name)
-            .where(s.actors.c.id == subs.c.submitter_id)
-            .scalar_subquery()
-        )
+        subs = s.submissions
+        present, expected, edits, submitter = submission_facts(root)
         return json_object(
             "submissionDate",
             utc_iso(subs.c.created_at),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -284,3 +285,24 @@ def _submission(row: RowMapping) -> SubmissionRecord:
         deleted_at=row["deleted_at"],
         current=_version(row, "v_"),
     )
+
+
+def submission_facts(root: sa.FromClause) -> tuple[Any, Any, Any, Any]:
+    """For each row of a form's root table (joined to `submissions`): the files received, the
+    files expected, the number of edits and the submitter's name, as correlated subqueries for
+    Central's system columns (exports) and `__system` (OData)."""
+    subs, versions, attachments = s.submissions, s.submission_versions, s.submission_attachments
+    files = attachments.c.submission_version_id == root.c._version_id
+    present = sa.select(sa.func.count(attachments.c.blob_sha256)).where(files).scalar_subquery()
+    expected = sa.select(sa.func.count()).where(files).scalar_subquery()
+    edits = (
+        sa.select(sa.func.count() - 1)
+        .where(versions.c.submission_id == subs.c.id)
+        .scalar_subquery()
+    )
+    submitter = (
+        sa.select(s.actors.c.display_name)
+        .where(s.actors.c.id == subs.c.submitter_id)
+        .scalar_subquery()
+    )
+    return present, expected, edits, submitter

@@ -4,7 +4,6 @@ definition, or an empty body to copy the published one), draft media, POST .../d
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
 from server.rest.forms import media_json
-from server.rest.http import flag, form_id_fallback, ok
+from server.rest.http import Spool, flag, form_id_fallback, ok, spooled_body
 from server.rest.shapes import form_json
 from storage import schema as s
 from storage.audit import record
@@ -169,19 +168,12 @@ def publish(request: Request) -> Response:
 
 
 async def upload_draft_media(request: Request) -> Response:
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_MEDIA_BYTES:
-                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
-            spool.write(chunk)
-        spool.seek(0)
+    async with spooled_body(request, MAX_MEDIA_BYTES) as spool:
         await run_in_threadpool(_upload_draft_media, request, spool)
     return ok()
 
 
-def _upload_draft_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+def _upload_draft_media(request: Request, spool: Spool) -> None:
     state = request.app.state
     _actor, form = _form(request, Permission.FORM_PUBLISH)
     with transaction(state.engine, read_only=True) as connection:

@@ -3,7 +3,6 @@ list its media, and assign it to app users. Paths and shapes follow ODK Central'
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
 from typing import cast
 
@@ -18,7 +17,7 @@ from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
-from server.rest.http import flag, form_id_fallback, json_body, ok, text_field
+from server.rest.http import Spool, flag, form_id_fallback, json_body, ok, spooled_body, text_field
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
@@ -235,19 +234,12 @@ def media_json(connection: Connection, version_id: int | None) -> list[dict[str,
 async def upload_media(request: Request) -> Response:
     """Baobab's way to give a published form its media (images, CSV lists): Central only takes
     them on drafts. The manifest hash changes, so devices fetch the new file."""
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_MEDIA_BYTES:
-                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
-            spool.write(chunk)
-        spool.seek(0)
+    async with spooled_body(request, MAX_MEDIA_BYTES) as spool:
         await run_in_threadpool(_upload_media, request, spool)
     return ok()
 
 
-def _upload_media(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+def _upload_media(request: Request, spool: Spool) -> None:
     state = request.app.state
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine, read_only=True) as connection:

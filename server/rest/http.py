@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -11,6 +14,7 @@ from starlette.responses import JSONResponse
 from server.errors import Problem, ProblemCode
 
 MAX_JSON_BYTES = 1_000_000
+Spool = tempfile.SpooledTemporaryFile[bytes]
 
 
 async def json_body(request: Request) -> dict[str, object]:
@@ -70,3 +74,18 @@ def form_id_fallback(request: Request) -> str | None:
     sends the file's name, URL-quoted)."""
     header = request.headers.get("x-xlsform-formid-fallback")
     return unquote(header) if header else None
+
+
+@asynccontextmanager
+async def spooled_body(request: Request, limit: int) -> AsyncIterator[Spool]:
+    """The request body (pyodk sends files chunked) in a temporary file that stays in memory up
+    to 1 MB, rewound; 413 as soon as it passes `limit` bytes."""
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+            spool.write(chunk)
+        spool.seek(0)
+        yield spool

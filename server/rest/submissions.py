@@ -4,7 +4,6 @@ edit from an XML body, review state, comments, versions (edit history) and attac
 from __future__ import annotations
 
 import mimetypes
-import tempfile
 from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
@@ -16,7 +15,7 @@ from starlette.routing import Route
 from converters.submission import parse_submission
 from server.auth import Caller, Permission, authenticate
 from server.errors import Problem, ProblemCode
-from server.rest.http import json_body, ok, page, text_field
+from server.rest.http import Spool, json_body, ok, page, spooled_body, text_field
 from server.rest.shapes import comment_json, submission_json, version_json
 from server.submissions.intake import receive_submission
 from storage.access import ActorRecord, load_actor
@@ -286,19 +285,12 @@ def _attachment(request: Request) -> AttachmentRecord:
 
 async def upload_attachment(request: Request) -> Response:
     """A file for a submission created over REST (pyodk sends it chunked)."""
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FILE_BYTES)
-            spool.write(chunk)
-        spool.seek(0)
+    async with spooled_body(request, MAX_FILE_BYTES) as spool:
         await run_in_threadpool(_upload_attachment, request, spool)
     return ok()
 
 
-def _upload_attachment(request: Request, spool: tempfile.SpooledTemporaryFile[bytes]) -> None:
+def _upload_attachment(request: Request, spool: Spool) -> None:
     state = request.app.state
     with transaction(state.engine, read_only=True) as connection:
         _caller, _form_record, submission = _submission(
