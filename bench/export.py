@@ -32,10 +32,10 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.ingest import (  # noqa: E402
     RssSampler,
-    blob_url,
     database_url,
     request_bytes,
     send_all,
+    server_env,
     set_up,
     start_server,
 )
@@ -72,13 +72,7 @@ def main() -> None:
                 is_admin=True,
             )
         port = free_port()
-        env = {
-            **os.environ,
-            "BAOBAB_DATABASE_URL": url,
-            "BAOBAB_BLOB_URL": blob_url(workdir),
-            "BAOBAB_DATA_DIR": str(workdir),
-            "BAOBAB_LOG_LEVEL": "warning",
-        }
+        env = server_env(url, workdir)
         server = start_server(port, env, workers=1)
         backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
         print(f"export: {backend}, 1 server process, {args.seeds} seeds sent over OpenRosa")

@@ -199,6 +199,17 @@ class RssSampler:
         self._thread.join()
 
 
+def server_env(url: str, workdir: Path) -> dict[str, str]:
+    """The environment of a bench server on the database `url`, its files under `workdir`."""
+    return {
+        **os.environ,
+        "BAOBAB_DATABASE_URL": url,
+        "BAOBAB_BLOB_URL": blob_url(workdir),
+        "BAOBAB_DATA_DIR": str(workdir),
+        "BAOBAB_LOG_LEVEL": "warning",
+    }
+
+
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
@@ -243,13 +254,7 @@ def main() -> None:
         url = database_url(workdir)
         path = set_up(url, workdir)
         port = free_port()
-        env = {
-            **os.environ,
-            "BAOBAB_DATABASE_URL": url,
-            "BAOBAB_BLOB_URL": blob_url(workdir),
-            "BAOBAB_DATA_DIR": str(workdir),
-            "BAOBAB_LOG_LEVEL": "warning",
-        }
+        env = server_env(url, workdir)
         server = start_server(port, env, args.workers)
         backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
         print(
