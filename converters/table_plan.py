@@ -125,8 +125,16 @@ class Widening:
 @dataclass(frozen=True, slots=True)
 class PlanChanges:
     new_tables: tuple[TableSpec, ...] = ()
-    new_columns: tuple[tuple[str, ColumnSpec], ...] = ()
+    new_columns: tuple[tuple[str, ColumnSpec], ...] = ()  # added to tables that exist
     widened: tuple[Widening, ...] = ()
+
+    def summary(self) -> str:
+        """e.g. '16 new tables (144 columns), 2 columns added, 1 widened'."""
+        columns = sum(len(t.columns) for t in self.new_tables)
+        return (
+            f"{len(self.new_tables)} new tables ({columns} columns), "
+            f"{len(self.new_columns)} columns added, {len(self.widened)} widened"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,9 +248,7 @@ def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
     changes = result.changes
     print(
         f"published {result.form.xml_form_id} version {result.version.version} in project "
-        f"{result.form.project_id} ({time.perf_counter() - started:.2f}s): "
-        f"{len(changes.new_tables)} new tables, {len(changes.new_columns)} new columns, "
-        f"{len(changes.widened)} widened"
+        f"{result.form.project_id} ({time.perf_counter() - started:.2f}s): {changes.summary()}"
     )
     return 0
 

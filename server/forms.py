@@ -71,14 +71,11 @@ def publish_upload(
             actor_id=actor_id,
         )
     log.info(
-        "published form_id=%s version=%s project=%s in %.3fs (%d new tables, "
-        "%d new columns, %d widened)",
+        "published form_id=%s version=%s project=%s in %.3fs (%s)",
         compiled.form_id,
         compiled.version,
         project_id,
         time.perf_counter() - started,
-        len(result.changes.new_tables),
-        len(result.changes.new_columns),
-        len(result.changes.widened),
+        result.changes.summary(),
     )
     return result

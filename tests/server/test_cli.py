@@ -105,7 +105,7 @@ def test_forms_publish_then_list_then_publish_again(baobab, form_file, engine):
     path = form_file("f.md", "type | name | label\ninteger | age | Age", form_id="intake")
     code, out, _ = baobab("forms", "publish", str(path), "--project", "1")
     assert code == 0 and "published intake version 1 in project 1" in out
-    assert "2 new tables" not in out and "1 new tables" in out
+    assert "1 new tables (2 columns), 0 columns added, 0 widened" in out
     assert sa.inspect(engine).has_table("intake")
     assert baobab("forms", "list")[1] == "1\tintake\topen\tintake\n"
     code, out, _ = baobab("forms", "publish", str(path), "--project", "1")
