@@ -15,11 +15,13 @@ from sqlalchemy.sql import ColumnElement
 
 from converters.export_model import ExportModel, OutField, OutTable, odata_name
 from converters.form_model import DataType
+from converters.geometry import LINE_TYPES
 from converters.table_plan import ColumnRole
 from storage import schema as s
 from storage.db import is_postgres
 from storage.odata_filter_sql import filter_clause, mentions_deleted
 from storage.sql_functions import json_agg_ordered, json_array, json_object, utc_iso
+from storage.sql_geometry import geo_json, geo_wkt
 from storage.submission_queries import submission_facts
 
 
@@ -223,6 +225,9 @@ class _Builder:
             return sa.cast(column, sa.Text)
         if data_type is DataType.GEOPOINT:
             return self._point(out, row_table)
+        if data_type in LINE_TYPES:  # geotrace, geoshape
+            kind = sa.literal(LINE_TYPES[data_type])
+            return geo_wkt(column, kind) if self.query.wkt else self._json(geo_json(column, kind))
         if data_type is DataType.DECIMAL:
             return self._number(column)
         return column

@@ -4,45 +4,16 @@ geoshape) with every other answer of the submission as its properties. Streamed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 from sqlalchemy.engine import Connection
 
 from converters.export_model import ExportColumn
 from converters.form_model import DataType
+from converters.geometry import geometry_of
 from storage.export_queries import CsvTable, stream_rows
 
 GEO_TYPES = (DataType.GEOPOINT, DataType.GEOTRACE, DataType.GEOSHAPE)
-
-
-def geometry_of(data_type: DataType, parts: Sequence[str | None]) -> dict[str, Any] | None:
-    """GeoJSON geometry from ODK's text: 'lat lon alt acc', or points joined by ';'."""
-    if data_type is DataType.GEOPOINT:
-        lat, lon, alt = ([*parts] + [None] * 3)[:3]
-        if not lat or not lon:
-            return None
-        return {"type": "Point", "coordinates": _position(lat, lon, alt)}
-    text = parts[0] or ""
-    points = [p.split() for p in text.split(";") if p.strip()]
-    try:
-        coordinates = [_position(*p[:3]) for p in points if len(p) >= 2]
-    except ValueError:
-        return None
-    if len(coordinates) < 2:
-        return None
-    if data_type is DataType.GEOSHAPE:
-        if coordinates[0] != coordinates[-1]:
-            coordinates.append(coordinates[0])
-        return {"type": "Polygon", "coordinates": [coordinates]}
-    return {"type": "LineString", "coordinates": coordinates}
-
-
-def _position(lat: str, lon: str, alt: str | None = None) -> list[float]:
-    position = [float(lon), float(lat)]
-    if alt:
-        position.append(float(alt))
-    return position
 
 
 def geojson_chunks(

@@ -9,8 +9,6 @@ import openpyxl
 import pytest
 
 from converters.export_model import ExportColumn
-from converters.form_model import DataType
-from server.exports.geojson import geometry_of
 from tests.server.central_data import IDS, load_survey
 from tests.server.conftest import publish
 from tests.xlsforms import md_form
@@ -98,17 +96,6 @@ def test_geojson_has_a_feature_per_located_submission(client, admin, survey):
     assert first["properties"]["KEY"] == IDS[2]
     assert first["properties"]["question"] == "location"
     assert first["properties"]["district"] == "south"
-
-
-def test_geometry_of_traces_and_shapes():
-    assert geometry_of(DataType.GEOTRACE, ["10 -9 0 5;12 -8 0 5"]) == {
-        "type": "LineString",
-        "coordinates": [[-9.0, 10.0, 0.0], [-8.0, 12.0, 0.0]],
-    }
-    shape = geometry_of(DataType.GEOSHAPE, ["10 -9;12 -8;11 -7"])
-    assert shape["coordinates"][0][0] == shape["coordinates"][0][-1]
-    assert geometry_of(DataType.GEOPOINT, [None, None, None, None]) is None
-    assert geometry_of(DataType.GEOTRACE, ["not a trace"]) is None
 
 
 def test_spss_syntax_reads_the_csv_with_labels(client, admin, project):

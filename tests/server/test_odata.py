@@ -14,6 +14,8 @@ from tests.server.central_data import (
     reference_json,
     without_volatile,
 )
+from tests.server.conftest import make_device, publish
+from tests.xlsforms import md_form
 
 
 @pytest.fixture
@@ -170,3 +172,45 @@ def test_unknown_entity_set_is_404(client, admin, survey):
 def test_app_users_cannot_read_the_feed(client, survey):
     response = client.get(f"{survey.device.base}/forms/sample_survey.svc/Submissions")
     assert response.status_code == 403
+
+
+TRACES = md_form(
+    "| | type | name | label |\n| | geotrace | route | Route |\n| | geoshape | plot | Plot |",
+    form_id="walks",
+)
+
+
+def test_traces_and_shapes_are_geojson_or_wkt_and_malformed_text_is_null(client, admin, project):
+    publish(client, admin, project, TRACES)
+    device = make_device(client, admin, project, form_ids=("walks",))
+    answers = [
+        ("uuid:w1", "12.5 -8 350.2 5;12.6 -8.1 351 5", "10 -9;12 -8;11 -7"),
+        ("uuid:w2", "12.5 -8", "not a shape"),
+    ]
+    for instance, route, plot in answers:
+        xml = (
+            f'<data id="walks" version="1"><route>{route}</route><plot>{plot}</plot>'
+            f"<meta><instanceID>{instance}</instanceID></meta></data>"
+        )
+        assert device.submit(xml.encode()).status_code == 201
+    feed = f"/v1/projects/{project}/forms/walks.svc/Submissions"
+    rows = {r["__id"]: r for r in client.get(feed, headers=admin).json()["value"]}
+    assert rows["uuid:w1"]["route"] == {
+        "type": "LineString",
+        "coordinates": [[-8, 12.5, 350.2], [-8.1, 12.6, 351]],
+    }
+    assert rows["uuid:w1"]["plot"] == {
+        "type": "Polygon",
+        "coordinates": [[[-9, 10], [-8, 12], [-7, 11], [-9, 10]]],
+    }
+    assert (rows["uuid:w2"]["route"], rows["uuid:w2"]["plot"]) == (None, None)
+    wkt = {
+        r["__id"]: r
+        for r in client.get(feed, params={"$wkt": "true"}, headers=admin).json()["value"]
+    }
+    assert wkt["uuid:w1"]["route"] == "LINESTRING (-8 12.5 350.2, -8.1 12.6 351)"
+    assert wkt["uuid:w1"]["plot"] == "POLYGON ((-9 10, -8 12, -7 11, -9 10))"
+    assert wkt["uuid:w2"]["plot"] is None
+    metadata = client.get(f"/v1/projects/{project}/forms/walks.svc/$metadata", headers=admin)
+    assert 'Name="route" Type="Edm.GeographyLineString"' in metadata.text
+    assert 'Name="plot" Type="Edm.GeographyPolygon"' in metadata.text
