@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 
 from lxml import etree
 
@@ -220,6 +221,24 @@ def _default(namespace: str) -> dict[str, str]:
     return {None: namespace}  # type: ignore[dict-item]  # lxml's default namespace key
 
 
+def selectable(model: ExportModel, table: OutTable) -> frozenset[tuple[str, ...]]:
+    """Every `$select` path an entity set has: its fields and groups (by OData name), `__id`,
+    `__system` and its members on submissions, the parent key and navigation links on
+    repeats."""
+    paths: set[tuple[str, ...]] = {("__id",)}
+    for out in table.fields:
+        names = tuple(odata_name(part) for part in out.path)
+        paths.update(names[:end] for end in range(1, len(names) + 1))
+    if table.is_root:
+        paths.add(("__system",))
+        paths.update(("__system", name) for name, _kind in _METADATA)
+    else:
+        paths.add((table.odata_parent_key,))
+    for child in table.children:
+        paths.add((odata_name(model.table(child).repeat_name),))
+    return frozenset(paths)
+
+
 def encode_skiptoken(position: dict[str, object]) -> str:
     """Central's token format: '01' then base64 of a JSON object (opaque to clients)."""
     return "01" + base64.b64encode(json.dumps(position).encode("utf-8")).decode("ascii")
@@ -234,6 +253,19 @@ def decode_skiptoken(token: str) -> dict[str, object]:
         raise ConversionError(
             ConversionCode.ODATA_BAD_QUERY, reason=f"the $skiptoken is not valid: {error}"
         ) from error
-    if not isinstance(position, dict):
+    if not _is_position(position):
         raise ConversionError(ConversionCode.ODATA_BAD_QUERY, reason="the $skiptoken is not valid")
-    return position
+    return dict(position)
+
+
+def _is_position(position: object) -> bool:
+    """What encode_skiptoken writes: {"created": ISO time, "id": int[, "row": int]}."""
+    if not isinstance(position, dict) or set(position) - {"created", "id", "row"}:
+        return False
+    created, ids = position.get("created"), [position.get("id"), position.get("row", 0)]
+    if not isinstance(created, str) or not all(type(i) is int for i in ids):
+        return False
+    try:
+        return datetime.fromisoformat(created).tzinfo is not None
+    except ValueError:
+        return False

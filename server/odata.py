@@ -14,13 +14,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from converters.errors import ConversionCode, ConversionError
 from converters.export_model import OutTable
-from converters.odata import decode_skiptoken, encode_skiptoken, metadata_document, service_document
+from converters.odata import (
+    decode_skiptoken,
+    encode_skiptoken,
+    metadata_document,
+    selectable,
+    service_document,
+)
 from server.errors import Problem, ProblemCode
 from server.form_data import FormData, load_form_data, submission_filter
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.odata_queries import EntityQuery, entity_count, entity_rows
+from storage.submission_queries import get_submission
 
 HEADERS = {"OData-Version": "4.0"}
 JSON_TYPE = "application/json; charset=utf-8; odata.metadata=minimal"
@@ -65,6 +73,8 @@ async def entities(request: Request) -> Response:
     feed = await run_in_threadpool(load_form_data, request)
     resource = request.path_params["resource"]
     table, query = _resolve(feed, resource, request)
+    if query.instance_id is not None:  # Submissions('uuid:...'): 404 if there is no such one
+        await run_in_threadpool(_require_submission, request, feed, query.instance_id)
     context = f"{_service_url(request, feed)}/$metadata#{table.odata_name}"
     if query.top is not None or request.query_params.get("$count", "").lower() == "true":
         body = await run_in_threadpool(_page, request, feed, table, query, context)
@@ -72,6 +82,11 @@ async def entities(request: Request) -> Response:
     return StreamingResponse(
         _stream(request, feed, table, query, context), headers=HEADERS, media_type=JSON_TYPE
     )
+
+
+def _require_submission(request: Request, feed: FormData, instance_id: str) -> None:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        get_submission(connection, feed.form.id, instance_id)
 
 
 def _resolve(feed: FormData, resource: str, request: Request) -> tuple[OutTable, EntityQuery]:
@@ -95,6 +110,12 @@ def _resolve(feed: FormData, resource: str, request: Request) -> tuple[OutTable,
         table = feed.model.by_odata_name(resource)
     if table is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity set '{resource}'")
+    unknown = sorted(query.select - selectable(feed.model, table)) if query.select else []
+    if unknown:
+        raise ConversionError(
+            ConversionCode.ODATA_BAD_QUERY,
+            reason=f"could not find a property named '{'/'.join(unknown[0])}' in {resource}",
+        )
     return table, query
 
 

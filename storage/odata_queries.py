@@ -172,7 +172,7 @@ class _Builder:
             position <= sa.tuple_(created, sa.literal(sub_id)),
             sa.or_(
                 position < sa.tuple_(created, sa.literal(sub_id)),
-                row_table.c._id > int(after["row"]),
+                row_table.c._id > int(after.get("row", 0)),  # a token from the root set
             ),
         )
 

@@ -4,6 +4,9 @@ $filter, $top/$skiptoken paging and $count, $wkt."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from lxml import etree
 
@@ -21,6 +24,11 @@ from tests.xlsforms import md_form
 @pytest.fixture
 def survey(client, admin, project, clock):
     return load_survey(client, admin, project, clock)
+
+
+def token(position) -> str:
+    """A $skiptoken as the feed writes them, holding `position`."""
+    return "01" + base64.b64encode(json.dumps(position).encode()).decode()
 
 
 def get(client, admin, survey, path, **params):
@@ -156,6 +164,12 @@ def test_empty_top_and_skip_are_absent_as_ruodk_sends_them(client, admin, survey
         ({"$filter": "district eq 'x'"}, 400),
         ({"$top": "two"}, 400),
         ({"$skiptoken": "nonsense"}, 400),
+        ({"$skiptoken": token({"created": "yesterday", "id": 1})}, 400),
+        ({"$skiptoken": token({"created": "2026-01-01T00:00:00", "id": 1})}, 400),  # no zone
+        ({"$skiptoken": token({"created": "2026-01-01T00:00:00+00:00", "id": "1"})}, 400),
+        ({"$skiptoken": token([1, 2])}, 400),
+        ({"$select": "__id,nope"}, 400),
+        ({"$select": "respondent/nope"}, 400),
     ],
 )
 def test_unsupported_or_broken_queries_are_clear_errors(client, admin, survey, params, status):
@@ -167,6 +181,24 @@ def test_unsupported_or_broken_queries_are_clear_errors(client, admin, survey, p
 def test_unknown_entity_set_is_404(client, admin, survey):
     response = client.get(f"{survey.base}.svc/Nope", headers=admin)
     assert response.status_code == 404
+
+
+def test_an_unknown_submission_is_404(client, admin, survey):
+    assert client.get(f"{survey.base}.svc/Submissions('{IDS[0]}')", headers=admin).json()["value"]
+    for path in ("Submissions('uuid:nope')", "Submissions('uuid:nope')/members"):
+        response = client.get(f"{survey.base}.svc/{path}", headers=admin)
+        assert response.status_code == 404 and "uuid:nope" in response.json()["message"]
+
+
+def test_select_takes_groups_system_members_and_parent_keys(client, admin, survey):
+    row = get(
+        client, admin, survey, "/Submissions", **{"$select": "respondent,__system/edits"}
+    ).json()["value"][0]
+    assert set(row) == {"__id", "respondent", "__system"} and row["__system"] == {"edits": 0}
+    members = get(
+        client, admin, survey, "/Submissions.members", **{"$select": "m_name,__Submissions-id"}
+    ).json()["value"][0]
+    assert set(members) == {"__id", "m_name", "__Submissions-id"}
 
 
 def test_app_users_cannot_read_the_feed(client, survey):
