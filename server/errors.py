@@ -97,6 +97,7 @@ _STORAGE = {
     StorageCode.FORM_ID_MISMATCH: (400, 400.8),
     StorageCode.INVALID_NAME: (400, 400.8),
     StorageCode.INVALID_STATE: (400, 400.8),
+    StorageCode.INVALID_EMAIL: (400, 400.8),
     StorageCode.UNAVAILABLE: (503, 503.0),
     StorageCode.BLOB_STORE_FULL: (507, 507.0),
 }

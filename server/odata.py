@@ -143,13 +143,16 @@ def _query(request: Request) -> EntityQuery:
     )
 
 
+MAX_ROWS = 10**15
+
+
 def _number(params: Any, name: str) -> int | None:
     value = params.get(name)
     if value is None or value == "":  # ruODK sends empty $top and $skip
         return None
     if not value.isdigit():
         raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"{name} must be a whole number")
-    return int(value)
+    return min(int(value), MAX_ROWS)  # more than there can be, within the database's integers
 
 
 def _check_format(request: Request) -> None:
@@ -233,7 +236,7 @@ def _stream(
     yield b'],"@odata.context":' + json.dumps(context).encode("utf-8") + b"}"
 
 
-_FORM = "/v1/projects/{project_id:int}/forms/{form_id}.svc"
+_FORM = "/v1/projects/{project_id:id}/forms/{form_id}.svc"
 ROUTES = [
     Route(_FORM, service, methods=["GET"]),
     Route(_FORM + "/$metadata", metadata, methods=["GET"]),

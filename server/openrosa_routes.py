@@ -164,8 +164,8 @@ def form_media(connection: Connection, form_version_id: int | None) -> list[Medi
 
 
 ROUTES = [
-    Route("/v1/projects/{project_id:int}/formList", form_list_endpoint, methods=["GET", "HEAD"]),
-    Route("/v1/projects/{project_id:int}/forms/{form_id}.xml", form_xml_endpoint),
-    Route("/v1/projects/{project_id:int}/forms/{form_id}/manifest", manifest_endpoint),
-    Route("/v1/projects/{project_id:int}/forms/{form_id}/attachments/{name}", media_endpoint),
+    Route("/v1/projects/{project_id:id}/formList", form_list_endpoint, methods=["GET", "HEAD"]),
+    Route("/v1/projects/{project_id:id}/forms/{form_id}.xml", form_xml_endpoint),
+    Route("/v1/projects/{project_id:id}/forms/{form_id}/manifest", manifest_endpoint),
+    Route("/v1/projects/{project_id:id}/forms/{form_id}/attachments/{name}", media_endpoint),
 ]

@@ -324,7 +324,12 @@ def set_form_state(connection: Connection, form_id: int, state: str, now: dateti
     """open: listed and accepting; closing: hidden from devices but accepting what they hold;
     closed: refusing submissions (409)."""
     if state not in FORM_STATES:
-        raise InvalidData(StorageCode.INVALID_STATE, state=state, expected=", ".join(FORM_STATES))
+        raise InvalidData(
+            StorageCode.INVALID_STATE,
+            state=state,
+            kind="form state",
+            expected=", ".join(FORM_STATES),
+        )
     connection.execute(
         sa.update(s.forms).where(s.forms.c.id == form_id).values(state=state, updated_at=now)
     )

@@ -152,7 +152,12 @@ def list_attachments(connection: Connection, version_id: int) -> list[Attachment
 
 def set_review_state(connection: Connection, submission_id: int, state: str, now: datetime) -> None:
     if state not in REVIEW_STATES:
-        raise InvalidData(StorageCode.INVALID_STATE, state=state, expected=", ".join(REVIEW_STATES))
+        raise InvalidData(
+            StorageCode.INVALID_STATE,
+            state=state,
+            kind="review state",
+            expected=", ".join(REVIEW_STATES),
+        )
     connection.execute(
         sa.update(s.submissions)
         .where(s.submissions.c.id == submission_id)

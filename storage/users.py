@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import schema as s
 from storage.access import insert_actor
-from storage.errors import Conflict, NotFound, StorageCode
+from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 
 ROLES = ("manager", "protection_officer", "analyst", "viewer", "data_collector")
 
@@ -28,6 +29,9 @@ class UserRecord:
     updated_at: datetime | None
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # something@domain.tld, no more
+
+
 def create_user(
     connection: Connection,
     *,
@@ -39,6 +43,8 @@ def create_user(
     language: str = "en",
 ) -> UserRecord:
     email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidData(StorageCode.INVALID_EMAIL, email=email)
     try:
         with connection.begin_nested():
             actor_id = insert_actor(connection, "user", display_name or email, now)

@@ -92,7 +92,7 @@ def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
     return download
 
 
-_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_FORM = "/v1/projects/{project_id:id}/forms/{form_id}"
 ROUTES = [
     Route(f"{_FORM}/submissions.{export}", endpoint(export), methods=["GET", "POST"])
     for export in FORMATS

@@ -107,11 +107,11 @@ def _payload(request: Request) -> tuple[str, dict[str, object]]:
         )
 
 
-_APP_USERS = "/v1/projects/{project_id:int}/app-users"
+_APP_USERS = "/v1/projects/{project_id:id}/app-users"
 ROUTES = [
     Route(_APP_USERS, list_all, methods=["GET"]),
     Route(_APP_USERS, create, methods=["POST"]),
-    Route(_APP_USERS + "/{actor_id:int}", delete, methods=["DELETE"]),
-    Route(_APP_USERS + "/{actor_id:int}/qr", qr_code, methods=["GET"]),
-    Route(_APP_USERS + "/{actor_id:int}/qr.{kind:str}", qr_code, methods=["GET"]),
+    Route(_APP_USERS + "/{actor_id:id}", delete, methods=["DELETE"]),
+    Route(_APP_USERS + "/{actor_id:id}/qr", qr_code, methods=["GET"]),
+    Route(_APP_USERS + "/{actor_id:id}/qr.{kind:str}", qr_code, methods=["GET"]),
 ]

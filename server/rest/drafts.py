@@ -264,12 +264,12 @@ def spreadsheet(request: Request) -> Response:
     )
 
 
-_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_FORM = "/v1/projects/{project_id:id}/forms/{form_id}"
 _FIELDS = ("/fields", "/draft/fields", "/versions/{version}/fields")
 ROUTES = [
     *[
         Route(
-            f"/v1/projects/{{project_id:int}}/forms/{{form_id}}.{extension}",
+            f"/v1/projects/{{project_id:id}}/forms/{{form_id}}.{extension}",
             spreadsheet,
             methods=["GET"],
         )

@@ -288,12 +288,12 @@ def list_assignments(request: Request) -> Response:
     return JSONResponse([{"actorId": a, "roleId": 2} for a in actors])
 
 
-_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_FORM = "/v1/projects/{project_id:id}/forms/{form_id}"
 # Central's app-user role has id 2; pyodk assigns with /assignments/2/{actorId}.
-_ASSIGN = ("/assignments/app-user/{actor_id:int}", "/assignments/2/{actor_id:int}")
+_ASSIGN = ("/assignments/app-user/{actor_id:id}", "/assignments/2/{actor_id:id}")
 ROUTES = [
-    Route("/v1/projects/{project_id:int}/forms", list_all, methods=["GET"]),
-    Route("/v1/projects/{project_id:int}/forms", create, methods=["POST"]),
+    Route("/v1/projects/{project_id:id}/forms", list_all, methods=["GET"]),
+    Route("/v1/projects/{project_id:id}/forms", create, methods=["POST"]),
     Route(_FORM, get_one, methods=["GET"]),
     Route(_FORM, update, methods=["PATCH"]),
     Route(_FORM + "/attachments", list_media, methods=["GET"]),

@@ -68,5 +68,5 @@ def get_one(request: Request) -> Response:
 ROUTES = [
     Route("/v1/projects", list_all, methods=["GET"]),
     Route("/v1/projects", create, methods=["POST"]),
-    Route("/v1/projects/{project_id:int}", get_one, methods=["GET"]),
+    Route("/v1/projects/{project_id:id}", get_one, methods=["GET"]),
 ]

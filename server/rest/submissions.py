@@ -317,7 +317,7 @@ def _actors(
     return {i: actor for i in ids if (actor := load_actor(connection, i)) is not None}
 
 
-_FORM = "/v1/projects/{project_id:int}/forms/{form_id}"
+_FORM = "/v1/projects/{project_id:id}/forms/{form_id}"
 _ONE = _FORM + "/submissions/{instance_id}"
 ROUTES = [
     Route(_FORM + "/submissions", list_all, methods=["GET"]),

@@ -198,16 +198,16 @@ def _moment(request: Request, name: str) -> datetime | None:
 ROUTES = [
     Route("/v1/users", list_all, methods=["GET"]),
     Route("/v1/users", create, methods=["POST"]),
-    Route("/v1/users/{user_id:int}", get_one, methods=["GET"]),
+    Route("/v1/users/{user_id:id}", get_one, methods=["GET"]),
     Route("/v1/roles", roles, methods=["GET"]),
-    Route("/v1/projects/{project_id:int}/assignments", project_assignments, methods=["GET"]),
+    Route("/v1/projects/{project_id:id}/assignments", project_assignments, methods=["GET"]),
     Route(
-        "/v1/projects/{project_id:int}/assignments/{role}/{actor_id:int}",
+        "/v1/projects/{project_id:id}/assignments/{role}/{actor_id:id}",
         assign_role,
         methods=["POST"],
     ),
     Route(
-        "/v1/projects/{project_id:int}/assignments/{role}/{actor_id:int}",
+        "/v1/projects/{project_id:id}/assignments/{role}/{actor_id:id}",
         unassign_role,
         methods=["DELETE"],
     ),

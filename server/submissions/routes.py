@@ -124,7 +124,7 @@ def _limit_body(request: Request, limit: int) -> Request:
 
 ROUTES = [
     Route(
-        "/v1/projects/{project_id:int}/submission",
+        "/v1/projects/{project_id:id}/submission",
         submission_endpoint,
         methods=["HEAD", "GET", "POST"],
     ),
