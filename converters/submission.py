@@ -182,6 +182,10 @@ def _text(element: etree._Element) -> str | None:
     return text if text.strip() else None
 
 
+BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
+
+
 def _convert(text: str | None, column: ColumnSpec) -> object:
     if text is None:
         return None
@@ -191,7 +195,7 @@ def _convert(text: str | None, column: ColumnSpec) -> object:
         if column.role is ColumnRole.VALUE and column.sql_type is not SqlType.TEXT:
             return _value(text.strip(), column.sql_type)
         return text
-    except (ValueError, InvalidOperation, IndexError) as error:
+    except (ValueError, InvalidOperation, IndexError, OverflowError) as error:
         raise SubmissionError(
             ConversionCode.SUBMISSION_BAD_VALUE,
             value=text[:100],
@@ -204,7 +208,10 @@ def _value(text: str, sql_type: SqlType) -> object:
     if sql_type is SqlType.TEXT:
         return text
     if sql_type is SqlType.BIGINT:
-        return int(text)
+        whole = int(text)
+        if not BIGINT_MIN <= whole <= BIGINT_MAX:  # a database BIGINT: refuse, never overflow
+            raise ValueError(text)
+        return whole
     if sql_type is SqlType.DECIMAL:
         number = Decimal(text)
         if not number.is_finite():
@@ -214,7 +221,9 @@ def _value(text: str, sql_type: SqlType) -> object:
         return date.fromisoformat(text[:10])
     if sql_type is SqlType.TIMESTAMP:
         moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)  # stored in UTC: year 1 at +14:00 has no UTC time (OverflowError)
+        return moment
     if sql_type is SqlType.TIME:
         return time.fromisoformat(text)
     if sql_type is SqlType.BOOLEAN:

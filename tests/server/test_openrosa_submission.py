@@ -210,6 +210,18 @@ def test_an_edit_keeps_files_it_does_not_resend(device, engine):
             400,
             "/data/respondent/age",
         ),
+        (
+            b'<data id="household" version="1"><respondent><age>99999999999999999999</age>'
+            b"</respondent><meta><instanceID>uuid:1</instanceID></meta></data>",
+            400,
+            "/data/respondent/age",  # past a BIGINT: refused, not an overflow
+        ),
+        (
+            b'<data id="household" version="1"><visit>0001-01-01T00:00:00.000+14:00</visit>'
+            b"<meta><instanceID>uuid:1</instanceID></meta></data>",
+            400,
+            "/data/visit",  # a time with no UTC equivalent
+        ),
         (b"<data id=", 400, "not well-formed"),
         (
             b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
