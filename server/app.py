@@ -24,6 +24,7 @@ from server.settings import Settings
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
 from server.submissions.targets import FormTargets
+from server.web import routes as web_routes
 from storage.blobs import make_blob_store
 from storage.db import make_engine, transaction
 
@@ -73,6 +74,7 @@ def routes() -> list[BaseRoute]:
         *forms.ROUTES,
         *app_users.ROUTES,
         *submissions.ROUTES,
+        *web_routes(),
     ]
 
 

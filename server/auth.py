@@ -29,6 +29,10 @@ from storage.access import (
 from storage.users import find_user_by_email
 
 KEY_PREFIX = "/v1/key/"
+# The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
+# link to exports, attachments and QR codes; anything that changes data needs a bearer token
+# or goes through the web interface's own forms, which check a CSRF token.
+SESSION_COOKIE = "baobab_session"
 
 
 class Permission(StrEnum):
@@ -60,7 +64,7 @@ APP_USER_PERMISSIONS = frozenset({Permission.FORM_READ, Permission.SUBMISSION_CR
 @dataclass(frozen=True, slots=True)
 class Caller:
     actor: ActorRecord | None
-    via: str  # "key", "bearer", "basic" or "anonymous"
+    via: str  # "key", "bearer", "basic", "cookie" or "anonymous"
     assigned_forms: frozenset[int] = field(default_factory=frozenset)
 
     @property
@@ -134,6 +138,12 @@ def authenticate(connection: Connection, request: Request) -> Caller:
         if request.url.scheme != "https":
             raise Problem(401, ProblemCode.HTTPS_ONLY)
         return Caller(_by_password(connection, credentials.strip()), "basic")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and request.method in ("GET", "HEAD"):
+        session = find_session(connection, token_hash(cookie), request.app.state.clock())
+        actor = load_actor(connection, session.actor_id) if session else None
+        if actor is not None:
+            return Caller(actor, "cookie")
     return Caller(None, "anonymous")
 
 

@@ -136,3 +136,19 @@ def _user(row: RowMapping) -> UserRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+def set_language(connection: Connection, actor_id: int, language: str) -> None:
+    connection.execute(
+        sa.update(s.users).where(s.users.c.actor_id == actor_id).values(language=language)
+    )
+
+
+def remove_project_role(connection: Connection, project_id: int, actor_id: int, role: str) -> bool:
+    table = s.project_roles
+    removed = connection.execute(
+        sa.delete(table).where(
+            table.c.project_id == project_id, table.c.actor_id == actor_id, table.c.role == role
+        )
+    ).rowcount
+    return bool(removed)

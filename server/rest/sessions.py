@@ -3,9 +3,6 @@ GET /v1/users/current."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,14 +10,12 @@ from starlette.routing import Route
 
 from server.auth import authenticate
 from server.errors import Problem, ProblemCode
-from server.keys import new_token, token_hash
-from server.passwords import verify_password
+from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
-from storage.access import create_session, delete_session
-from storage.audit import record
+from server.sign_in import sign_in
+from storage.access import delete_session
 from storage.db import transaction
-from storage.users import find_user_by_email
 
 
 async def create(request: Request) -> Response:
@@ -33,28 +28,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, email: str, password: str) -> JSONResponse:
-    state = request.app.state
-    with transaction(state.engine) as connection:
-        user = find_user_by_email(connection, email)
-        if not verify_password(user.password_hash if user else None, password) or user is None:
-            raise Problem(401, ProblemCode.AUTH_FAILED)
-        token, now = new_token(), state.clock()
-        session = create_session(
-            connection,
-            actor_id=user.id,
-            token_hash=token_hash(token),
-            csrf=secrets.token_urlsafe(32),
-            now=now,
-            expires_at=now + timedelta(hours=state.settings.session_hours),
-        )
-        record(
-            connection,
-            actor_id=user.id,
-            action="user.session.create",
-            actee_type="user",
-            actee_id=user.id,
-            now=now,
-        )
+    token, session = sign_in(request.app.state, email, password)
     return JSONResponse(
         {
             "token": token,

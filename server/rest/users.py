@@ -23,7 +23,7 @@ from storage.audit import list_audits, record
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.projects import get_project
-from storage.users import ROLES, create_user, list_users, set_project_role
+from storage.users import ROLES, create_user, list_users, remove_project_role, set_project_role
 
 # Central identifies roles by number or by system name; ours are numbered in this order.
 ROLE_IDS = {name: number for number, name in enumerate(ROLES, start=1)}
@@ -131,14 +131,7 @@ def _role(request: Request, *, add: bool) -> Response:
         if add:
             set_project_role(connection, project_id, actor_id, role, state.clock())
         else:
-            removed = connection.execute(
-                sa.delete(s.project_roles).where(
-                    s.project_roles.c.project_id == project_id,
-                    s.project_roles.c.actor_id == actor_id,
-                    s.project_roles.c.role == role,
-                )
-            ).rowcount
-            if not removed:
+            if not remove_project_role(connection, project_id, actor_id, role):
                 raise NotFound(StorageCode.NOT_FOUND, what="that role assignment")
         record(
             connection,

@@ -1,0 +1,21 @@
+"""The web interface: pages for form designers, project managers and analysts, served by
+Baobab itself (Jinja2 templates, the project's own CSS and a little JavaScript, nothing from a
+CDN), in English and French."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from server.web import form_pages, project_pages, session_pages
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        *session_pages.ROUTES,
+        *project_pages.ROUTES,
+        *form_pages.ROUTES,
+    ]

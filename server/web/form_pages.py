@@ -1,0 +1,254 @@
+"""Form designers' pages: upload an XLSForm and read every problem by sheet, row and column
+before anything is published; the draft, its media and its publication; the versions and what
+changed between them; open, closing and closed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from converters.errors import FormError
+from converters.form_logic import diff_forms
+from converters.form_model import FormSchema
+from converters.xform_schema import parse_xform
+from server.auth import Permission
+from server.errors import Problem, ProblemCode
+from server.form_media import attach_media
+from server.forms import compile_upload
+from server.rest.forms import media_json
+from server.web.http import Web, page
+from server.web.render import translate
+from storage.audit import record
+from storage.db import transaction
+from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
+from storage.errors import NotFound, StorageCode
+from storage.forms import (
+    FORM_STATES,
+    FormRecord,
+    get_form,
+    get_xform,
+    list_versions,
+    set_form_state,
+)
+from storage.projects import get_project
+
+MAX_FORM_BYTES = 20_000_000
+MAX_MEDIA_BYTES = 100_000_000
+FORM = "/projects/{project_id:id}/forms/{form_id}"
+
+
+def form_url(form: FormRecord) -> str:
+    return f"/projects/{form.project_id}/forms/{form.xml_form_id}"
+
+
+def load_form(web: Web, permission: Permission) -> FormRecord:
+    project_id = web.path_int("project_id")
+    web.require(permission, project_id)
+    with transaction(web.state.engine, read_only=True) as connection:
+        form = get_form(connection, project_id, web.request.path_params["form_id"])
+    web.require(permission, project_id, form.id)
+    return form
+
+
+def crumbs(
+    web: Web, form: FormRecord | None, *rest: tuple[str, str | None]
+) -> list[tuple[str, str | None]]:
+    project_id = web.path_int("project_id")
+    with transaction(web.state.engine, read_only=True) as connection:
+        project = get_project(connection, project_id)
+    trail: list[tuple[str, str | None]] = [
+        (translate("Projects"), "/projects"),
+        (project.name, f"/projects/{project_id}"),
+    ]
+    if form is not None:
+        trail.append((form.name or form.xml_form_id, form_url(form) if rest else None))
+    return trail + list(rest)
+
+
+def upload(web: Web) -> Response:
+    """Check an uploaded XLSForm; keep it as the form's draft when it has no error."""
+    project_id = web.path_int("project_id")
+    actor = web.require(Permission.FORM_PUBLISH, project_id)
+    file = web.upload("xlsform")
+    if file is None:
+        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="xlsform")
+    data = file.file.read(MAX_FORM_BYTES + 1)
+    if len(data) > MAX_FORM_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+    trail = crumbs(web, None, (translate("Upload an XLSForm"), None))
+    try:
+        compiled = compile_upload(
+            data,
+            filename=file.filename,
+            content_type=file.content_type,
+            validate=web.state.settings.odk_validate,
+            form_id_fallback=(file.filename or "").rsplit(".", 1)[0] or None,
+        )
+    except FormError as error:
+        issues = [asdict(i) for i in error.issues] or [
+            {"severity": "error", "message": error.message}
+        ]
+        return web.render(
+            "upload_result.html",
+            status=400,
+            filename=file.filename,
+            issues=issues,
+            form=None,
+            project_id=project_id,
+            crumbs=trail,
+        )
+    with transaction(web.state.engine) as connection:
+        form, version = save_draft(
+            connection,
+            project_id=project_id,
+            compiled=compiled,
+            now=web.state.clock(),
+            source=data,
+            actor_id=actor.id,
+        )
+        record(
+            connection,
+            actor_id=actor.id,
+            action="form.update.draft.set",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=web.state.clock(),
+            details={"version": version.version, "via": "web"},
+        )
+    return web.render(
+        "upload_result.html",
+        filename=file.filename,
+        issues=[asdict(w) for w in compiled.warnings],
+        form=form,
+        version=version,
+        project_id=project_id,
+        crumbs=trail,
+    )
+
+
+def overview(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_READ)
+    can_publish = web.caller.can(Permission.FORM_PUBLISH, form.project_id)
+    with transaction(web.state.engine, read_only=True) as connection:
+        versions = list_versions(connection, form.id)  # published, newest first
+        draft = find_draft(connection, form.id) if can_publish else None
+        schemas = {v.id: _schema(get_xform(connection, v.id)) for v in versions[:20]}
+        draft_schema = _schema(get_xform(connection, draft.id)) if draft else None
+        media = media_json(connection, form.current_version_id) if form.current_version_id else []
+        draft_media = media_json(connection, draft.id) if draft else []
+    history = []
+    for index, version in enumerate(versions[:20]):
+        older = versions[index + 1] if index + 1 < len(versions) else None
+        before = schemas.get(older.id) if older else None
+        history.append((version, diff_forms(before, schemas[version.id]) if older else None))
+    current = schemas.get(versions[0].id) if versions else None
+    return web.render(
+        "form.html",
+        form=form,
+        current=versions[0] if versions else None,
+        title=(versions[0].title if versions else draft.title if draft else form.xml_form_id),
+        history=history,
+        draft=draft,
+        draft_diff=diff_forms(current, draft_schema) if draft_schema else None,
+        media=media,
+        draft_media=draft_media,
+        can_publish=can_publish,
+        states=FORM_STATES,
+        crumbs=crumbs(web, form),
+    )
+
+
+def _schema(xform: str) -> FormSchema:
+    return parse_xform(xform.encode("utf-8"))
+
+
+def publish(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    with transaction(web.state.engine) as connection:
+        result = publish_draft(connection, form, web.state.clock(), web.field("version") or None)
+        record(
+            connection,
+            actor_id=web.actor.id,
+            action="form.update.publish",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=web.state.clock(),
+            details={"version": result.version.version, "via": "web"},
+        )
+    return web.redirect(form_url(form), "Version published: devices get it on their next update.")
+
+
+def discard(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    with transaction(web.state.engine) as connection:
+        if not discard_draft(connection, form.id):
+            raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
+        record(
+            connection,
+            actor_id=web.actor.id,
+            action="form.update.draft.delete",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=web.state.clock(),
+        )
+    if form.current_version_id is None:
+        return web.redirect(f"/projects/{form.project_id}", "Draft discarded.")
+    return web.redirect(form_url(form), "Draft discarded.")
+
+
+def change_state(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    state = web.field("state")
+    with transaction(web.state.engine) as connection:
+        set_form_state(connection, form.id, state, web.state.clock())
+        record(
+            connection,
+            actor_id=web.actor.id,
+            action="form.update",
+            actee_type="form",
+            actee_id=form.xml_form_id,
+            now=web.state.clock(),
+            details={"state": state},
+        )
+    return web.redirect(form_url(form), "Form state changed.")
+
+
+def upload_media(web: Web) -> Response:
+    """A media file (image, CSV list ...) for the draft or the published version."""
+    form = load_form(web, Permission.FORM_PUBLISH)
+    file = web.upload("file")
+    if file is None:
+        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="file")
+    with transaction(web.state.engine, read_only=True) as connection:
+        draft = find_draft(connection, form.id)
+    version_id = draft.id if web.field("target") == "draft" and draft else form.current_version_id
+    if version_id is None:
+        raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
+    file.file.seek(0, 2)
+    if file.file.tell() > MAX_MEDIA_BYTES:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
+    file.file.seek(0)
+    name = web.field("name") or file.filename or ""
+    attach_media(
+        web.state.engine,
+        web.state.blobs,
+        version_id,
+        form.xml_form_id,
+        name,
+        file.file,
+        file.content_type,
+        web.state.clock(),
+    )
+    return web.redirect(form_url(form), "Media file uploaded.")
+
+
+ROUTES = [
+    Route("/projects/{project_id:id}/forms/upload", page(upload), methods=["POST"]),
+    Route(FORM, page(overview), methods=["GET"]),
+    Route(FORM + "/publish", page(publish), methods=["POST"]),
+    Route(FORM + "/draft/discard", page(discard), methods=["POST"]),
+    Route(FORM + "/state", page(change_state), methods=["POST"]),
+    Route(FORM + "/media", page(upload_media), methods=["POST"]),
+]

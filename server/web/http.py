@@ -1,0 +1,208 @@
+"""How the web interface handles a request: the session cookie, CSRF on every form post, the
+page's language, and errors shown as pages (with the same messages the API gives) instead of
+JSON. Handlers are plain functions of a `Web` run in a worker thread."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from converters.errors import ConversionError
+from server.auth import SESSION_COOKIE, Caller, Permission
+from server.errors import Problem, ProblemCode, render
+from server.keys import token_hash
+from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
+from storage.access import ActorRecord, find_session, load_actor
+from storage.db import transaction
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_COOKIE = "baobab_language"
+ANONYMOUS_CSRF_COOKIE = "baobab_csrf"  # double-submit token for the sign-in form
+FLASH_COOKIE = "baobab_flash"
+MAX_FORM_FILES = 20
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class Web:
+    """One page request: who asks, in which language, and what they posted."""
+
+    request: Request
+    caller: Caller
+    csrf: str
+    language: str
+    form: FormData | None = None
+    cookies: dict[str, str | None] = field(default_factory=dict)  # set (or clear) on the answer
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]  # starlette's State is untyped
+        return self.request.app.state
+
+    @property
+    def actor(self) -> ActorRecord:
+        if self.caller.actor is None:
+            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        return self.caller.actor
+
+    def require(
+        self, permission: Permission, project_id: int | None = None, form_id: int | None = None
+    ) -> ActorRecord:
+        return self.caller.require(permission, project_id, form_id)
+
+    def path_int(self, name: str) -> int:
+        return int(self.request.path_params[name])
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip() if isinstance(value, str) else default
+
+    def fields(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def upload(self, name: str) -> UploadFile | None:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, UploadFile) and value.filename else None
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default).strip()
+
+    def render(self, template: str, status: int = 200, **context: object) -> HTMLResponse:
+        flash = self.request.cookies.get(FLASH_COOKIE)
+        if flash is not None:
+            self.cookies[FLASH_COOKIE] = None
+        body = render_page(
+            template,
+            {
+                "web": self,
+                "actor": self.caller.actor,
+                "csrf": self.csrf,
+                "flash": translate(flash) if flash else None,
+                "path": self.request.url.path,
+                **context,
+            },
+        )
+        return HTMLResponse(body, status_code=status)
+
+    def redirect(self, url: str, flash: str | None = None) -> RedirectResponse:
+        """303 See Other after a post; `flash` (an English message id) shows on the next page."""
+        if flash:
+            self.cookies[FLASH_COOKIE] = flash
+        return RedirectResponse(url, status_code=303)
+
+
+Handler = Callable[[Web], Response]
+
+
+def page(handler: Handler, *, public: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """A web endpoint: signed-in only unless `public`; a POST must carry the session's CSRF
+    token in its `csrf` field."""
+
+    async def endpoint(request: Request) -> Response:
+        form = None
+        if request.method == "POST":
+            form = await request.form(max_files=MAX_FORM_FILES, max_fields=5000)
+        try:
+            return await run_in_threadpool(_handle, handler, request, form, public)
+        finally:
+            if form is not None:
+                await form.close()
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def _handle(handler: Handler, request: Request, form: FormData | None, public: bool) -> Response:
+    caller, session_csrf = _signed_in(request)
+    anonymous_csrf = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    csrf = session_csrf or anonymous_csrf
+    language = _language(request, caller)
+    use_language(language)
+    web = Web(request, caller, csrf, language, form)
+    if session_csrf is None and request.cookies.get(ANONYMOUS_CSRF_COOKIE) != anonymous_csrf:
+        web.cookies[ANONYMOUS_CSRF_COOKIE] = anonymous_csrf
+    try:
+        if caller.actor is None and not public:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response: Response = RedirectResponse(
+                f"/login?next={quote(target, safe='')}", status_code=303
+            )
+        elif form is not None and not hmac.compare_digest(web.field("csrf"), csrf):
+            response = _error_page(
+                web,
+                403,
+                translate("This form has expired. Go back, reload the page and try again."),
+            )
+        else:
+            response = handler(web)
+    except (Problem, StorageError, ConversionError) as error:
+        rendering = render(error)
+        if rendering.status == 401:
+            response = RedirectResponse("/login", status_code=303)
+        else:
+            response = _error_page(web, rendering.status, rendering.message, rendering.details)
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        response = _error_page(
+            web, 500, translate("Something went wrong on the server. It has been logged.")
+        )
+    secure = request.url.scheme == "https"
+    for name, value in web.cookies.items():
+        if value is None:
+            response.delete_cookie(name, path="/")
+        else:
+            response.set_cookie(name, value, path="/", httponly=True, samesite="lax", secure=secure)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _error_page(
+    web: Web, status: int, message: str, details: dict[str, object] | None = None
+) -> Response:
+    return web.render(
+        "error.html", status=status, status_code=status, message=message, details=details or {}
+    )
+
+
+def _signed_in(request: Request) -> tuple[Caller, str | None]:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return Caller(None, "anonymous"), None
+    state = request.app.state
+    with transaction(state.engine, read_only=True) as connection:
+        session = find_session(connection, token_hash(token), state.clock())
+        actor = load_actor(connection, session.actor_id) if session else None
+    if session is None or actor is None:
+        return Caller(None, "anonymous"), None
+    return Caller(actor, "cookie"), session.csrf
+
+
+def _language(request: Request, caller: Caller) -> str:
+    if caller.actor is not None and caller.actor.language in LANGUAGES:
+        return caller.actor.language
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return pick_language(request.headers.get("accept-language", ""))

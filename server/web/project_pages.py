@@ -1,0 +1,200 @@
+"""Projects, their members and roles, and the users of the server (admins only)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.auth import Permission
+from server.errors import Problem, ProblemCode
+from server.passwords import hash_password
+from server.web.http import Web, page
+from server.web.render import translate
+from storage.access import load_actor
+from storage.audit import record
+from storage.db import transaction
+from storage.drafts import find_draft
+from storage.errors import NotFound, StorageCode
+from storage.forms import get_version, list_forms
+from storage.projects import create_project, get_project, list_projects
+from storage.submission_queries import form_activity
+from storage.users import (
+    ROLES,
+    create_user,
+    find_user_by_email,
+    list_users,
+    project_roles,
+    remove_project_role,
+    set_project_role,
+)
+
+ROLE_NAMES = {
+    "manager": "Project manager",
+    "protection_officer": "Protection officer",
+    "analyst": "Analyst",
+    "viewer": "Viewer",
+    "data_collector": "Data collector",
+}
+
+
+def _admin(web: Web) -> int:
+    if not web.actor.is_admin:
+        raise Problem(403, ProblemCode.FORBIDDEN)
+    return web.actor.id
+
+
+def projects(web: Web) -> Response:
+    if web.request.method == "POST":
+        actor_id = _admin(web)
+        name = web.field("name")
+        if not name:
+            raise Problem(400, ProblemCode.MISSING_PARAMETER, field=translate("Project name"))
+        with transaction(web.state.engine) as connection:
+            project = create_project(
+                connection, name, web.state.clock(), web.field("description") or None
+            )
+            record(
+                connection,
+                actor_id=actor_id,
+                action="project.create",
+                actee_type="project",
+                actee_id=project.id,
+                now=web.state.clock(),
+                details={"name": name},
+            )
+        return web.redirect(f"/projects/{project.id}", "Project created.")
+    actor = web.actor
+    with transaction(web.state.engine, read_only=True) as connection:
+        found = list_projects(connection, None if actor.is_admin else set(actor.roles))
+    return web.render("projects.html", projects=found, crumbs=[(translate("Projects"), None)])
+
+
+def project(web: Web) -> Response:
+    project_id = web.path_int("project_id")
+    web.require(Permission.PROJECT_READ, project_id)
+    with transaction(web.state.engine, read_only=True) as connection:
+        found = get_project(connection, project_id)
+        forms = []
+        for form in list_forms(connection, project_id):
+            if not web.caller.can(Permission.FORM_READ, project_id, form.id):
+                continue
+            version = (
+                get_version(connection, form.current_version_id)
+                if form.current_version_id
+                else None
+            )
+            forms.append(
+                {
+                    "form": form,
+                    "version": version,
+                    "draft": find_draft(connection, form.id),
+                    "activity": form_activity(connection, form.id),
+                }
+            )
+    return web.render(
+        "project.html",
+        project=found,
+        forms=forms,
+        can_publish=web.caller.can(Permission.FORM_PUBLISH, project_id),
+        can_manage=web.caller.can(Permission.PROJECT_MANAGE, project_id),
+        crumbs=[(translate("Projects"), "/projects"), (found.name, None)],
+    )
+
+
+def members(web: Web) -> Response:
+    project_id = web.path_int("project_id")
+    actor = web.require(Permission.PROJECT_MANAGE, project_id)
+    if web.request.method == "POST":
+        role = web.field("role")
+        if role not in ROLES:
+            raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a role"))
+        with transaction(web.state.engine) as connection:
+            if web.field("action") == "remove":
+                target_id = int(web.field("actor_id") or 0)
+                if not remove_project_role(connection, project_id, target_id, role):
+                    raise NotFound(StorageCode.NOT_FOUND, what="that role assignment")
+                action, message = "assignment.delete", "Role removed."
+            else:
+                user = find_user_by_email(connection, web.field("email"))
+                if user is None:
+                    raise NotFound(StorageCode.USER_NOT_FOUND, user=web.field("email"))
+                target_id = user.id
+                set_project_role(connection, project_id, target_id, role, web.state.clock())
+                action, message = "assignment.create", "Role given."
+            record(
+                connection,
+                actor_id=actor.id,
+                action=action,
+                actee_type="project",
+                actee_id=project_id,
+                now=web.state.clock(),
+                details={"actorId": target_id, "role": role},
+            )
+        return web.redirect(f"/projects/{project_id}/members", message)
+    with transaction(web.state.engine, read_only=True) as connection:
+        found = get_project(connection, project_id)
+        people = [
+            (user, project_roles(connection, user.id).get(project_id))
+            for user in list_users(connection)
+        ]
+    return web.render(
+        "members.html",
+        project=found,
+        members=[(u, r) for u, r in people if r],
+        others=[u for u, r in people if not r],
+        roles=ROLE_NAMES,
+        crumbs=[
+            (translate("Projects"), "/projects"),
+            (found.name, f"/projects/{project_id}"),
+            (translate("Members"), None),
+        ],
+    )
+
+
+def users(web: Web) -> Response:
+    actor_id = _admin(web)
+    if web.request.method == "POST":
+        email, password = web.field("email"), web.field("password")
+        if len(password) < 10:
+            raise Problem(
+                400,
+                ProblemCode.BAD_REQUEST,
+                reason=translate("the password must have at least 10 characters"),
+            )
+        with transaction(web.state.engine) as connection:
+            user = create_user(
+                connection,
+                email=email,
+                password_hash=hash_password(password),
+                now=web.state.clock(),
+                display_name=web.field("display_name") or None,
+                is_admin=web.field("is_admin") == "yes",
+            )
+            record(
+                connection,
+                actor_id=actor_id,
+                action="user.create",
+                actee_type="user",
+                actee_id=user.id,
+                now=web.state.clock(),
+                details={"email": user.email},
+            )
+        return web.redirect("/users", "User created.")
+    with transaction(web.state.engine, read_only=True) as connection:
+        found = [load_actor(connection, u.id) for u in list_users(connection)]
+        names = {p.id: p.name for p in list_projects(connection)}
+    return web.render(
+        "users.html",
+        users=[u for u in found if u is not None],
+        project_names=names,
+        roles=ROLE_NAMES,
+        crumbs=[(translate("Users"), None)],
+    )
+
+
+ROUTES = [
+    Route("/projects", page(projects), methods=["GET", "POST"]),
+    Route("/projects/{project_id:id}", page(project), methods=["GET"]),
+    Route("/projects/{project_id:id}/members", page(members), methods=["GET", "POST"]),
+    Route("/users", page(users), methods=["GET", "POST"]),
+]
