@@ -112,3 +112,20 @@ def diff_forms(before: FormSchema | None, after: FormSchema) -> FormDiff:
             if xpath in old and (old[xpath].kind, old[xpath].data_type) != (f.kind, f.data_type)
         ),
     )
+
+
+_LANGUAGE_NAMES = {"en": ("english", "anglais"), "fr": ("french", "français", "francais")}
+
+
+def form_language(schema: FormSchema, code: str) -> str | None:
+    """The form's own language for a page language code: 'French (fr)', 'fr' or 'Français'
+    for 'fr'; the form's default when it has none of them."""
+    for language in schema.languages:
+        lowered = language.lower()
+        if (
+            lowered == code
+            or lowered.endswith(f"({code})")
+            or lowered in _LANGUAGE_NAMES.get(code, ())
+        ):
+            return language
+    return schema.default_language

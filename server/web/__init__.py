@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from server.web import form_pages, project_pages, session_pages
+from server.web import device_pages, form_pages, project_pages, session_pages, submission_pages
 
 
 def routes() -> list[BaseRoute]:
@@ -18,4 +18,6 @@ def routes() -> list[BaseRoute]:
         *session_pages.ROUTES,
         *project_pages.ROUTES,
         *form_pages.ROUTES,
+        *device_pages.ROUTES,
+        *submission_pages.ROUTES,
     ]

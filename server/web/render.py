@@ -14,6 +14,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from converters.charts import bar_chart, column_chart, point_map
+
 HERE = Path(__file__).parent
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
@@ -114,7 +116,13 @@ def _environment() -> Environment:
     )
     environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(when=when, day=day, number=number)
-    environment.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
+    environment.globals.update(
+        LANGUAGES=LANGUAGES,
+        current_language=current_language,
+        bar_chart=bar_chart,
+        column_chart=column_chart,
+        point_map=point_map,
+    )
     return environment
 
 

@@ -1,0 +1,257 @@
+"""Project managers' pages: the submissions table (paged, sorted, filtered), one submission
+(answers with labels, photos, location, files present or missing, edit history), review
+states with comments, and bulk review."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from converters.form_logic import form_language, label_of
+from converters.form_model import FormSchema
+from converters.submission_view import read_answers
+from converters.xform_schema import parse_xform
+from server.auth import Permission
+from server.errors import Problem, ProblemCode
+from server.web.form_pages import FORM, crumbs, form_url, load_form
+from server.web.http import Web, page
+from server.web.render import current_language, translate
+from storage.access import load_actor
+from storage.audit import record
+from storage.db import transaction
+from storage.forms import FormRecord, get_xform
+from storage.submission_queries import (
+    add_comment,
+    get_submission,
+    get_xml,
+    list_attachments,
+    list_comments,
+    list_versions,
+    set_review_state,
+)
+from storage.submission_table import REVIEW_STATES, FormData, TableFilters, submitters
+
+PAGE_SIZE = 50
+SHOWN_QUESTIONS = 6
+REVIEWABLE = ("approved", "hasIssues", "rejected")
+STATE_NAMES = {
+    "received": "Received",
+    "hasIssues": "Has issues",
+    "edited": "Edited",
+    "approved": "Approved",
+    "rejected": "Rejected",
+}
+
+
+def current_schema(web: Web, form: FormRecord) -> FormSchema:
+    if form.current_version_id is None:
+        raise Problem(404, ProblemCode.NOT_FOUND)
+    with transaction(web.state.engine, read_only=True) as connection:
+        return parse_xform(get_xform(connection, form.current_version_id).encode("utf-8"))
+
+
+def read_filters(web: Web, schema: FormSchema) -> TableFilters:
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(web.query(name)) if web.query(name) else None
+        except ValueError as error:
+            raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"{name}: {error}") from error
+
+    submitter = web.query("submitter")
+    state = web.query("state")
+    question = web.query("question")
+    if state and state not in REVIEW_STATES:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
+    if question and schema.field(question) is None:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"no question '{question}' in this form")
+    return TableFilters(
+        submitted_from=day("from"),
+        submitted_to=day("to"),
+        submitter_id=int(submitter) if submitter.isdigit() else None,
+        review_state=state or None,
+        question=question or None,
+        answer=web.query("answer") or None,
+    )
+
+
+def root_questions(schema: FormSchema) -> list[tuple[str, str]]:
+    language = form_language(schema, current_language())
+    return [
+        (f.xpath, label_of(f.labels, language, f.name))
+        for f in schema.fields
+        if f.repeat is None
+        and f.has_column
+        and f.kind not in ("start", "end", "today", "deviceid", "calculate")
+    ]
+
+
+def table(web: Web) -> Response:
+    form = load_form(web, Permission.SUBMISSION_READ)
+    schema = current_schema(web, form)
+    filters = read_filters(web, schema)
+    questions = root_questions(schema)
+    shown = questions[:SHOWN_QUESTIONS]
+    sort = web.query("sort", "submitted")
+    descending = web.query("order", "desc") != "asc"
+    try:
+        number = max(1, int(web.query("page", "1")))
+    except ValueError:
+        number = 1
+    with transaction(web.state.engine, read_only=True) as connection:
+        data = FormData(connection, form.id)
+        rows, total = data.page(
+            connection,
+            filters,
+            [x for x, _ in shown],
+            sort=sort,
+            descending=descending,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+        )
+        people = submitters(connection, form.id)
+    params = {k: v for k, v in web.request.query_params.items() if k != "page"}
+    return web.render(
+        "submissions.html",
+        form=form,
+        rows=rows,
+        total=total,
+        shown=shown,
+        questions=questions,
+        people=people,
+        states=STATE_NAMES,
+        reviewable=REVIEWABLE,
+        filters=web.request.query_params,
+        sort=sort,
+        descending=descending,
+        page_number=number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        query=lambda **changes: "?" + urlencode({**params, **changes}),
+        can_review=web.caller.can(Permission.SUBMISSION_REVIEW, form.project_id),
+        crumbs=crumbs(web, form, (translate("Submissions"), None)),
+    )
+
+
+def bulk_review(web: Web) -> Response:
+    form = load_form(web, Permission.SUBMISSION_REVIEW)
+    state = web.field("state")
+    chosen = web.fields("instance")
+    if state not in REVIEWABLE:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
+    if not chosen:
+        raise Problem(
+            400, ProblemCode.BAD_REQUEST, reason=translate("select at least one submission")
+        )
+    with transaction(web.state.engine) as connection:
+        for instance_id in chosen:
+            submission = get_submission(connection, form.id, instance_id)
+            set_review_state(connection, submission.id, state, web.state.clock())
+            record(
+                connection,
+                actor_id=web.actor.id,
+                action="submission.update",
+                actee_type="submission",
+                actee_id=instance_id,
+                now=web.state.clock(),
+                details={"reviewState": state, "via": "web bulk"},
+            )
+    back = web.field("back") if web.field("back").startswith("?") else ""
+    return web.redirect(form_url(form) + "/submissions" + back, "Review state saved.")
+
+
+def one(web: Web) -> Response:
+    form = load_form(web, Permission.SUBMISSION_READ)
+    schema = current_schema(web, form)
+    instance_id = web.request.path_params["instance_id"]
+    language = form_language(schema, current_language())
+    with transaction(web.state.engine, read_only=True) as connection:
+        submission = get_submission(connection, form.id, instance_id)
+        xml = get_xml(connection, submission.current.id)
+        versions = list_versions(connection, submission.id)
+        files = list_attachments(connection, submission.current.id)
+        comments = [
+            (c, load_actor(connection, c.actor_id))
+            for c in list_comments(connection, submission.id)
+        ]
+        submitter = (
+            load_actor(connection, submission.submitter_id) if submission.submitter_id else None
+        )
+        names = {
+            v.submitter_id: load_actor(connection, v.submitter_id)
+            for v in versions
+            if v.submitter_id
+        }
+    with transaction(web.state.engine) as connection:  # who looked at which record
+        record(
+            connection,
+            actor_id=web.actor.id,
+            action="submission.view",
+            actee_type="submission",
+            actee_id=instance_id,
+            now=web.state.clock(),
+            details={"form": form.xml_form_id, "via": "web"},
+        )
+    present = {f.name for f in files if f.blob_sha256}
+    api = f"/v1/projects/{form.project_id}/forms/{form.xml_form_id}/submissions/{instance_id}"
+    return web.render(
+        "submission.html",
+        form=form,
+        submission=submission,
+        answers=read_answers(schema, xml.encode("utf-8"), language),
+        files=files,
+        present=present,
+        api=api,
+        versions=versions,
+        version_submitters={k: (v.display_name if v else "") for k, v in names.items()},
+        submitter=submitter,
+        comments=comments,
+        states=STATE_NAMES,
+        reviewable=REVIEWABLE,
+        can_review=web.caller.can(Permission.SUBMISSION_REVIEW, form.project_id),
+        crumbs=crumbs(
+            web,
+            form,
+            (translate("Submissions"), form_url(form) + "/submissions"),
+            (submission.current.instance_name or instance_id, None),
+        ),
+    )
+
+
+def review(web: Web) -> Response:
+    form = load_form(web, Permission.SUBMISSION_REVIEW)
+    instance_id = web.request.path_params["instance_id"]
+    state, note = web.field("state"), web.field("comment")
+    if state and state not in REVIEWABLE:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
+    if not state and not note:
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason=translate("choose a review state or write a comment"),
+        )
+    with transaction(web.state.engine) as connection:
+        submission = get_submission(connection, form.id, instance_id)
+        if state:
+            set_review_state(connection, submission.id, state, web.state.clock())
+            record(
+                connection,
+                actor_id=web.actor.id,
+                action="submission.update",
+                actee_type="submission",
+                actee_id=instance_id,
+                now=web.state.clock(),
+                details={"reviewState": state, "via": "web"},
+            )
+        if note:
+            add_comment(connection, submission.id, web.actor.id, note, web.state.clock())
+    return web.redirect(f"{form_url(form)}/submissions/{instance_id}", "Review saved.")
+
+
+ROUTES = [
+    Route(FORM + "/submissions", page(table), methods=["GET"]),
+    Route(FORM + "/submissions/review", page(bulk_review), methods=["POST"]),
+    Route(FORM + "/submissions/{instance_id}", page(one), methods=["GET"]),
+    Route(FORM + "/submissions/{instance_id}/review", page(review), methods=["POST"]),
+]

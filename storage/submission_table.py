@@ -1,0 +1,229 @@
+"""The submissions table that project managers page through: filters (dates, enumerator,
+review state, any question of the form), sorting on any shown column, and facts for the
+form's dashboard (per day, per enumerator, per answer of a select question)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from converters.table_plan import ColumnRole, TableKind
+from storage import schema as s
+from storage.data_tables import load_plan
+from storage.tables import build_tables
+
+REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
+SORTS = ("submitted", "submitter", "state")
+
+
+@dataclass(frozen=True, slots=True)
+class TableFilters:
+    submitted_from: date | None = None
+    submitted_to: date | None = None  # inclusive
+    submitter_id: int | None = None
+    review_state: str | None = None  # "received" stands for no review yet
+    question: str | None = None  # xpath of a root-level question
+    answer: str | None = None  # matched as a case-insensitive part of the answer
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    instance_id: str
+    created_at: datetime
+    submitter: str | None
+    review_state: str | None
+    instance_name: str | None
+    answers: tuple[Any, ...]
+
+
+class FormData:
+    """The form's root data table and the columns of its root-level questions."""
+
+    def __init__(self, connection: Connection, form_id: int) -> None:
+        self.form_id = form_id
+        plan = load_plan(connection, form_id)
+        tables = build_tables(plan)
+        self.root_spec = next((t for t in plan.tables if t.kind is TableKind.ROOT), None)
+        self.root = tables[self.root_spec.name] if self.root_spec else None
+        self.plan = plan
+        self.tables = tables
+
+    def column(self, xpath: str, role: ColumnRole = ColumnRole.VALUE) -> sa.Column[Any] | None:
+        if self.root_spec is None or self.root is None:
+            return None
+        spec = self.root_spec.column(xpath, role)
+        return self.root.c[spec.name] if spec else None
+
+    def _base(self, filters: TableFilters) -> tuple[Any, list[Any]]:
+        subs = s.submissions
+        joined: Any = subs
+        if self.root is not None:
+            joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
+        conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
+        if filters.submitted_from:
+            conditions.append(subs.c.created_at >= _midnight(filters.submitted_from))
+        if filters.submitted_to:
+            conditions.append(
+                subs.c.created_at < _midnight(filters.submitted_to + timedelta(days=1))
+            )
+        if filters.submitter_id is not None:
+            conditions.append(subs.c.submitter_id == filters.submitter_id)
+        if filters.review_state == "received":
+            conditions.append(subs.c.review_state.is_(None))
+        elif filters.review_state:
+            conditions.append(subs.c.review_state == filters.review_state)
+        column = self.column(filters.question) if filters.question else None
+        if column is not None and filters.answer:
+            text = sa.cast(column, sa.Text)
+            conditions.append(sa.func.lower(text).contains(filters.answer.lower(), autoescape=True))
+        return joined, conditions
+
+    def page(
+        self,
+        connection: Connection,
+        filters: TableFilters,
+        shown: Sequence[str],
+        *,
+        sort: str = "submitted",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[SubmissionRow], int]:
+        subs, versions, actors = s.submissions, s.submission_versions, s.actors
+        joined, conditions = self._base(filters)
+        current = versions.alias("current")
+        joined = joined.join(
+            current, sa.and_(current.c.submission_id == subs.c.id, current.c.is_current)
+        ).outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        answers = [self.column(xpath) for xpath in shown]
+        cells = [c if c is not None else sa.null() for c in answers]
+        order: Any = {
+            "submitter": actors.c.display_name,
+            "state": subs.c.review_state,
+        }.get(sort, subs.c.created_at)
+        if sort.startswith("q:"):
+            order = (
+                self.column(sort[2:]) if self.column(sort[2:]) is not None else subs.c.created_at
+            )
+        ordering = [order.desc() if descending else order.asc(), subs.c.id.desc()]
+        statement = (
+            sa.select(
+                subs.c.instance_id,
+                subs.c.created_at,
+                actors.c.display_name,
+                subs.c.review_state,
+                current.c.instance_name,
+                *cells,
+            )
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = [
+            SubmissionRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5:]))
+            for r in connection.execute(statement)
+        ]
+        total_joined, total_conditions = self._base(filters)
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(total_joined).where(*total_conditions)
+        ).scalar_one()
+        return rows, int(total)
+
+    def per_day(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
+        subs = s.submissions
+        joined, conditions = self._base(filters)
+        day = sa.func.substr(sa.cast(subs.c.created_at, sa.Text), 1, 10)
+        if connection.dialect.name == "postgresql":
+            day = sa.func.to_char(sa.func.timezone("UTC", subs.c.created_at), "YYYY-MM-DD")
+        rows = connection.execute(
+            sa.select(day, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(day)
+            .order_by(day)
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def per_submitter(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
+        subs, actors = s.submissions, s.actors
+        joined, conditions = self._base(filters)
+        joined = joined.outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        name = sa.func.coalesce(actors.c.display_name, "—")
+        rows = connection.execute(
+            sa.select(name, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(name)
+            .order_by(sa.func.count().desc())
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def per_answer(
+        self, connection: Connection, filters: TableFilters, xpath: str, multiple: bool
+    ) -> list[tuple[str, int]]:
+        """Submissions per chosen value of a root-level select question."""
+        joined, conditions = self._base(filters)
+        if multiple:
+            selection = self.plan.find(TableKind.SELECTION, xpath)
+            if selection is None or self.root is None:
+                return []
+            table = self.tables[selection.name]
+            item = next(c for c in selection.columns if c.role is ColumnRole.ITEM)
+            value = table.c[item.name]
+            joined = joined.join(table, table.c._parent_id == self.root.c._id)
+        else:
+            column = self.column(xpath)
+            if column is None:
+                return []
+            value = column
+            conditions.append(column.is_not(None))
+        rows = connection.execute(
+            sa.select(value, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(value)
+            .order_by(sa.func.count().desc())
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def points(
+        self, connection: Connection, filters: TableFilters, xpath: str, limit: int = 5000
+    ) -> list[tuple[float, float]]:
+        latitude = self.column(xpath, ColumnRole.LATITUDE)
+        longitude = self.column(xpath, ColumnRole.LONGITUDE)
+        if latitude is None or longitude is None:
+            return []
+        joined, conditions = self._base(filters)
+        rows = connection.execute(
+            sa.select(latitude, longitude)
+            .select_from(joined)
+            .where(*conditions, latitude.is_not(None), longitude.is_not(None))
+            .order_by(s.submissions.c.id.desc())
+            .limit(limit)
+        )
+        return [(float(r[0]), float(r[1])) for r in rows]
+
+
+def submitters(connection: Connection, form_id: int) -> list[tuple[int, str]]:
+    subs, actors = s.submissions, s.actors
+    rows = connection.execute(
+        sa.select(actors.c.id, actors.c.display_name)
+        .where(
+            actors.c.id.in_(
+                sa.select(subs.c.submitter_id).where(subs.c.form_id == form_id).distinct()
+            )
+        )
+        .order_by(actors.c.display_name)
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
