@@ -9,7 +9,15 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from server.web import device_pages, form_pages, project_pages, session_pages, submission_pages
+from server.web import (
+    admin_pages,
+    analysis_pages,
+    device_pages,
+    form_pages,
+    project_pages,
+    session_pages,
+    submission_pages,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -20,4 +28,6 @@ def routes() -> list[BaseRoute]:
         *form_pages.ROUTES,
         *device_pages.ROUTES,
         *submission_pages.ROUTES,
+        *analysis_pages.ROUTES,
+        *admin_pages.ROUTES,
     ]

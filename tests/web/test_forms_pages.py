@@ -44,3 +44,43 @@ def test_a_good_xlsform_becomes_a_draft_then_a_published_version(browser, web_pr
     assert re.search(r'class="added">added: <code>phone</code>', page.text)
     assert re.search(r'class="removed">removed: <code>photo</code>', page.text)
     assert re.search(r'class="retyped">retyped: <code>age</code> integer → text', page.text)
+
+
+def test_the_preview_shows_questions_choices_languages_and_skip_logic_as_text(browser, web_project):
+    upload(browser, web_project, xlsform())
+    page = browser.get(f"/projects/{web_project}/forms/returnee_visit/preview?draft=1")
+    assert page.status_code == 200, page.text
+    assert "<strong>Full name</strong>" in page.text
+    assert "French (fr): Nom complet" in page.text
+    assert "Shown only when: «Age» ≥ 18" in page.text
+    assert "<td><code>bamako</code></td><td>Bamako</td><td>Bamako</td>" in page.text
+    assert browser.get(f"/projects/{web_project}/forms/returnee_visit/preview").status_code == 404
+
+
+def test_media_uploaded_on_the_form_page_is_what_devices_download(browser, web_project):
+    survey = [
+        *SURVEY,
+        ["select_one_from_file villages.csv", "village", "Village", "Village", "", ""],
+    ]
+    upload(browser, web_project, xlsform(survey))
+    page = browser.get(f"/projects/{web_project}/forms/returnee_visit")
+    assert "<code>villages.csv</code></td><td>missing</td>" in page.text
+    villages = b"name,label\nkati,Kati\n"
+    done = browser.post(
+        f"/projects/{web_project}/forms/returnee_visit/media",
+        {"target": "draft", "name": "villages.csv"},
+        files={"file": ("villages.csv", villages, "text/csv")},
+    )
+    assert "Media file uploaded." in done.text
+    assert "<code>villages.csv</code></td><td>yes</td>" in done.text
+    browser.post(f"/projects/{web_project}/forms/returnee_visit/publish", {"version": "1"})
+    listed = browser.get(
+        f"/v1/projects/{web_project}/forms/returnee_visit/attachments/villages.csv"
+    )
+    assert listed.content == villages
+
+
+def test_only_admins_see_the_audit_log_and_it_records_sign_ins(browser, client, web_project):
+    page = browser.get("/audit", params={"action": "user.session.create"})
+    assert page.text.count("<code>user.session.create</code>") == 1
+    assert "project.create" not in page.text
