@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install run serve test test-embedded test-services test-all fmt lint typecheck forms check lock clean
+.PHONY: install run serve test test-embedded test-services test-all fmt lint typecheck forms check lock clean messages browser
 
 install: $(STAMP)
 
@@ -46,6 +46,13 @@ forms: install
 	$(BIN)/python -m pytest -q tests/test_shipped_forms.py
 
 check: lint test
+
+# Re-extract the web interface's messages and merge them into each language's catalogue;
+# then translate what `make test` reports as untranslated (tests/web/test_languages.py).
+messages: install
+	$(BIN)/pybabel extract -F server/web/babel.cfg -k translate -k N_ -k redirect:2 \
+		--no-location --sort-output -o server/web/locale/messages.pot server/web
+	$(BIN)/pybabel update -i server/web/locale/messages.pot -d server/web/locale -w 100 --ignore-obsolete
 
 # Regenerate constraints.txt (the lock) from a fresh resolve of pyproject.toml.
 lock:

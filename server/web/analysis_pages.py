@@ -16,18 +16,18 @@ from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.web.form_pages import FORM, crumbs, load_form
 from server.web.http import Web, page
-from server.web.render import current_language, translate
+from server.web.render import N_, current_language, translate
 from server.web.submission_pages import STATE_NAMES, current_schema, read_filters
 from storage.db import transaction
 from storage.submission_queries import form_activity
 from storage.submission_table import FormData
 
 FORMATS = {
-    "csv.zip": "CSV files in a ZIP (one per table, with media)",
-    "xlsx": "Excel workbook (a sheet per table)",
-    "csv": "One CSV file (the main table)",
-    "geojson": "GeoJSON (points, lines and shapes)",
-    "sps": "SPSS syntax for the CSV",
+    "csv.zip": N_("CSV files in a ZIP (one per table, with media)"),
+    "xlsx": N_("Excel workbook (a sheet per table)"),
+    "csv": N_("One CSV file (the main table)"),
+    "geojson": N_("GeoJSON (points, lines and shapes)"),
+    "sps": N_("SPSS syntax for the CSV"),
 }
 MAX_CHARTS = 12
 

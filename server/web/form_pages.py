@@ -19,7 +19,7 @@ from server.form_media import attach_media
 from server.forms import compile_upload
 from server.rest.forms import media_json
 from server.web.http import Web, page
-from server.web.render import translate
+from server.web.render import N_, translate
 from storage.audit import record
 from storage.db import transaction
 from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
@@ -37,6 +37,7 @@ from storage.projects import get_project
 MAX_FORM_BYTES = 20_000_000
 MAX_MEDIA_BYTES = 100_000_000
 FORM = "/projects/{project_id:id}/forms/{form_id}"
+STATE_WORDS = (N_("open"), N_("closing"), N_("closed"))  # shown with _(form.state)
 
 
 def form_url(form: FormRecord) -> str:

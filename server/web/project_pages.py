@@ -9,7 +9,7 @@ from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.passwords import hash_password
 from server.web.http import Web, page
-from server.web.render import translate
+from server.web.render import N_, translate
 from storage.access import load_actor
 from storage.audit import record
 from storage.db import transaction
@@ -29,11 +29,11 @@ from storage.users import (
 )
 
 ROLE_NAMES = {
-    "manager": "Project manager",
-    "protection_officer": "Protection officer",
-    "analyst": "Analyst",
-    "viewer": "Viewer",
-    "data_collector": "Data collector",
+    "manager": N_("Project manager"),
+    "protection_officer": N_("Protection officer"),
+    "analyst": N_("Analyst"),
+    "viewer": N_("Viewer"),
+    "data_collector": N_("Data collector"),
 }
 
 

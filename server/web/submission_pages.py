@@ -18,7 +18,7 @@ from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
-from server.web.render import current_language, translate
+from server.web.render import N_, current_language, translate
 from storage.access import load_actor
 from storage.audit import record
 from storage.db import transaction
@@ -38,11 +38,11 @@ PAGE_SIZE = 50
 SHOWN_QUESTIONS = 6
 REVIEWABLE = ("approved", "hasIssues", "rejected")
 STATE_NAMES = {
-    "received": "Received",
-    "hasIssues": "Has issues",
-    "edited": "Edited",
-    "approved": "Approved",
-    "rejected": "Rejected",
+    "received": N_("Received"),
+    "hasIssues": N_("Has issues"),
+    "edited": N_("Edited"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
 }
 
 
