@@ -23,7 +23,15 @@ serve: run
 
 # The whole suite, twice: on the embedded default (SQLite + local directory), then on
 # PostgreSQL + SeaweedFS started (and stopped) by scripts/test_services.py.
-test: install test-embedded test-services
+test: install browser test-embedded test-services
+
+# Debian's Chromium, which tests/web/test_browser.py drives through Playwright (no browser
+# download: Playwright is pointed at /usr/bin/chromium).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x /usr/bin/chromium || $(SUDO) apt-get install -y -q chromium >/dev/null \
+		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium >/dev/null)
+	@test -x /usr/bin/chromium || (echo "could not install chromium" && false)
 
 test-embedded: install
 	$(PYTEST)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin, live  # noqa: F401
 from tests.xlsforms import workbook_bytes
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

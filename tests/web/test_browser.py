@@ -1,0 +1,176 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against the whole app
+served by uvicorn. Sign in, upload a broken XLSForm and read its errors by row, fix and
+publish it, create an app user and scan its QR code, send submissions as Collect does, review
+one, download an export, look at the dashboard, switch to French. Keyboard and labels are
+checked on every page; screenshots of the main pages go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.web.conftest import SURVEY, visit_xml, xlsform
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("BAOBAB_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+JPEG = _jpeg()
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter(e => e.type !== 'hidden')
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+    .map(e => e.outerHTML)"""
+
+
+@pytest.fixture
+def page(live, engine, clock, tmp_path):
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser does it)"
+    create_admin(engine, clock)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(base_url=live, accept_downloads=True, locale="en-GB")
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on(
+            "console",
+            lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        yield tab
+        context.close()
+        browser.close()
+    assert not errors, errors  # no script error, nothing the CSP had to block
+
+
+def _checked(page: Page, name: str) -> None:
+    """Every visible field has a label; the page is saved as a screenshot."""
+    assert page.evaluate(UNLABELLED) == [], page.url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
+    # Sign in with the keyboard only: the skip link comes first, then the labelled fields.
+    page.goto("/projects")
+    expect(page).to_have_url(f"{live}/login?next=%2Fprojects")
+    expect(page.get_by_label("E-mail address")).to_be_focused()
+    page.keyboard.type(ADMIN_EMAIL)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(ADMIN_PASSWORD)
+    _checked(page, "01-sign-in")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+    page.get_by_label("Project name").fill("Retours Mali")
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_text("Project created.")).to_be_visible()
+
+    # A broken XLSForm: its errors by sheet and row, and nothing published.
+    broken = tmp_path / "returnee_visit.xlsx"
+    broken.write_bytes(xlsform([*SURVEY, ["select_one nowhere", "bad", "Bad", "Mauvais", "", ""]]))
+    page.get_by_label("XLSForm (.xlsx or .xls) or XForm (.xml)").set_input_files(broken)
+    page.get_by_role("button", name="Check and save as draft").click()
+    issues = page.locator("table.issues tbody tr")
+    expect(issues.first).to_contain_text("survey")
+    assert "nowhere" in issues.first.inner_text()
+    _checked(page, "02-xlsform-errors")
+
+    fixed = tmp_path / "returnee_visit_fixed.xlsx"
+    fixed.write_bytes(xlsform())
+    page.get_by_label("XLSForm (.xlsx or .xls) or XForm (.xml)").set_input_files(fixed)
+    page.get_by_role("button", name="Check and save as draft").click()
+    expect(page.get_by_text("No error: the form is saved as a draft")).to_be_visible()
+    page.get_by_role("link", name="Open the draft").click()
+    page.get_by_role("button", name="Publish this version").click()
+    expect(page.get_by_text("Version published")).to_be_visible()
+    _checked(page, "03-form")
+    project_url = page.url.split("/forms/")[0]
+
+    # A device: its QR code is shown, and it is the one Collect needs.
+    page.goto(f"{project_url}/app-users")
+    page.get_by_label("Name (the enumerator or the tablet)").fill("Tablet Awa")
+    page.get_by_role("button", name="Create app user").click()
+    qr = page.get_by_role("img", name="QR code that configures ODK Collect for Tablet Awa")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.naturalWidth") > 100
+    _checked(page, "04-app-user-qr")
+    png = page.request.get(qr.get_attribute("src") or "").body()
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    server_url = json.loads(zlib.decompress(base64.b64decode(code.text)))["general"]["server_url"]
+    token, project_id = server_url.split("/key/")[1].split("/projects/")
+
+    # Collect sends three submissions, one with its photo.
+    for n in (1, 2, 3):
+        files = [("xml_submission_file", ("submission.xml", visit_xml(n), "text/xml"))]
+        if n == 1:
+            files.append(("p.jpg", ("p.jpg", JPEG, "image/jpeg")))
+        sent = httpx.post(
+            f"{live}/v1/key/{token}/projects/{project_id}/submission",
+            files=files,
+            headers={"X-OpenRosa-Version": "1.0"},
+        )
+        assert sent.status_code == 201, sent.text
+
+    # Review one.
+    page.goto(f"{project_url}/forms/returnee_visit/submissions")
+    expect(page.get_by_text("3 submissions")).to_be_visible()
+    _checked(page, "05-submissions")
+    page.locator("a[href$='/submissions/uuid:visit-1']").click()
+    photo = page.get_by_role("img", name="Photo")
+    expect(photo).to_be_visible()
+    page.wait_for_function("() => document.querySelector('dd img').complete")
+    assert photo.evaluate("img => img.naturalWidth") == 64  # the photo itself, inline
+    page.get_by_label("Has issues").check()
+    page.get_by_label("Comment").fill("Vérifier l'âge")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Review saved.")).to_be_visible()
+    expect(page.get_by_text("Vérifier l'âge")).to_be_visible()
+    _checked(page, "06-submission")
+
+    # Export: the page's script streams it with a progress line, then saves it.
+    page.goto(f"{project_url}/forms/returnee_visit/export")
+    _checked(page, "07-export")
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Download").click()
+    download = waiting.value
+    assert download.suggested_filename == "returnee_visit.zip"
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes()))
+    assert "returnee_visit.csv" in archive.namelist()
+    assert archive.read("media/p.jpg") == JPEG
+    expect(page.locator("#export-status")).to_contain_text("MB saved")
+
+    page.goto(f"{project_url}/forms/returnee_visit/dashboard")
+    expect(page.locator("circle.point")).to_have_count(3)
+    _checked(page, "08-dashboard")
+
+    # French, chosen from the menu (the script sends the form when it changes).
+    page.get_by_label("Language").select_option("fr")
+    expect(page.get_by_role("heading", name=re.compile("^Tableau de bord"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Soumissions par jour")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    _checked(page, "09-dashboard-fr")
