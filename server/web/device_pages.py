@@ -18,7 +18,6 @@ from storage.access import (
     revoke_app_user,
     unassign_form,
 )
-from storage.audit import record
 from storage.db import transaction
 from storage.forms import list_forms
 from storage.projects import get_project
@@ -45,14 +44,12 @@ def app_users(web: Web) -> Response:
             for form in list_forms(connection, project_id):
                 if form.xml_form_id in web.fields("forms"):
                     assign_form(connection, form.id, app_user.id, web.state.clock())
-            record(
+            web.audit(
                 connection,
-                actor_id=actor.id,
-                action="field_key.create",
-                actee_type="field_key",
-                actee_id=app_user.id,
-                now=web.state.clock(),
-                details={"displayName": name, "via": "web"},
+                "field_key.create",
+                "field_key",
+                app_user.id,
+                {"displayName": name, "via": "web"},
             )
         return web.redirect(
             f"/projects/{project_id}/app-users/{app_user.id}",
@@ -83,7 +80,7 @@ def app_users(web: Web) -> Response:
 
 def app_user(web: Web) -> Response:
     project_id = web.path_int("project_id")
-    actor = web.require(Permission.PROJECT_MANAGE, project_id)
+    web.require(Permission.PROJECT_MANAGE, project_id)
     actor_id = web.path_int("actor_id")
     if web.request.method == "POST":
         with transaction(web.state.engine) as connection:
@@ -93,14 +90,12 @@ def app_user(web: Web) -> Response:
                     assign_form(connection, form.id, actor_id, web.state.clock())
                 else:
                     unassign_form(connection, form.id, actor_id)
-            record(
+            web.audit(
                 connection,
-                actor_id=actor.id,
-                action="field_key.assignments",
-                actee_type="field_key",
-                actee_id=actor_id,
-                now=web.state.clock(),
-                details={"forms": sorted(wanted)},
+                "field_key.assignments",
+                "field_key",
+                actor_id,
+                {"forms": sorted(wanted)},
             )
         return web.redirect(f"/projects/{project_id}/app-users/{actor_id}", "Forms saved.")
     with transaction(web.state.engine, read_only=True) as connection:
@@ -138,19 +133,11 @@ def app_user(web: Web) -> Response:
 
 def revoke(web: Web) -> Response:
     project_id = web.path_int("project_id")
-    actor = web.require(Permission.PROJECT_MANAGE, project_id)
+    web.require(Permission.PROJECT_MANAGE, project_id)
     actor_id = web.path_int("actor_id")
     with transaction(web.state.engine) as connection:
         revoke_app_user(connection, project_id, actor_id, web.state.clock())
-        record(
-            connection,
-            actor_id=actor.id,
-            action="field_key.delete",
-            actee_type="field_key",
-            actee_id=actor_id,
-            now=web.state.clock(),
-            details={"via": "web"},
-        )
+        web.audit(connection, "field_key.delete", "field_key", actor_id, {"via": "web"})
     return web.redirect(
         f"/projects/{project_id}/app-users",
         "Access revoked: that device can no longer download forms or send submissions.",

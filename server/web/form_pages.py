@@ -20,7 +20,6 @@ from server.forms import compile_upload
 from server.rest.forms import media_json
 from server.web.http import Web, page
 from server.web.render import N_, translate
-from storage.audit import record
 from storage.db import transaction
 from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
 from storage.errors import NotFound, StorageCode
@@ -109,14 +108,12 @@ def upload(web: Web) -> Response:
             source=data,
             actor_id=actor.id,
         )
-        record(
+        web.audit(
             connection,
-            actor_id=actor.id,
-            action="form.update.draft.set",
-            actee_type="form",
-            actee_id=form.xml_form_id,
-            now=web.state.clock(),
-            details={"version": version.version, "via": "web"},
+            "form.update.draft.set",
+            "form",
+            form.xml_form_id,
+            {"version": version.version, "via": "web"},
         )
     return web.render(
         "upload_result.html",
@@ -169,14 +166,12 @@ def publish(web: Web) -> Response:
     form = load_form(web, Permission.FORM_PUBLISH)
     with transaction(web.state.engine) as connection:
         result = publish_draft(connection, form, web.state.clock(), web.field("version") or None)
-        record(
+        web.audit(
             connection,
-            actor_id=web.actor.id,
-            action="form.update.publish",
-            actee_type="form",
-            actee_id=form.xml_form_id,
-            now=web.state.clock(),
-            details={"version": result.version.version, "via": "web"},
+            "form.update.publish",
+            "form",
+            form.xml_form_id,
+            {"version": result.version.version, "via": "web"},
         )
     return web.redirect(form_url(form), "Version published: devices get it on their next update.")
 
@@ -186,14 +181,7 @@ def discard(web: Web) -> Response:
     with transaction(web.state.engine) as connection:
         if not discard_draft(connection, form.id):
             raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
-        record(
-            connection,
-            actor_id=web.actor.id,
-            action="form.update.draft.delete",
-            actee_type="form",
-            actee_id=form.xml_form_id,
-            now=web.state.clock(),
-        )
+        web.audit(connection, "form.update.draft.delete", "form", form.xml_form_id)
     if form.current_version_id is None:
         return web.redirect(f"/projects/{form.project_id}", "Draft discarded.")
     return web.redirect(form_url(form), "Draft discarded.")
@@ -204,15 +192,7 @@ def change_state(web: Web) -> Response:
     state = web.field("state")
     with transaction(web.state.engine) as connection:
         set_form_state(connection, form.id, state, web.state.clock())
-        record(
-            connection,
-            actor_id=web.actor.id,
-            action="form.update",
-            actee_type="form",
-            actee_id=form.xml_form_id,
-            now=web.state.clock(),
-            details={"state": state},
-        )
+        web.audit(connection, "form.update", "form", form.xml_form_id, {"state": state})
     return web.redirect(form_url(form), "Form state changed.")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from server.errors import Problem, ProblemCode, render
 from server.keys import token_hash
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
 from storage.access import ActorRecord, find_session, load_actor
+from storage.audit import record
 from storage.db import transaction
 from storage.errors import StorageError
 
@@ -68,6 +70,25 @@ class Web:
         self, permission: Permission, project_id: int | None = None, form_id: int | None = None
     ) -> ActorRecord:
         return self.caller.require(permission, project_id, form_id)
+
+    def audit(
+        self,
+        connection: Connection,
+        action: str,
+        actee_type: str,
+        actee_id: object,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """Writes who did what, on what, to the audit log, in the caller's transaction."""
+        record(
+            connection,
+            actor_id=self.actor.id,
+            action=action,
+            actee_type=actee_type,
+            actee_id=actee_id,
+            now=self.state.clock(),
+            details=details,
+        )
 
     def path_int(self, name: str) -> int:
         return int(self.request.path_params[name])

@@ -11,7 +11,6 @@ from server.passwords import hash_password
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.access import load_actor
-from storage.audit import record
 from storage.db import transaction
 from storage.drafts import find_draft
 from storage.errors import NotFound, StorageCode
@@ -37,15 +36,14 @@ ROLE_NAMES = {
 }
 
 
-def _admin(web: Web) -> int:
+def _admin(web: Web) -> None:
     if not web.actor.is_admin:
         raise Problem(403, ProblemCode.FORBIDDEN)
-    return web.actor.id
 
 
 def projects(web: Web) -> Response:
     if web.request.method == "POST":
-        actor_id = _admin(web)
+        _admin(web)
         name = web.field("name")
         if not name:
             raise Problem(400, ProblemCode.MISSING_PARAMETER, field=translate("Project name"))
@@ -53,15 +51,7 @@ def projects(web: Web) -> Response:
             project = create_project(
                 connection, name, web.state.clock(), web.field("description") or None
             )
-            record(
-                connection,
-                actor_id=actor_id,
-                action="project.create",
-                actee_type="project",
-                actee_id=project.id,
-                now=web.state.clock(),
-                details={"name": name},
-            )
+            web.audit(connection, "project.create", "project", project.id, {"name": name})
         return web.redirect(f"/projects/{project.id}", "Project created.")
     actor = web.actor
     with transaction(web.state.engine, read_only=True) as connection:
@@ -103,7 +93,7 @@ def project(web: Web) -> Response:
 
 def members(web: Web) -> Response:
     project_id = web.path_int("project_id")
-    actor = web.require(Permission.PROJECT_MANAGE, project_id)
+    web.require(Permission.PROJECT_MANAGE, project_id)
     if web.request.method == "POST":
         role = web.field("role")
         if role not in ROLES:
@@ -121,14 +111,8 @@ def members(web: Web) -> Response:
                 target_id = user.id
                 set_project_role(connection, project_id, target_id, role, web.state.clock())
                 action, message = "assignment.create", "Role given."
-            record(
-                connection,
-                actor_id=actor.id,
-                action=action,
-                actee_type="project",
-                actee_id=project_id,
-                now=web.state.clock(),
-                details={"actorId": target_id, "role": role},
+            web.audit(
+                connection, action, "project", project_id, {"actorId": target_id, "role": role}
             )
         return web.redirect(f"/projects/{project_id}/members", message)
     with transaction(web.state.engine, read_only=True) as connection:
@@ -152,7 +136,7 @@ def members(web: Web) -> Response:
 
 
 def users(web: Web) -> Response:
-    actor_id = _admin(web)
+    _admin(web)
     if web.request.method == "POST":
         email, password = web.field("email"), web.field("password")
         if len(password) < 10:
@@ -170,15 +154,7 @@ def users(web: Web) -> Response:
                 display_name=web.field("display_name") or None,
                 is_admin=web.field("is_admin") == "yes",
             )
-            record(
-                connection,
-                actor_id=actor_id,
-                action="user.create",
-                actee_type="user",
-                actee_id=user.id,
-                now=web.state.clock(),
-                details={"email": user.email},
-            )
+            web.audit(connection, "user.create", "user", user.id, {"email": user.email})
         return web.redirect("/users", "User created.")
     with transaction(web.state.engine, read_only=True) as connection:
         found = [load_actor(connection, u.id) for u in list_users(connection)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from sqlalchemy.engine import Connection
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -20,7 +21,6 @@ from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
 from storage.access import load_actor
-from storage.audit import record
 from storage.db import transaction
 from storage.forms import FormRecord, get_xform
 from storage.submission_queries import (
@@ -146,17 +146,7 @@ def bulk_review(web: Web) -> Response:
         )
     with transaction(web.state.engine) as connection:
         for instance_id in chosen:
-            submission = get_submission(connection, form.id, instance_id)
-            set_review_state(connection, submission.id, state, web.state.clock())
-            record(
-                connection,
-                actor_id=web.actor.id,
-                action="submission.update",
-                actee_type="submission",
-                actee_id=instance_id,
-                now=web.state.clock(),
-                details={"reviewState": state, "via": "web bulk"},
-            )
+            _set_review_state(web, connection, form, instance_id, state)
     back = web.field("back") if web.field("back").startswith("?") else ""
     return web.redirect(form_url(form) + "/submissions" + back, "Review state saved.")
 
@@ -184,14 +174,12 @@ def one(web: Web) -> Response:
             if v.submitter_id
         }
     with transaction(web.state.engine) as connection:  # who looked at which record
-        record(
+        web.audit(
             connection,
-            actor_id=web.actor.id,
-            action="submission.view",
-            actee_type="submission",
-            actee_id=instance_id,
-            now=web.state.clock(),
-            details={"form": form.xml_form_id, "via": "web"},
+            "submission.view",
+            "submission",
+            instance_id,
+            {"form": form.xml_form_id, "via": "web"},
         )
     present = {f.name for f in files if f.blob_sha256}
     api = f"/v1/projects/{form.project_id}/forms/{form.xml_form_id}/submissions/{instance_id}"
@@ -234,19 +222,18 @@ def review(web: Web) -> Response:
     with transaction(web.state.engine) as connection:
         submission = get_submission(connection, form.id, instance_id)
         if state:
-            set_review_state(connection, submission.id, state, web.state.clock())
-            record(
-                connection,
-                actor_id=web.actor.id,
-                action="submission.update",
-                actee_type="submission",
-                actee_id=instance_id,
-                now=web.state.clock(),
-                details={"reviewState": state, "via": "web"},
-            )
+            _set_review_state(web, connection, form, instance_id, state)
         if note:
             add_comment(connection, submission.id, web.actor.id, note, web.state.clock())
     return web.redirect(f"{form_url(form)}/submissions/{instance_id}", "Review saved.")
+
+
+def _set_review_state(
+    web: Web, connection: Connection, form: FormRecord, instance_id: str, state: str
+) -> None:
+    submission = get_submission(connection, form.id, instance_id)
+    set_review_state(connection, submission.id, state, web.state.clock())
+    web.audit(connection, "submission.update", "submission", instance_id, {"reviewState": state})
 
 
 ROUTES = [
