@@ -25,6 +25,7 @@ from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
 from server.submissions.targets import FormTargets
 from server.web import routes as web_routes
+from server.web.http import CompressPages
 from storage.blobs import make_blob_store
 from storage.db import make_engine, transaction
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app = Starlette(
         debug=False,
         routes=routes(),
-        middleware=[Middleware(KeyPrefixMiddleware)],
+        middleware=[Middleware(CompressPages), Middleware(KeyPrefixMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

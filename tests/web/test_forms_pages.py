@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import SURVEY, upload, xlsform
+from tests.web.conftest import SURVEY, published_form, upload, xlsform
 
 
 def test_a_broken_xlsform_shows_every_error_by_sheet_and_row_and_nothing_is_stored(
@@ -84,3 +84,17 @@ def test_only_admins_see_the_audit_log_and_it_records_sign_ins(browser, client, 
     page = browser.get("/audit", params={"action": "user.session.create"})
     assert page.text.count("<code>user.session.create</code>") == 1
     assert "project.create" not in page.text
+
+
+def test_pages_and_static_files_are_compressed_and_the_api_is_not(browser, web_project):
+    page = browser.get("/projects", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "<h1>Projects</h1>" in page.text
+    css = browser.get("/static/baobab.css", headers={"Accept-Encoding": "gzip"})
+    assert css.headers["content-encoding"] == "gzip"
+    published_form(browser, web_project)
+    api = browser.get(
+        f"/v1/projects/{web_project}/forms/returnee_visit.xml", headers={"Accept-Encoding": "gzip"}
+    )
+    assert len(api.content) > 1000 and "content-encoding" not in api.headers
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-frame-options"] == "DENY"
