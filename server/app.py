@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server import odata, openrosa_routes
+from server import draft_testing, odata, openrosa_routes
 from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
@@ -67,6 +67,7 @@ def routes() -> list[BaseRoute]:
         *odata.ROUTES,
         *exports.ROUTES,
         *openrosa_routes.ROUTES,
+        *draft_testing.ROUTES,
         *submission_routes.ROUTES,
         *sessions.ROUTES,
         *users.ROUTES,

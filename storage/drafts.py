@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform, set_form_version
 from storage import schema as s
+from storage.draft_tests import end_draft_tests
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import (
     FormRecord,
@@ -73,6 +74,7 @@ def discard_draft(connection: Connection, form_id: int) -> bool:
     draft = find_draft(connection, form_id)
     if draft is None:
         return False
+    end_draft_tests(connection, draft.id)
     connection.execute(
         sa.delete(s.form_attachments).where(s.form_attachments.c.form_version_id == draft.id)
     )
@@ -98,6 +100,7 @@ def publish_draft(
             .values(version=version, xform=xform, **xform_hashes(xform.encode("utf-8")))
         )
     published_as = version or draft.version
+    end_draft_tests(connection, draft.id)
     if find_version(connection, form.id, published_as) is not None:
         raise Conflict(StorageCode.VERSION_EXISTS, form_id=form.xml_form_id, version=published_as)
     changes = activate_version(connection, form, draft.id, parse_xform(xform.encode("utf-8")), now)

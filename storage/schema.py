@@ -124,6 +124,9 @@ form_versions = sa.Table(
     sa.Column("created_by", sa.ForeignKey("actors.id")),
     _created(),
     sa.Column("published_at", UtcDateTime()),  # NULL for a draft
+    # A draft's test key: Collect configured with /v1/test/{token}/... tries the draft out.
+    sa.Column("draft_token_hash", sa.String(64), unique=True),
+    sa.Column("draft_token_cipher", sa.Text),  # sealed, so its QR code can be shown again
     sa.Index(
         "uq_form_versions_published",
         "form_id",
@@ -225,6 +228,26 @@ submissions = sa.Table(
     sa.Column("deleted_at", UtcDateTime()),
     sa.UniqueConstraint("form_id", "instance_id"),
     sa.Index("ix_submissions_form_created", "form_id", "created_at", "id"),
+)
+
+# Submissions sent to a draft to try it out: kept apart from the form's tables, shown on the
+# draft's page, deleted with the draft or when it is published (as Central does).
+draft_submissions = sa.Table(
+    "draft_submissions",
+    metadata,
+    _id(),
+    sa.Column(
+        "form_version_id",
+        sa.ForeignKey("form_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("instance_id", sa.Text, nullable=False),
+    sa.Column("instance_name", sa.Text),
+    sa.Column("xml", sa.Text, nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),  # {file name in the XML: blob sha256 or null}
+    sa.Column("device_id", sa.Text),
+    _created(),
+    sa.UniqueConstraint("form_version_id", "instance_id"),
 )
 
 # Every XML received for a submission: the first, and each edit. (form_id, instance_id) is the

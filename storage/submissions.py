@@ -248,7 +248,7 @@ def _resend(
     for attachment in missing:
         received = files.get(attachment.name)
         if received is not None:
-            _register_blob(connection, received, now)
+            register_blob(connection, received, now)
             connection.execute(
                 sa.update(table)
                 .where(table.c.id == attachment.id)
@@ -347,7 +347,7 @@ def _attach(
     for ref in {ref.name: ref for ref in expected}.values():
         received = files.get(ref.name)
         if received is not None:
-            _register_blob(connection, received, now)
+            register_blob(connection, received, now)
             blob, content_type, at = received.blob.sha256, received.content_type, now
         elif ref.name in carried:
             (blob, content_type), at = carried[ref.name], now
@@ -368,7 +368,7 @@ def _attach(
     return sum(1 for r in records if r["blob_sha256"]), len(records)
 
 
-def _register_blob(connection: Connection, received: ReceivedFile, now: datetime) -> None:
+def register_blob(connection: Connection, received: ReceivedFile, now: datetime) -> None:
     connection.execute(
         insert_ignoring_conflicts(connection, s.blobs),
         {
@@ -391,7 +391,7 @@ def attach_file(
 ) -> None:
     """Link an uploaded file to the attachment the submission's XML names."""
     received = ReceivedFile(name, blob, content_type)
-    _register_blob(connection, received, now)
+    register_blob(connection, received, now)
     table = s.submission_attachments
     updated = connection.execute(
         sa.update(table)

@@ -17,6 +17,7 @@ from converters.form_fields import central_fields
 from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
 from server.auth import Permission, authenticate
+from server.draft_testing import draft_token
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import compile_upload
@@ -116,10 +117,12 @@ def _published_definition(request: Request, form: FormRecord) -> tuple[CompiledF
 
 
 def get_draft_json(request: Request) -> Response:
+    """Central's draft, with the `draftToken` that lets Collect try it out (/v1/test/...)."""
     _actor, form = _form(request, Permission.FORM_PUBLISH)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(request.app.state.engine) as connection:
         draft = get_draft(connection, form)
-    return JSONResponse(form_json(form, draft))
+        token = draft_token(connection, request.app.state.token_box, draft.id)
+    return JSONResponse({**form_json(form, draft), "draftToken": token})
 
 
 def draft_xml(request: Request) -> Response:

@@ -82,7 +82,7 @@ def receive_submission(
     received = {}
     for incoming in files:
         if incoming.name in wanted and incoming.name not in received:
-            received[incoming.name] = _store_file(context.blobs, incoming)
+            received[incoming.name] = store_file(context.blobs, incoming)
     actor = caller.actor
     submitter = Submitter(actor.id if actor else None, device_id, user_agent)
     with transaction(context.engine) as connection:
@@ -100,7 +100,7 @@ def receive_submission(
     return stored
 
 
-def _store_file(blobs: BlobStore, incoming: IncomingFile) -> ReceivedFile:
+def store_file(blobs: BlobStore, incoming: IncomingFile) -> ReceivedFile:
     incoming.file.seek(0)
     info = copy_hashing(incoming.file, lambda _chunk: None)
     incoming.file.seek(0)

@@ -3,6 +3,9 @@ multipart body Collect sends and hands it to the intake pipeline."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -33,6 +36,28 @@ async def submission_endpoint(request: Request) -> Response:
         return Response(status_code=204)
     if not _has_credentials(request):
         raise Problem(401, ProblemCode.AUTH_REQUIRED)  # before reading a body nobody may send
+    async with submission_parts(request) as (xml, files):
+        await run_in_threadpool(
+            receive_submission,
+            request.app.state.intake,
+            project_id=project_id,
+            xml=xml,
+            files=files,
+            identify=lambda connection: authenticate(connection, request),
+            device_id=request.query_params.get("deviceID"),
+            user_agent=request.headers.get("user-agent"),
+        )
+    # A top-up of a known submission (a resend or the next part of a split upload) is a
+    # success too: Collect stops resending only on 201.
+    return xml_response(openrosa_response(SUCCESS), request, 201)
+
+
+@asynccontextmanager
+async def submission_parts(
+    request: Request,
+) -> AsyncIterator[tuple[bytes, list[IncomingFile]]]:
+    """The XML and the files of a multipart OpenRosa submission, the files spooled to disk
+    while the body streams in; 413 past the server's limit, 400 without the XML part."""
     limit = request.app.state.settings.max_submission_size
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -62,19 +87,7 @@ async def submission_endpoint(request: Request) -> Response:
             and part.filename
             and part.filename != name
         ]
-        await run_in_threadpool(
-            receive_submission,
-            request.app.state.intake,
-            project_id=project_id,
-            xml=xml,
-            files=files,
-            identify=lambda connection: authenticate(connection, request),
-            device_id=request.query_params.get("deviceID"),
-            user_agent=request.headers.get("user-agent"),
-        )
-    # A top-up of a known submission (a resend or the next part of a split upload) is a
-    # success too: Collect stops resending only on 201.
-    return xml_response(openrosa_response(SUCCESS), request, 201)
+        yield xml, files
 
 
 def _has_credentials(request: Request) -> bool:

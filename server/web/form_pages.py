@@ -21,6 +21,7 @@ from server.rest.forms import media_json
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.db import transaction
+from storage.draft_tests import list_draft_submissions
 from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
 from storage.errors import NotFound, StorageCode
 from storage.forms import (
@@ -136,6 +137,7 @@ def overview(web: Web) -> Response:
         draft_schema = _schema(get_xform(connection, draft.id)) if draft else None
         media = media_json(connection, form.current_version_id) if form.current_version_id else []
         draft_media = media_json(connection, draft.id) if draft else []
+        draft_tests = list_draft_submissions(connection, draft.id) if draft else []
     history = []
     for index, version in enumerate(versions[:20]):
         older = versions[index + 1] if index + 1 < len(versions) else None
@@ -152,6 +154,7 @@ def overview(web: Web) -> Response:
         draft_diff=diff_forms(current, draft_schema) if draft_schema else None,
         media=media,
         draft_media=draft_media,
+        draft_tests=draft_tests,
         can_publish=can_publish,
         states=FORM_STATES,
         crumbs=crumbs(web, form),

@@ -1,0 +1,77 @@
+"""Trying a draft: the QR code that points ODK Collect at the draft, and the test submissions
+it sent, read as the submission page reads real ones."""
+
+from __future__ import annotations
+
+import mimetypes
+from urllib.parse import quote
+
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from converters.form_logic import form_language
+from converters.submission_view import read_answers
+from converters.xform_schema import parse_xform
+from server.auth import Permission
+from server.draft_testing import draft_settings, draft_token
+from server.keys import qr_image
+from server.web.form_pages import FORM, crumbs, form_url, load_form
+from server.web.http import Web, page
+from server.web.render import current_language, translate
+from storage.db import transaction
+from storage.draft_tests import get_draft_submission
+from storage.drafts import get_draft
+from storage.errors import NotFound, StorageCode
+from storage.forms import get_xform
+
+
+def draft_qr(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    with transaction(web.state.engine) as connection:
+        draft = get_draft(connection, form)
+        token = draft_token(connection, web.state.token_box, draft.id)
+    payload, _settings = draft_settings(web.state.settings.base_url, token, form, draft.title)
+    return Response(qr_image(payload, "png"), media_type="image/png")
+
+
+def test_submission(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    instance_id = web.request.path_params["instance_id"]
+    with transaction(web.state.engine, read_only=True) as connection:
+        draft = get_draft(connection, form)
+        found = get_draft_submission(connection, draft.id, instance_id)
+        schema = parse_xform(get_xform(connection, draft.id).encode("utf-8"))
+    assert found is not None
+    return web.render(
+        "draft_test.html",
+        form=form,
+        draft=draft,
+        test=found,
+        answers=read_answers(
+            schema, found.xml.encode("utf-8"), form_language(schema, current_language())
+        ),
+        files_url=f"{form_url(form)}/draft/tests/{quote(instance_id, safe='')}/files/",
+        crumbs=crumbs(web, form, (translate("Draft test"), None)),
+    )
+
+
+def test_file(web: Web) -> Response:
+    form = load_form(web, Permission.FORM_PUBLISH)
+    name = web.request.path_params["name"]
+    with transaction(web.state.engine, read_only=True) as connection:
+        draft = get_draft(connection, form)
+        found = get_draft_submission(connection, draft.id, web.request.path_params["instance_id"])
+    sha256 = found.files.get(name) if found else None
+    if sha256 is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the file {name} of this test")
+    return StreamingResponse(
+        web.state.blobs.iter_chunks(sha256),
+        media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
+
+
+ROUTES = [
+    Route(FORM + "/draft/qr.png", page(draft_qr), methods=["GET"]),
+    Route(FORM + "/draft/tests/{instance_id}", page(test_submission), methods=["GET"]),
+    Route(FORM + "/draft/tests/{instance_id}/files/{name}", page(test_file), methods=["GET"]),
+]
