@@ -1,0 +1,148 @@
+"""Web interface speed: the pages a project manager opens, against a growing data set.
+
+    python scripts/test_services.py -- python bench/web.py [--sizes 20000,100000]
+
+The reference form (the one of bench/export.py): the first `--seeds` submissions are sent over
+OpenRosa, bench/synthetic.py copies them in SQL up to each size. A client signed in through the
+sign-in page (session cookie, gzip accepted, as a browser) then opens each page `--runs` times;
+the median time, the bytes on the wire (gzip) and the server's peak RSS are printed. On
+PostgreSQL + SeaweedFS when TEST_DATABASE_URL / TEST_S3_URL are set, else SQLite + a local
+directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.ingest import (  # noqa: E402
+    RssSampler,
+    database_url,
+    request_bytes,
+    send_all,
+    server_env,
+    set_up,
+    start_server,
+)
+from bench.synthetic import grow, seed_submission  # noqa: E402
+from scripts.test_services import free_port  # noqa: E402
+from server.passwords import hash_password  # noqa: E402
+from storage.db import make_engine, transaction  # noqa: E402
+from storage.users import create_user  # noqa: E402
+
+EMAIL, PASSWORD = "bench@example.org", "bench password 1234"
+FORM = "/projects/1/forms/sample_survey"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="20000,100000", help="submission counts, ascending")
+    parser.add_argument("--seeds", type=int, default=500, help="submissions sent over HTTP")
+    parser.add_argument("--runs", type=int, default=5, help="times each page is opened")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        url = database_url(workdir, "web")
+        submit_path = set_up(url, workdir)
+        engine = make_engine(url)
+        with transaction(engine) as connection:
+            create_user(
+                connection,
+                email=EMAIL,
+                password_hash=hash_password(PASSWORD),
+                now=datetime.now(UTC),
+                is_admin=True,
+            )
+        port = free_port()
+        server = start_server(port, server_env(url, workdir), workers=1)
+        backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
+        print(f"web: {backend}, 1 server process, median of {args.runs} runs per page")
+        try:
+            rng = random.Random(7)
+            seeds = [
+                request_bytes(submit_path, False, seed_submission(rng).encode())
+                for _ in range(args.seeds)
+            ]
+            statuses = {status for status, _ in asyncio.run(send_all(port, seeds, 4))}
+            assert statuses == {201}, statuses
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                timeout=600,
+                headers={"Accept-Encoding": "gzip"},
+            ) as client:
+                signed = client.post(
+                    "/login", data=_with_csrf(client, {"email": EMAIL, "password": PASSWORD})
+                )
+                assert signed.status_code == 303, signed.text
+                for size in [int(size) for size in args.sizes.split(",")]:
+                    grow(engine, form_id=1, target=size)
+                    measure(client, server.pid, size, args.runs)
+        finally:
+            server.terminate()
+            server.wait(10)
+            engine.dispose()
+
+
+def _with_csrf(client: httpx.Client, fields: dict[str, str]) -> dict[str, str]:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, page[:500]
+    return {"csrf": token.group(1), **fields}
+
+
+def measure(client: httpx.Client, pid: int, size: int, runs: int) -> None:
+    first = client.get(f"{FORM}/submissions").text
+    instance = re.search(r'name="instance" value="([^"]+)"', first)
+    assert instance, first[:500]
+    pages = (size + 49) // 50
+    question = re.search(r'<option value="(/[^"]*/village)"', first)  # words, two per answer
+    assert question, "the reference form has a village question"
+    targets = [
+        ("submissions, first page", f"{FORM}/submissions", {}),
+        ("submissions, last page", f"{FORM}/submissions", {"page": str(pages)}),
+        (
+            "submissions, sorted by a question",
+            f"{FORM}/submissions",
+            {"sort": f"q:{question.group(1)}"},
+        ),
+        (
+            "submissions, answer contains",
+            f"{FORM}/submissions",
+            {"question": question.group(1), "answer": "alpha"},
+        ),
+        ("one submission", f"{FORM}/submissions/{instance.group(1)}", {}),
+        ("dashboard", f"{FORM}/dashboard", {}),
+        ("export page", f"{FORM}/export", {}),
+    ]
+    for label, path, params in targets:
+        times, wire = [], 0
+        with RssSampler(pid) as rss:
+            for _ in range(runs):
+                started = time.perf_counter()
+                with client.stream("GET", path, params=params) as response:
+                    assert response.status_code == 200, response.read()[:300]
+                    wire = sum(len(chunk) for chunk in response.iter_raw())
+                times.append(time.perf_counter() - started)
+        print(
+            f"  {size:>9,} {label:<36} {statistics.median(times) * 1000:8.0f} ms"
+            f"  {wire / 1024:6.1f} KB  server peak RSS {rss.peak_process / 2**20:6.1f} MB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
