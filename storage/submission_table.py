@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from converters.table_plan import ColumnRole, TableKind
 from storage import schema as s
 from storage.data_tables import load_plan
+from storage.sql_functions import contains_word
 from storage.tables import build_tables
 
 REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
@@ -29,6 +30,9 @@ class TableFilters:
     review_state: str | None = None  # "received" stands for no review yet
     question: str | None = None  # xpath of a root-level question
     answer: str | None = None  # matched as a case-insensitive part of the answer
+    choices: tuple[str, ...] | None = None  # for a select question: the choices whose label
+    # or name matched `answer`; the answer must be (select_one) or include one of them
+    multiple: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,14 @@ class FormData:
         elif filters.review_state:
             conditions.append(subs.c.review_state == filters.review_state)
         column = self.column(filters.question) if filters.question else None
-        if column is not None and filters.answer:
+        if column is not None and filters.choices is not None:
+            if filters.multiple:
+                conditions.append(
+                    sa.or_(sa.false(), *[contains_word(column, c) for c in filters.choices])
+                )
+            else:
+                conditions.append(column.in_(filters.choices))
+        elif column is not None and filters.answer:
             text = sa.cast(column, sa.Text)
             conditions.append(sa.func.lower(text).contains(filters.answer.lower(), autoescape=True))
         return joined, conditions

@@ -63,6 +63,8 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
     submitter = web.query("submitter")
     state = web.query("state")
     question = web.query("question")
+    answer = web.query("answer")
+    field = schema.field(question) if question else None
     if state and state not in REVIEW_STATES:
         raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
     if question and schema.field(question) is None:
@@ -73,7 +75,25 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
         submitter_id=int(submitter) if submitter.isdigit() else None,
         review_state=state or None,
         question=question or None,
-        answer=web.query("answer") or None,
+        answer=answer or None,
+        choices=_matching_choices(schema, question, answer),
+        multiple=bool(field and field.is_multiple),
+    )
+
+
+def _matching_choices(schema: FormSchema, xpath: str, text: str) -> tuple[str, ...] | None:
+    """For a select question, the choices whose name or label (in any language) contains the
+    text: people type what they read ("Nourriture"), the tables hold names ("food")."""
+    field = schema.field(xpath) if xpath and text else None
+    choices = schema.choice_lists.get(field.choice_list or "") if field else None
+    if choices is None:
+        return None
+    wanted = text.casefold()
+    return tuple(
+        c.name
+        for c in choices.choices
+        if wanted in c.name.casefold()
+        or any(wanted in label.casefold() for label in c.labels.values())
     )
 
 
@@ -86,6 +106,34 @@ def root_questions(schema: FormSchema) -> list[tuple[str, str]]:
         and f.has_column
         and f.kind not in ("start", "end", "today", "deviceid", "calculate")
     ]
+
+
+def choice_labels(schema: FormSchema, xpaths: list[str]) -> list[dict[str, str]]:
+    """For each shown question, choice name -> label in the page's language (empty when the
+    question is not a select): the table shows "Kayes", not "kayes"."""
+    language = form_language(schema, current_language())
+    labels = []
+    for xpath in xpaths:
+        field = schema.field(xpath)
+        choices = schema.choice_lists.get(field.choice_list or "") if field else None
+        labels.append(
+            {c.name: label_of(c.labels, language, c.name) for c in choices.choices}
+            if choices
+            else {}
+        )
+    return labels
+
+
+def _cells(answers: tuple[object, ...], labels: list[dict[str, str]]) -> list[object]:
+    cells: list[object] = []
+    for value, names in zip(answers, labels, strict=True):
+        if value is None:
+            cells.append("")
+        elif names and isinstance(value, str):
+            cells.append(", ".join(names.get(v, v) for v in value.split()))
+        else:
+            cells.append(value)
+    return cells
 
 
 def table(web: Web) -> Response:
@@ -113,10 +161,11 @@ def table(web: Web) -> Response:
         )
         people = submitters(connection, form.id)
     params = {k: v for k, v in web.request.query_params.items() if k != "page"}
+    labels = choice_labels(schema, [x for x, _ in shown])
     return web.render(
         "submissions.html",
         form=form,
-        rows=rows,
+        lines=[(row, _cells(row.answers, labels)) for row in rows],
         total=total,
         shown=shown,
         questions=questions,

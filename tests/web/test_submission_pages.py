@@ -30,8 +30,15 @@ def test_the_table_filters_sorts_and_pages(browser, web_project, client, clock):
     page = browser.get(base)
     assert "4 submissions" in page.text
     assert _instances(page.text) == [f"uuid:visit-{n}" for n in (4, 3, 2, 1)]  # newest first
+    assert "<td>Kayes</td>" in page.text and "<td>Food, Work</td>" in page.text  # labels
     by_answer = browser.get(base, params={"question": "/data/region", "answer": "kay"})
     assert _instances(by_answer.text) == ["uuid:visit-4", "uuid:visit-2"]
+    by_label = browser.get(base, params={"question": "/data/region", "answer": "bamak"})
+    assert _instances(by_label.text) == ["uuid:visit-3", "uuid:visit-1"]
+    by_french_label = browser.get(base, params={"question": "/data/needs", "answer": "nourri"})
+    assert len(_instances(by_french_label.text)) == 4  # "Nourriture" is the label of food
+    nothing = browser.get(base, params={"question": "/data/needs", "answer": "zzz"})
+    assert "0 submissions" in nothing.text
     by_age = browser.get(base, params={"sort": "q:/data/age", "order": "asc"})
     assert _instances(by_age.text) == [f"uuid:visit-{n}" for n in (1, 2, 3, 4)]
     tomorrow = (clock() + timedelta(days=1)).date().isoformat()
