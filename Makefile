@@ -59,7 +59,8 @@ check: lint test
 # then translate what `make test` reports as untranslated (tests/web/test_languages.py).
 messages: install
 	$(BIN)/pybabel extract -F server/web/babel.cfg -k translate -k N_ -k redirect:2 \
-		--no-location --sort-output -o server/web/locale/messages.pot server/web
+		--no-location --sort-output -o server/web/locale/messages.pot \
+		server/web server/errors.py storage/errors.py converters/errors.py
 	$(BIN)/pybabel update -i server/web/locale/messages.pot -d server/web/locale -w 100 --ignore-obsolete
 
 # Regenerate constraints.txt (the lock) from a fresh resolve of pyproject.toml.

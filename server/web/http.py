@@ -9,6 +9,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
@@ -200,7 +201,8 @@ def _handle(handler: Handler, request: Request, form: FormData | None, public: b
         if rendering.status == 401:
             response = RedirectResponse("/login", status_code=303)
         else:
-            response = _error_page(web, rendering.status, rendering.message, rendering.details)
+            message = _in_language(error, rendering.message)
+            response = _error_page(web, rendering.status, message, rendering.details)
     except Exception:
         log.exception("%s %s failed", request.method, request.url.path)
         response = _error_page(
@@ -222,6 +224,18 @@ def _error_page(
     return web.render(
         "error.html", status=status, status_code=status, message=message, details=details or {}
     )
+
+
+def _in_language(error: Exception, message: str) -> str:
+    """The error's message in the page's language: its code's template translated, then
+    filled with its context (what it names, such as a form id or an XPath, stays as is)."""
+    code, context = getattr(error, "code", None), getattr(error, "context", None)
+    if isinstance(code, Enum) and isinstance(code.value, str) and isinstance(context, dict):
+        try:
+            return translate(code.value).format(**context)
+        except (KeyError, IndexError, ValueError):
+            return message
+    return message
 
 
 def _signed_in(request: Request) -> tuple[Caller, str | None]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from server.web.extract import enum_messages
 from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 WEB = Path(__file__).resolve().parents[2] / "server" / "web"
@@ -37,6 +38,9 @@ def _extracted() -> set[str]:
         str(WEB), method_map, options, keywords=KEYWORDS
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
+    for errors in ("server/errors.py", "storage/errors.py", "converters/errors.py"):
+        with (WEB.parents[1] / errors).open("rb") as source:
+            found |= {message for _line, _, message, _ in enum_messages(source, None, None, None)}
     return found
 
 
@@ -52,7 +56,7 @@ def _french() -> dict[str, object]:
 
 def test_every_message_of_the_interface_has_a_french_translation():
     extracted, french = _extracted(), _french()
-    assert len(extracted) > 200
+    assert len(extracted) > 300
     untranslated = sorted(m for m in extracted if not french.get(m))
     assert not untranslated, f"translate these in messages.po: {untranslated}"
 
@@ -104,3 +108,10 @@ def test_dates_and_numbers_are_written_the_french_way(browser, web_project, clie
     assert re.search(
         r"\d{1,2} (janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc)\.? \d{4}", page.text
     )
+
+
+def test_error_pages_speak_french_too(browser, web_project):
+    browser.post("/account/language", {"language": "fr", "next": "/projects"})
+    missing = browser.get(f"/projects/{web_project}/forms/nowhere")
+    assert missing.status_code == 404
+    assert "Formulaire « nowhere » introuvable." in missing.text
