@@ -11,9 +11,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message
 
 from server.auth import Caller, Permission, authenticate
+from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode
 from server.openrosa import openrosa_response
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
@@ -69,7 +69,7 @@ async def submission_parts(
             content_type=request.headers.get("content-type", "none"),
             expected="an OpenRosa submission is multipart/form-data",
         )
-    limited = _limit_body(request, limit)
+    limited = limit_body(request, limit)
     async with limited.form(max_files=1000, max_fields=1000) as form:
         xml = await _xml_part(form.get(XML_PART))
         files = [
@@ -116,23 +116,6 @@ async def _xml_part(part: UploadFile | str | None) -> bytes:
     if len(data) > MAX_XML_BYTES:
         raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
     return data
-
-
-def _limit_body(request: Request, limit: int) -> Request:
-    """The same request, failing with 413 as soon as more than `limit` bytes arrive (chunked
-    uploads have no Content-Length to check up front)."""
-    received = 0
-
-    async def receive() -> Message:
-        nonlocal received
-        message = await request.receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
-        return message
-
-    return Request(request.scope, receive)
 
 
 ROUTES = [

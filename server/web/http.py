@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from converters.errors import ConversionError
 from server.auth import SESSION_COOKIE, Caller, Permission
+from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode, render
 from server.keys import token_hash
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
@@ -36,6 +38,7 @@ LANGUAGE_COOKIE = "baobab_language"
 ANONYMOUS_CSRF_COOKIE = "baobab_csrf"  # double-submit token for the sign-in form
 FLASH_COOKIE = "baobab_flash"
 MAX_FORM_FILES = 20
+MAX_POST_BYTES = 110_000_000  # a form media file (100 MB) and the fields around it
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -159,11 +162,15 @@ def page(handler: Handler, *, public: bool = False) -> Callable[[Request], Await
     token in its `csrf` field."""
 
     async def endpoint(request: Request) -> Response:
-        form = None
+        form, failure = None, None
         if request.method == "POST":
-            form = await request.form(max_files=MAX_FORM_FILES, max_fields=5000)
+            try:
+                limited = limit_body(request, MAX_POST_BYTES)
+                form = await limited.form(max_files=MAX_FORM_FILES, max_fields=5000)
+            except (Problem, HTTPException) as error:  # too large, or not a readable form
+                failure = error
         try:
-            return await run_in_threadpool(_handle, handler, request, form, public)
+            return await run_in_threadpool(_handle, handler, request, form, public, failure)
         finally:
             if form is not None:
                 await form.close()
@@ -173,7 +180,13 @@ def page(handler: Handler, *, public: bool = False) -> Callable[[Request], Await
     return endpoint
 
 
-def _handle(handler: Handler, request: Request, form: FormData | None, public: bool) -> Response:
+def _handle(
+    handler: Handler,
+    request: Request,
+    form: FormData | None,
+    public: bool,
+    failure: Exception | None = None,
+) -> Response:
     caller, session_csrf = _signed_in(request)
     anonymous_csrf = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or secrets.token_urlsafe(24)
     csrf = session_csrf or anonymous_csrf
@@ -183,6 +196,8 @@ def _handle(handler: Handler, request: Request, form: FormData | None, public: b
     if session_csrf is None and request.cookies.get(ANONYMOUS_CSRF_COOKIE) != anonymous_csrf:
         web.cookies[ANONYMOUS_CSRF_COOKIE] = anonymous_csrf
     try:
+        if failure is not None:
+            raise failure
         if caller.actor is None and not public:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             response: Response = RedirectResponse(
@@ -196,7 +211,7 @@ def _handle(handler: Handler, request: Request, form: FormData | None, public: b
             )
         else:
             response = handler(web)
-    except (Problem, StorageError, ConversionError) as error:
+    except (Problem, StorageError, ConversionError, HTTPException) as error:
         rendering = render(error)
         if rendering.status == 401:
             response = RedirectResponse("/login", status_code=303)

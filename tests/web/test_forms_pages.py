@@ -98,3 +98,25 @@ def test_pages_and_static_files_are_compressed_and_the_api_is_not(browser, web_p
     assert len(api.content) > 1000 and "content-encoding" not in api.headers
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_a_post_too_large_or_unreadable_is_a_page_not_a_crash(browser, web_project):
+    url = f"/projects/{web_project}/forms/upload"
+    boundary = "b" * 20
+
+    def huge():
+        yield f"--{boundary}\r\n".encode()
+        yield b'Content-Disposition: form-data; name="xlsform"; filename="x.xlsx"\r\n\r\n'
+        for _ in range(112):
+            yield b"0" * 1_000_000
+
+    too_large = browser.client.post(
+        url, content=huge(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert too_large.status_code == 413
+    assert "110000000 bytes" in too_large.text and "<html" in too_large.text
+    broken = browser.client.post(
+        url, content=b"--x\r\nnonsense", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert broken.status_code == 400 and "<html" in broken.text
+    assert "No form yet." in browser.get(f"/projects/{web_project}").text
