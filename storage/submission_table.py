@@ -63,10 +63,12 @@ class FormData:
         spec = self.root_spec.column(xpath, role)
         return self.root.c[spec.name] if spec else None
 
-    def _base(self, filters: TableFilters) -> tuple[Any, list[Any]]:
+    def _base(self, filters: TableFilters, *, answers: bool = True) -> tuple[Any, list[Any]]:
+        """The submissions the filters keep, joined to the root table when answers are read
+        (`answers`) or filtered on; counts that need neither scan `submissions` alone."""
         subs = s.submissions
         joined: Any = subs
-        if self.root is not None:
+        if self.root is not None and (answers or filters.question):
             joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
         conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
         if filters.submitted_from:
@@ -141,7 +143,7 @@ class FormData:
             SubmissionRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5:]))
             for r in connection.execute(statement)
         ]
-        total_joined, total_conditions = self._base(filters)
+        total_joined, total_conditions = self._base(filters, answers=False)
         total = connection.execute(
             sa.select(sa.func.count()).select_from(total_joined).where(*total_conditions)
         ).scalar_one()
@@ -149,7 +151,7 @@ class FormData:
 
     def per_day(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
         subs = s.submissions
-        joined, conditions = self._base(filters)
+        joined, conditions = self._base(filters, answers=False)
         day = sa.func.substr(sa.cast(subs.c.created_at, sa.Text), 1, 10)
         if connection.dialect.name == "postgresql":
             day = sa.func.to_char(sa.func.timezone("UTC", subs.c.created_at), "YYYY-MM-DD")
@@ -164,7 +166,7 @@ class FormData:
 
     def per_submitter(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
         subs, actors = s.submissions, s.actors
-        joined, conditions = self._base(filters)
+        joined, conditions = self._base(filters, answers=False)
         joined = joined.outerjoin(actors, actors.c.id == subs.c.submitter_id)
         name = sa.func.coalesce(actors.c.display_name, "—")
         rows = connection.execute(
@@ -176,25 +178,58 @@ class FormData:
         )
         return [(str(r[0]), int(r[1])) for r in rows]
 
-    def per_answer(
-        self, connection: Connection, filters: TableFilters, xpath: str, multiple: bool
-    ) -> list[tuple[str, int]]:
-        """Submissions per chosen value of a root-level select question."""
-        joined, conditions = self._base(filters)
-        if multiple:
-            selection = self.plan.find(TableKind.SELECTION, xpath)
-            if selection is None or self.root is None:
-                return []
+    def per_answers(
+        self, connection: Connection, filters: TableFilters, selects: Sequence[tuple[str, bool]]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Submissions per chosen value of each root-level select question, given as (xpath,
+        is it select_multiple), most chosen first. On PostgreSQL the select_one questions are
+        counted in one scan (GROUPING SETS)."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        singles = [
+            (x, c) for x, multiple in selects if not multiple if (c := self.column(x)) is not None
+        ]
+        if connection.dialect.name == "postgresql" and len(singles) > 1:
+            found.update(self._grouped(connection, filters, singles))
+        else:
+            for xpath, column in singles:
+                joined, conditions = self._base(filters)
+                found[xpath] = self._counts(
+                    connection, joined, [*conditions, column.is_not(None)], column
+                )
+        for xpath, multiple in selects:
+            selection = self.plan.find(TableKind.SELECTION, xpath) if multiple else None
+            if selection is None:
+                continue
             table = self.tables[selection.name]
             item = next(c for c in selection.columns if c.role is ColumnRole.ITEM)
-            value = table.c[item.name]
-            joined = joined.join(table, table.c._parent_id == self.root.c._id)
-        else:
-            column = self.column(xpath)
-            if column is None:
-                return []
-            value = column
-            conditions.append(column.is_not(None))
+            joined, conditions = self._base(filters, answers=False)
+            joined = joined.join(table, table.c._submission_id == s.submissions.c.id)
+            found[xpath] = self._counts(connection, joined, conditions, table.c[item.name])
+        return found
+
+    def _grouped(
+        self, connection: Connection, filters: TableFilters, columns: Sequence[tuple[str, Any]]
+    ) -> dict[str, list[tuple[str, int]]]:
+        joined, conditions = self._base(filters)
+        values = [column for _, column in columns]
+        rows = connection.execute(
+            sa.select(*values, *[sa.func.grouping(v) for v in values], sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(sa.func.grouping_sets(*[sa.tuple_(v) for v in values]))
+        )
+        found: dict[str, list[tuple[str, int]]] = {xpath: [] for xpath, _ in columns}
+        width = len(values)
+        for row in rows:
+            for index, (xpath, _) in enumerate(columns):
+                if row[width + index] == 0 and row[index] is not None:
+                    found[xpath].append((str(row[index]), int(row[-1])))
+        return {xpath: sorted(counts, key=lambda pair: -pair[1]) for xpath, counts in found.items()}
+
+    @staticmethod
+    def _counts(
+        connection: Connection, joined: Any, conditions: list[Any], value: Any
+    ) -> list[tuple[str, int]]:
         rows = connection.execute(
             sa.select(value, sa.func.count())
             .select_from(joined)

@@ -105,6 +105,9 @@ def dashboard(web: Web) -> Response:
         data = FormData(connection, form.id)
         per_day = data.per_day(connection, filters)
         per_submitter = data.per_submitter(connection, filters)
+        counted = data.per_answers(
+            connection, filters, [(field.xpath, field.is_multiple) for field in selects]
+        )
         answers = []
         for field in selects:
             choices = schema.choice_lists.get(field.choice_list or "")
@@ -112,12 +115,11 @@ def dashboard(web: Web) -> Response:
                 c.name: label_of(c.labels, language, c.name)
                 for c in (choices.choices if choices else ())
             }
-            counts = data.per_answer(connection, filters, field.xpath, field.is_multiple)
-            if counts:
+            if counted.get(field.xpath):
                 answers.append(
                     (
                         label_of(field.labels, language, field.name),
-                        bar_chart([(labels.get(v, v), n) for v, n in counts]),
+                        bar_chart([(labels.get(v, v), n) for v, n in counted[field.xpath]]),
                     )
                 )
         coordinates = data.points(connection, filters, location.xpath) if location else []

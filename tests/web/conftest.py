@@ -20,6 +20,7 @@ SURVEY = [
     ["select_multiple needs", "needs", "Needs", "Besoins", "${age} >= 18", ""],
     ["geopoint", "location", "Location", "Position", "", ""],
     ["image", "photo", "Photo", "Photo", "", ""],
+    ["select_one yes_no", "consent", "Consent given", "Consentement donné", "", ""],
 ]
 CHOICES = [
     ["list_name", "name", "label::English (en)", "label::French (fr)"],
@@ -27,6 +28,8 @@ CHOICES = [
     ["region", "bamako", "Bamako", "Bamako"],
     ["needs", "food", "Food", "Nourriture"],
     ["needs", "work", "Work", "Travail"],
+    ["yes_no", "yes", "Yes", "Oui"],
+    ["yes_no", "no", "No", "Non"],
 ]
 
 
@@ -103,11 +106,12 @@ def published_form(browser, project, data: bytes | None = None) -> str:
 
 
 def visit_xml(
-    n: int, *, region="kayes", needs="food work", age=30, photo="p.jpg", lat=12.6
+    n: int, *, region="kayes", needs="food work", age=30, photo="p.jpg", lat=12.6, consent="yes"
 ) -> bytes:
     return f"""<data id="returnee_visit" version="1">
   <full_name>Returnee {n}</full_name><age>{age}</age><region>{region}</region>
-  <needs>{needs}</needs><location>{lat} -8.0 350 5</location><photo>{photo}</photo>
+  <needs>{needs}</needs><location>{lat} -8.0 350 5</location>
+  <photo>{photo}</photo><consent>{consent}</consent>
   <meta><instanceID>uuid:visit-{n}</instanceID></meta></data>""".encode()
 
 

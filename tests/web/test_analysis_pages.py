@@ -16,7 +16,7 @@ def _send_three(browser, web_project, client):
     token = device_token(browser, web_project)
     send(client, web_project, token, visit_xml(1, region="kayes", lat=14.4))
     send(client, web_project, token, visit_xml(2, region="kayes", needs="food", lat=13.2))
-    send(client, web_project, token, visit_xml(3, region="bamako", needs="work", lat=12.6))
+    send(client, web_project, token, visit_xml(3, region="bamako", needs="work", consent="no"))
     return form
 
 
@@ -60,8 +60,10 @@ def test_the_dashboard_counts_per_day_enumerator_answer_and_maps_points(
     assert re.search(r"<title>Tablet Awa: 3</title>", page.text)
     assert re.search(r"<title>Kayes: 2</title>", page.text)
     assert re.search(r"<title>Bamako: 1</title>", page.text)
-    assert re.search(r"<title>Food: 2</title>", page.text) and re.search(
-        r"<title>Work: 2</title>", page.text
+    assert re.search(r"<title>Food: 2</title>", page.text)
+    assert re.search(r"<title>Work: 2</title>", page.text)
+    assert re.search(r"<title>Yes: 2</title>", page.text) and re.search(
+        r"<title>No: 1</title>", page.text
     )
     assert page.text.count('<circle class="point"') == 3
     assert "3 points" in page.text
