@@ -123,7 +123,20 @@ class FormData:
             order = (
                 self.column(sort[2:]) if self.column(sort[2:]) is not None else subs.c.created_at
             )
-        ordering = [order.desc() if descending else order.asc(), subs.c.id.desc()]
+        total_joined, total_conditions = self._base(filters, answers=False)
+        total = int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(total_joined).where(*total_conditions)
+            ).scalar_one()
+        )
+        # A page past the middle is read from the other end, reversed: the last page costs
+        # what the first costs instead of skipping every row before it.
+        backwards = offset > total / 2
+        if backwards:
+            limit, offset = max(min(limit, total - offset), 0), max(total - offset - limit, 0)
+        down = descending != backwards
+        ordering = [order.desc() if down else order.asc()]
+        ordering.append(subs.c.id.asc() if backwards else subs.c.id.desc())
         statement = (
             sa.select(
                 subs.c.instance_id,
@@ -143,11 +156,9 @@ class FormData:
             SubmissionRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5:]))
             for r in connection.execute(statement)
         ]
-        total_joined, total_conditions = self._base(filters, answers=False)
-        total = connection.execute(
-            sa.select(sa.func.count()).select_from(total_joined).where(*total_conditions)
-        ).scalar_one()
-        return rows, int(total)
+        if backwards:
+            rows.reverse()
+        return rows, total
 
     def per_day(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
         subs = s.submissions

@@ -34,7 +34,7 @@ from storage.submission_queries import (
 )
 from storage.submission_table import REVIEW_STATES, FormData, TableFilters, submitters
 
-PAGE_SIZE = 50
+PAGE_SIZES = (10, 50, 100, 250)  # rows per page; 50 unless asked
 SHOWN_QUESTIONS = 6
 REVIEWABLE = ("approved", "hasIssues", "rejected")
 STATE_NAMES = {
@@ -144,10 +144,11 @@ def table(web: Web) -> Response:
     shown = questions[:SHOWN_QUESTIONS]
     sort = web.query("sort", "submitted")
     descending = web.query("order", "desc") != "asc"
-    try:
-        number = max(1, int(web.query("page", "1")))
-    except ValueError:
-        number = 1
+    number = int(web.query("page")) if web.query("page").isdigit() else 1
+    number = max(1, min(number, 10**9))
+    size = int(web.query("size")) if web.query("size").isdigit() else 50
+    if size not in PAGE_SIZES:
+        size = 50
     with transaction(web.state.engine, read_only=True) as connection:
         data = FormData(connection, form.id)
         rows, total = data.page(
@@ -156,8 +157,8 @@ def table(web: Web) -> Response:
             [x for x, _ in shown],
             sort=sort,
             descending=descending,
-            limit=PAGE_SIZE,
-            offset=(number - 1) * PAGE_SIZE,
+            limit=size,
+            offset=(number - 1) * size,
         )
         people = submitters(connection, form.id)
     params = {k: v for k, v in web.request.query_params.items() if k != "page"}
@@ -176,7 +177,9 @@ def table(web: Web) -> Response:
         sort=sort,
         descending=descending,
         page_number=number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=max(1, -(-total // size)),
+        size=size,
+        sizes=PAGE_SIZES,
         query=lambda **changes: "?" + urlencode({**params, **changes}),
         can_review=web.caller.can(Permission.SUBMISSION_REVIEW, form.project_id),
         crumbs=crumbs(web, form, (translate("Submissions"), None)),

@@ -163,6 +163,12 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     assert "returnee_visit.csv" in archive.namelist()
     assert archive.read("media/p.jpg") == JPEG
     expect(page.locator("#export-status")).to_contain_text("MB saved")
+    # Past the page's limit the browser downloads the file itself (nothing held in memory).
+    page.locator("form[data-export]").evaluate("form => form.dataset.streamLimit = '1'")
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Download").click()
+    assert waiting.value.suggested_filename == "returnee_visit.zip"
+    expect(page.locator("#export-status")).to_contain_text("your browser shows its progress")
 
     page.goto(f"{project_url}/forms/returnee_visit/dashboard")
     expect(page.locator("circle.point")).to_have_count(3)

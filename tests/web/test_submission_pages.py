@@ -93,3 +93,34 @@ def test_a_post_without_the_csrf_token_is_refused(browser, web_project, client):
     response = client.post("/projects", data={"name": "forged"})
     assert response.status_code == 403
     assert "forged" not in browser.get("/projects").text
+
+
+def test_pages_past_the_middle_are_read_from_the_end_in_the_same_order(
+    browser, web_project, client, clock
+):
+    form = published_form(browser, web_project)
+    token = device_token(browser, web_project)
+    for n in range(1, 26):
+        send(client, web_project, token, visit_xml(n, age=n % 7))
+        clock.advance(minutes=1)
+    base = f"/projects/{web_project}/forms/{form}/submissions"
+    for sort, order, expected in [
+        ("submitted", "desc", [f"uuid:visit-{n}" for n in range(25, 0, -1)]),
+        ("submitted", "asc", [f"uuid:visit-{n}" for n in range(1, 26)]),
+    ]:
+        seen = []
+        for number in (1, 2, 3):
+            page = browser.get(
+                base, params={"size": "10", "page": number, "sort": sort, "order": order}
+            )
+            seen += _instances(page.text)
+        assert seen == expected, (sort, order)
+    by_age = []
+    for number in (1, 2, 3):
+        page = browser.get(base, params={"size": "10", "page": number, "sort": "q:/data/age"})
+        by_age += _instances(page.text)
+    ages = [int(n.rsplit("-", 1)[1]) % 7 for n in by_age]
+    assert sorted(by_age) == sorted(f"uuid:visit-{n}" for n in range(1, 26))  # none twice
+    assert ages == sorted(ages, reverse=True)
+    assert "Page 3 of 3" in page.text
+    assert _instances(browser.get(base, params={"size": "10", "page": 9}).text) == []

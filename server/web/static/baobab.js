@@ -20,13 +20,19 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
-  // Export downloads with a progress bar: the file is fetched as a stream, its size shown as it
-  // arrives, then saved. Without JavaScript the same button is an ordinary download.
+  // Export downloads with a progress line: the file is fetched as a stream, its size shown as it
+  // arrives, then saved. The file is held in the browser's memory until then, so past
+  // data-stream-limit submissions the browser downloads it itself (and shows its own progress).
+  // Without JavaScript the same button is an ordinary download.
   const exportForm = document.querySelector("form[data-export]");
   if (exportForm) {
     exportForm.addEventListener("submit", async (event) => {
-      event.preventDefault();
       const status = document.getElementById("export-status");
+      if (Number(exportForm.dataset.expectedRows) > Number(exportForm.dataset.streamLimit)) {
+        status.textContent = status.dataset.native;
+        return;
+      }
+      event.preventDefault();
       const bar = document.getElementById("export-progress");
       const url = exportForm.action + "?" + new URLSearchParams(new FormData(exportForm)).toString();
       bar.hidden = false;
