@@ -15,13 +15,8 @@ TEST_DATABASE_URL / TEST_S3_URL are set, else SQLite + a local directory.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import random
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,24 +25,12 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench.ingest import (  # noqa: E402
-    RssSampler,
-    database_url,
-    request_bytes,
-    send_all,
-    server_env,
-    set_up,
-    start_server,
-)
-from bench.synthetic import grow, seed_submission  # noqa: E402
+from bench.ingest import RssSampler  # noqa: E402
+from bench.seeded import EMAIL, PASSWORD, seeded_server  # noqa: E402
+from bench.synthetic import grow  # noqa: E402
 from converters.odata import encode_skiptoken  # noqa: E402
-from scripts.test_services import free_port  # noqa: E402
-from server.passwords import hash_password  # noqa: E402
 from storage import schema as s  # noqa: E402
-from storage.db import make_engine, transaction  # noqa: E402
-from storage.users import create_user  # noqa: E402
 
-EMAIL, PASSWORD = "bench@example.org", "bench password 1234"
 FORM = "/v1/projects/1/forms/sample_survey"
 
 
@@ -58,43 +41,15 @@ def main() -> None:
     parser.add_argument("--only", help="measure only the runs whose label contains this")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as directory:
-        workdir = Path(directory)
-        url = database_url(workdir, "export")
-        submit_path = set_up(url, workdir)
-        engine = make_engine(url)
-        with transaction(engine) as connection:
-            create_user(
-                connection,
-                email=EMAIL,
-                password_hash=hash_password(PASSWORD),
-                now=datetime.now(UTC),
-                is_admin=True,
-            )
-        port = free_port()
-        env = server_env(url, workdir)
-        server = start_server(port, env, workers=1)
-        backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
-        print(f"export: {backend}, 1 server process, {args.seeds} seeds sent over OpenRosa")
-        try:
-            rng = random.Random(7)
-            seeds = [
-                request_bytes(submit_path, False, seed_submission(rng).encode())
-                for _ in range(args.seeds)
-            ]
-            statuses = {status for status, _ in asyncio.run(send_all(port, seeds, 4))}
-            assert statuses == {201}, statuses
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=3600) as client:
-                token = client.post("/v1/sessions", json={"email": EMAIL, "password": PASSWORD})
-                client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-                for size in sizes:
-                    print(f"  growing to {size:,} submissions")
-                    grow(engine, form_id=1, target=size)
-                    measure(client, server.pid, engine, size, args.only)
-        finally:
-            server.terminate()
-            server.wait(10)
-            engine.dispose()
+    with seeded_server("export", args.seeds) as server:
+        print(f"export: {server.backend}, 1 server process, {args.seeds} seeds sent over OpenRosa")
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=3600) as client:
+            token = client.post("/v1/sessions", json={"email": EMAIL, "password": PASSWORD})
+            client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+            for size in sizes:
+                print(f"  growing to {size:,} submissions")
+                grow(server.engine, form_id=1, target=size)
+                measure(client, server.pid, server.engine, size, args.only)
 
 
 def measure(

@@ -13,15 +13,10 @@ directory.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,22 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.ingest import (  # noqa: E402
-    RssSampler,
-    database_url,
-    request_bytes,
-    send_all,
-    server_env,
-    set_up,
-    start_server,
-)
-from bench.synthetic import grow, seed_submission  # noqa: E402
-from scripts.test_services import free_port  # noqa: E402
-from server.passwords import hash_password  # noqa: E402
-from storage.db import make_engine, transaction  # noqa: E402
-from storage.users import create_user  # noqa: E402
+from bench.ingest import RssSampler  # noqa: E402
+from bench.seeded import EMAIL, PASSWORD, seeded_server  # noqa: E402
+from bench.synthetic import grow  # noqa: E402
 
-EMAIL, PASSWORD = "bench@example.org", "bench password 1234"
 FORM = "/projects/1/forms/sample_survey"
 
 
@@ -54,47 +37,20 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=500, help="submissions sent over HTTP")
     parser.add_argument("--runs", type=int, default=5, help="times each page is opened")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        workdir = Path(directory)
-        url = database_url(workdir, "web")
-        submit_path = set_up(url, workdir)
-        engine = make_engine(url)
-        with transaction(engine) as connection:
-            create_user(
-                connection,
-                email=EMAIL,
-                password_hash=hash_password(PASSWORD),
-                now=datetime.now(UTC),
-                is_admin=True,
+    with seeded_server("web", args.seeds) as server:
+        print(f"web: {server.backend}, 1 server process, median of {args.runs} runs per page")
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{server.port}",
+            timeout=600,
+            headers={"Accept-Encoding": "gzip"},
+        ) as client:
+            signed = client.post(
+                "/login", data=_with_csrf(client, {"email": EMAIL, "password": PASSWORD})
             )
-        port = free_port()
-        server = start_server(port, server_env(url, workdir), workers=1)
-        backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
-        print(f"web: {backend}, 1 server process, median of {args.runs} runs per page")
-        try:
-            rng = random.Random(7)
-            seeds = [
-                request_bytes(submit_path, False, seed_submission(rng).encode())
-                for _ in range(args.seeds)
-            ]
-            statuses = {status for status, _ in asyncio.run(send_all(port, seeds, 4))}
-            assert statuses == {201}, statuses
-            with httpx.Client(
-                base_url=f"http://127.0.0.1:{port}",
-                timeout=600,
-                headers={"Accept-Encoding": "gzip"},
-            ) as client:
-                signed = client.post(
-                    "/login", data=_with_csrf(client, {"email": EMAIL, "password": PASSWORD})
-                )
-                assert signed.status_code == 303, signed.text
-                for size in [int(size) for size in args.sizes.split(",")]:
-                    grow(engine, form_id=1, target=size)
-                    measure(client, server.pid, size, args.runs)
-        finally:
-            server.terminate()
-            server.wait(10)
-            engine.dispose()
+            assert signed.status_code == 303, signed.text
+            for size in [int(size) for size in args.sizes.split(",")]:
+                grow(server.engine, form_id=1, target=size)
+                measure(client, server.pid, size, args.runs)
 
 
 def _with_csrf(client: httpx.Client, fields: dict[str, str]) -> dict[str, str]:
