@@ -19,7 +19,16 @@ from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
 from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
-from server.rest import app_users, drafts, forms, projects, sessions, submissions, users
+from server.rest import (
+    app_users,
+    drafts,
+    entities,
+    forms,
+    projects,
+    sessions,
+    submissions,
+    users,
+)
 from server.settings import Settings
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
@@ -76,6 +85,7 @@ def routes() -> list[BaseRoute]:
         *forms.ROUTES,
         *app_users.ROUTES,
         *submissions.ROUTES,
+        *entities.ROUTES,
         *web_routes(),
     ]
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from converters.errors import ConversionCode, SubmissionError
@@ -22,7 +22,7 @@ from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, TokenBox, collect_settings, new_token, qr_payload, token_hash
 from server.openrosa import FormListEntry, MediaFile, form_list, manifest, openrosa_response
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
-from server.openrosa_routes import form_media
+from server.openrosa_routes import Media, form_media, media_response
 from server.submissions.intake import IncomingFile, store_file
 from server.submissions.routes import SUCCESS, submission_parts
 from storage.db import transaction
@@ -88,7 +88,7 @@ async def form_list_endpoint(request: Request) -> Response:
 def _form_list(request: Request) -> bytes:
     with transaction(request.app.state.engine, read_only=True) as connection:
         form, draft = _draft(connection, request)
-        has_media = bool(form_media(connection, draft.id))
+        has_media = bool(form_media(connection, draft.id, form.project_id))
     base = _base(request, form)
     entry = FormListEntry(
         form_id=form.xml_form_id,
@@ -119,7 +119,7 @@ async def manifest_endpoint(request: Request) -> Response:
     def read() -> bytes:
         with transaction(request.app.state.engine, read_only=True) as connection:
             form, draft = _draft(connection, request)
-            media = form_media(connection, draft.id)
+            media = form_media(connection, draft.id, form.project_id)
         base = _base(request, form)
         return manifest(
             [
@@ -135,16 +135,16 @@ async def manifest_endpoint(request: Request) -> Response:
 async def media_endpoint(request: Request) -> Response:
     name = request.path_params["name"]
 
-    def find() -> str:
+    def find() -> Media:
         with transaction(request.app.state.engine, read_only=True) as connection:
-            _form, draft = _draft(connection, request)
-            found = next((m for m in form_media(connection, draft.id) if m.name == name), None)
+            form, draft = _draft(connection, request)
+            media = form_media(connection, draft.id, form.project_id)
+        found = next((m for m in media if m.name == name), None)
         if found is None:
             raise NotFound(StorageCode.NOT_FOUND, what=f"the form attachment '{name}'")
-        return found.sha256
+        return found
 
-    sha256 = await run_in_threadpool(find)
-    return StreamingResponse(request.app.state.blobs.iter_chunks(sha256))
+    return media_response(request, await run_in_threadpool(find))
 
 
 @openrosa_endpoint

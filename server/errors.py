@@ -92,6 +92,7 @@ _STORAGE = {
     StorageCode.SUBMISSION_EXISTS: (409, 409.1),
     StorageCode.DEPRECATED_NOT_FOUND: (404, 404.5),
     StorageCode.EDIT_STALE: (409, 409.9),
+    StorageCode.ENTITY_STALE: (409, 409.15),
     StorageCode.FORM_CLOSED: (409, 409.2),
     StorageCode.DRAFT_NOT_FOUND: (404, 404.1),
     StorageCode.FORM_ID_MISMATCH: (400, 400.8),

@@ -18,10 +18,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Caller, Permission, api_root, authenticate
+from server.entity_csv import entity_list_csv
 from server.openrosa import FormListEntry, MediaFile, form_list, manifest
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
 from storage import schema as s
 from storage.db import transaction
+from storage.entity_lists import EntityListRecord, list_lists, list_state
 from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, get_form, get_version, get_xform, list_forms
 
@@ -29,9 +31,10 @@ from storage.forms import FormRecord, get_form, get_version, get_xform, list_for
 @dataclass(frozen=True, slots=True)
 class Media:
     name: str
-    sha256: str
+    sha256: str | None  # None for an entity list, made from the list when asked for
     md5: str
-    size: int
+    size: int | None
+    entity_list: EntityListRecord | None = None
 
 
 def project_base(request: Request, project_id: int) -> str:
@@ -62,7 +65,7 @@ def _form_list(request: Request) -> bytes:
                 continue
             version = get_version(connection, form.current_version_id)
             link = f"{base}/forms/{quote(form.xml_form_id, safe='')}"
-            has_media = bool(form_media(connection, form.current_version_id))
+            has_media = bool(form_media(connection, form.current_version_id, project_id))
             entries.append(
                 FormListEntry(
                     form_id=form.xml_form_id,
@@ -100,7 +103,7 @@ async def manifest_endpoint(request: Request) -> Response:
 def _manifest(request: Request) -> bytes:
     with transaction(request.app.state.engine, read_only=True) as connection:
         form = readable_form(connection, request)
-        media = form_media(connection, form.current_version_id)
+        media = form_media(connection, form.current_version_id, form.project_id)
     link = f"{project_base(request, form.project_id)}/forms/{quote(form.xml_form_id, safe='')}"
     return manifest(
         [MediaFile(m.name, m.md5, f"{link}/attachments/{quote(m.name, safe='')}") for m in media]
@@ -109,21 +112,7 @@ def _manifest(request: Request) -> bytes:
 
 @openrosa_endpoint
 async def media_endpoint(request: Request) -> Response:
-    media = await run_in_threadpool(_media, request)
-    etag = f'"{media.md5}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    chunks = request.app.state.blobs.iter_chunks(media.sha256)
-    content_type = mimetypes.guess_type(media.name)[0] or "application/octet-stream"
-    return StreamingResponse(
-        chunks,
-        media_type=content_type,
-        headers={
-            "ETag": etag,
-            "Content-Length": str(media.size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(media.name)}",
-        },
-    )
+    return media_response(request, await run_in_threadpool(_media, request))
 
 
 def _media(request: Request) -> Media:
@@ -131,7 +120,12 @@ def _media(request: Request) -> Media:
     with transaction(request.app.state.engine, read_only=True) as connection:
         form = readable_form(connection, request)
         found = next(
-            (m for m in form_media(connection, form.current_version_id) if m.name == name), None
+            (
+                m
+                for m in form_media(connection, form.current_version_id, form.project_id)
+                if m.name == name
+            ),
+            None,
         )
     if found is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the form attachment '{name}'")
@@ -149,18 +143,50 @@ def readable_form(
     return form
 
 
-def form_media(connection: Connection, form_version_id: int | None) -> list[Media]:
+def form_media(connection: Connection, form_version_id: int | None, project_id: int) -> list[Media]:
     """The form's media files that have content (Central never lists an empty one: Collect
-    would fail the whole download on its 404)."""
+    would fail the whole download on its 404). A file named after one of the project's entity
+    lists (`returnees.csv`) is that list, as it is now."""
     if form_version_id is None:
         return []
     rows = connection.execute(
         sa.select(s.form_attachments.c.name, s.blobs.c.sha256, s.blobs.c.md5, s.blobs.c.size)
-        .join(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
+        .outerjoin(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
         .where(s.form_attachments.c.form_version_id == form_version_id)
         .order_by(s.form_attachments.c.name)
+    ).all()
+    lists = (
+        {f"{found.name}.csv": found for found in list_lists(connection, project_id)} if rows else {}
     )
-    return [Media(r.name, r.sha256, r.md5, r.size) for r in rows]
+    media = []
+    for row in rows:
+        entity_list = lists.get(row.name)
+        if entity_list is not None:
+            media.append(
+                Media(row.name, None, list_state(connection, entity_list), None, entity_list)
+            )
+        elif row.sha256 is not None:
+            media.append(Media(row.name, row.sha256, row.md5, row.size))
+    return media
+
+
+def media_response(request: Request, media: Media) -> Response:
+    """A form media file: the stored blob, or an entity list written out as CSV as it streams."""
+    etag = f'"{media.md5}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    headers = {
+        "ETag": etag,
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(media.name)}",
+    }
+    if media.entity_list is not None:
+        chunks = entity_list_csv(request.app.state.engine, media.entity_list)
+        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
+    assert media.sha256 is not None
+    chunks = request.app.state.blobs.iter_chunks(media.sha256)
+    content_type = mimetypes.guess_type(media.name)[0] or "application/octet-stream"
+    headers["Content-Length"] = str(media.size)
+    return StreamingResponse(chunks, media_type=content_type, headers=headers)
 
 
 ROUTES = [

@@ -49,6 +49,10 @@ class StorageCode(Enum):
     INVALID_STATE = "'{state}' is not a {kind}; use one of: {expected}."
     INVALID_EMAIL = "'{email}' is not an e-mail address."
     INVALID_NAME = "The name '{name}' cannot be used: {reason}."
+    ENTITY_STALE = (
+        "The entity {uuid} is at version {current}, not {given}: fetch it again and apply your "
+        "change to the current version (or send force=true)."
+    )
     UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
     BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."
 

@@ -21,6 +21,7 @@ from converters.xform_schema import parse_xform
 from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
+from storage.entity_lists import ensure_list
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
 from storage.tables import apply_changes
@@ -186,6 +187,14 @@ def activate_version(
             schema_generation=s.forms.c.schema_generation + 1,
         )
     )
+    for declaration in form_schema.entities:  # the lists this form fills, with its properties
+        ensure_list(
+            connection,
+            form.project_id,
+            declaration.dataset,
+            [p.name for p in declaration.properties],
+            now,
+        )
     refresh_views(connection, form.id)
     return plan.changes
 

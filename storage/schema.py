@@ -230,6 +230,56 @@ submissions = sa.Table(
     sa.Index("ix_submissions_form_created", "form_id", "created_at", "id"),
 )
 
+# ODK Entities: named lists per project (the returnees), created by publishing a form that
+# declares them, filled by submissions (meta/entity create) and updated by others (update with
+# baseVersion). Each change is a version; an update based on an old version is applied and
+# flagged (conflict soft: other properties changed meanwhile; hard: the same ones).
+entity_lists = sa.Table(
+    "entity_lists",
+    metadata,
+    _id(),
+    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("properties", sa.JSON, nullable=False),  # names, in the order forms declared them
+    _created(),
+    sa.UniqueConstraint("project_id", "name"),
+)
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    _id(),
+    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
+    sa.Column("uuid", sa.String(64), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),  # property -> text, as the current version has it
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("conflict", sa.String(8)),  # NULL, soft or hard, until a person resolves it
+    sa.Column("creator_id", sa.ForeignKey("actors.id")),
+    _created(),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("deleted_at", UtcDateTime()),
+    sa.UniqueConstraint("list_id", "uuid"),
+)
+
+entity_versions = sa.Table(
+    "entity_versions",
+    metadata,
+    _id(),
+    sa.Column("entity_id", sa.ForeignKey("entities.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("base_version", sa.Integer),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),  # every property after this version
+    sa.Column("received", sa.JSON, nullable=False),  # what this version set (label included)
+    sa.Column("conflicting_properties", sa.JSON),
+    sa.Column("conflict", sa.String(8)),
+    sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id")),
+    sa.Column("creator_id", sa.ForeignKey("actors.id")),
+    _created(),
+    sa.UniqueConstraint("entity_id", "version"),
+)
+
 # Submissions sent to a draft to try it out: kept apart from the form's tables, shown on the
 # draft's page, deleted with the draft or when it is published (as Central does).
 draft_submissions = sa.Table(

@@ -197,7 +197,7 @@ def list_draft_media(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_PUBLISH)
     with transaction(request.app.state.engine, read_only=True) as connection:
         draft = get_draft(connection, form)
-        return JSONResponse(media_json(connection, draft.id))
+        return JSONResponse(media_json(connection, draft.id, form.project_id))
 
 
 def versions(request: Request) -> Response:

@@ -24,6 +24,7 @@ from storage.access import assign_form, form_assignees, get_app_user, load_actor
 from storage.audit import record
 from storage.db import transaction
 from storage.drafts import find_draft, save_draft
+from storage.entity_lists import list_lists
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import (
     FormRecord,
@@ -206,25 +207,29 @@ def list_media(request: Request) -> Response:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
-        return JSONResponse(media_json(connection, form.current_version_id))
+        return JSONResponse(media_json(connection, form.current_version_id, project_id))
 
 
-def media_json(connection: Connection, version_id: int | None) -> list[dict[str, object]]:
-    """Central's FormAttachment shape for every media file a form version expects."""
+def media_json(
+    connection: Connection, version_id: int | None, project_id: int
+) -> list[dict[str, object]]:
+    """Central's FormAttachment shape for every media file a form version expects; a file
+    named after one of the project's entity lists is that list (`datasetExists`)."""
     rows = connection.execute(
         sa.select(s.form_attachments, s.blobs.c.md5)
         .outerjoin(s.blobs, s.blobs.c.sha256 == s.form_attachments.c.blob_sha256)
         .where(s.form_attachments.c.form_version_id == version_id)
         .order_by(s.form_attachments.c.name)
     ).mappings()
+    lists = {f"{found.name}.csv" for found in list_lists(connection, project_id)}
     return [
         {
             "name": r["name"],
             "type": r["type"],
             "hash": r["md5"],
-            "exists": r["blob_sha256"] is not None,
+            "exists": r["blob_sha256"] is not None or r["name"] in lists,
             "blobExists": r["blob_sha256"] is not None,
-            "datasetExists": False,
+            "datasetExists": r["name"] in lists,
             "updatedAt": iso(r["updated_at"]),
         }
         for r in rows

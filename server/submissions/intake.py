@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from sqlalchemy.engine import Connection, Engine
 
+from converters.entities import entity_actions
 from converters.errors import ConversionCode, SubmissionError
 from converters.submission import parse_submission, submission_rows
 from server.auth import Caller, Permission
@@ -22,9 +23,16 @@ from server.clock import Clock
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
+from storage.entities import apply_actions
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import find_published_version
-from storage.submissions import ReceivedFile, StoredSubmission, Submitter, store_submission
+from storage.submissions import (
+    Outcome,
+    ReceivedFile,
+    StoredSubmission,
+    Submitter,
+    store_submission,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +97,15 @@ def receive_submission(
         stored = store_submission(
             connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
         )
+        if stored.outcome is Outcome.CREATED and cached.schema.entities:
+            apply_actions(
+                connection,
+                form.project_id,
+                entity_actions(root, cached.schema),
+                submission_version_id=stored.version_id,
+                creator_id=submitter.actor_id,
+                now=context.clock(),
+            )
     log.info(
         "submission %s form_id=%s instanceID=%s files=%d/%d",
         stored.outcome.value,

@@ -135,8 +135,12 @@ def overview(web: Web) -> Response:
         draft = find_draft(connection, form.id) if can_publish else None
         schemas = {v.id: _schema(get_xform(connection, v.id)) for v in versions[:20]}
         draft_schema = _schema(get_xform(connection, draft.id)) if draft else None
-        media = media_json(connection, form.current_version_id) if form.current_version_id else []
-        draft_media = media_json(connection, draft.id) if draft else []
+        media = (
+            media_json(connection, form.current_version_id, form.project_id)
+            if form.current_version_id
+            else []
+        )
+        draft_media = media_json(connection, draft.id, form.project_id) if draft else []
         draft_tests = list_draft_submissions(connection, draft.id) if draft else []
     history = []
     for index, version in enumerate(versions[:20]):

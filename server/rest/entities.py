@@ -1,0 +1,283 @@
+"""ODK Entities over REST, in Central's paths and shapes (pyodk's entity_lists and entities):
+GET /v1/projects/{id}/datasets[/{name}], GET|POST .../datasets/{name}/entities,
+GET|PATCH|DELETE .../entities/{uuid}, GET .../entities/{uuid}/versions, and the list as CSV
+(.../datasets/{name}/entities.csv, what Collect gets as a form attachment)."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from server.auth import Permission, authenticate
+from server.entity_csv import entity_list_csv
+from server.errors import Problem, ProblemCode
+from server.rest.http import flag, json_body, ok, page, text_field
+from server.rest.shapes import JsonObject, iso
+from storage.audit import record
+from storage.db import transaction
+from storage.entities import (
+    EntityRecord,
+    EntityVersionRecord,
+    create_entity,
+    delete_entity,
+    entity_versions,
+    get_entity,
+    list_entities,
+    resolve_conflict,
+    update_entity,
+)
+from storage.entity_lists import EntityListRecord, get_list, list_lists
+from storage.errors import Conflict, StorageCode
+
+DATASETS = "/v1/projects/{project_id:id}/datasets"
+ENTITIES = DATASETS + "/{name}/entities"
+
+
+def list_json(entity_list: EntityListRecord, *, full: bool = False) -> JsonObject:
+    body: JsonObject = {
+        "name": entity_list.name,
+        "projectId": entity_list.project_id,
+        "createdAt": iso(entity_list.created_at),
+        "approvalRequired": False,
+        "ownerOnly": False,
+    }
+    if full:
+        body["properties"] = [
+            {"name": p, "odataName": p, "publishedAt": iso(entity_list.created_at), "forms": []}
+            for p in entity_list.properties
+        ]
+    return body
+
+
+def entity_json(entity: EntityRecord, *, data: bool = False) -> JsonObject:
+    current: JsonObject = {
+        "label": entity.label,
+        "current": True,
+        "createdAt": iso(entity.updated_at or entity.created_at),
+        "creatorId": entity.creator_id or 0,
+        "userAgent": "",
+        "version": entity.version,
+        "baseVersion": entity.version - 1 if entity.version > 1 else None,
+        "conflictingProperties": None,
+    }
+    if data:
+        current["data"] = entity.data
+    return {
+        "uuid": entity.uuid,
+        "creatorId": entity.creator_id or 0,
+        "createdAt": iso(entity.created_at),
+        "updatedAt": iso(entity.updated_at),
+        "deletedAt": iso(entity.deleted_at),
+        "conflict": entity.conflict,
+        "currentVersion": current,
+    }
+
+
+def version_json(version: EntityVersionRecord, latest: int) -> JsonObject:
+    return {
+        "label": version.label,
+        "current": version.version == latest,
+        "createdAt": iso(version.created_at),
+        "creatorId": version.creator_id or 0,
+        "userAgent": "",
+        "version": version.version,
+        "baseVersion": version.base_version,
+        "conflictingProperties": version.conflicting_properties,
+        "conflict": version.conflict,
+        "data": version.data,
+        "dataReceived": version.received,
+        "source": {"submissionVersionId": version.submission_version_id},
+    }
+
+
+def datasets(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+        found = list_lists(connection, project_id)
+    return JSONResponse([list_json(f) for f in found])
+
+
+def dataset(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+        found = get_list(connection, project_id, request.path_params["name"])
+    return JSONResponse(list_json(found, full=True))
+
+
+def entities(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    limit, offset = page(request)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        found = list_entities(connection, entity_list.id, limit=limit, offset=offset)
+    return JSONResponse([entity_json(e) for e in found])
+
+
+def entity(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        found = get_entity(connection, entity_list.id, request.path_params["uuid"])
+    return JSONResponse(entity_json(found, data=True))
+
+
+def versions(request: Request) -> Response:
+    project_id = int(request.path_params["project_id"])
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        found = get_entity(connection, entity_list.id, request.path_params["uuid"])
+        history = entity_versions(connection, found.id)
+    return JSONResponse([version_json(v, found.version) for v in history])
+
+
+async def create(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_create, request, body)
+
+
+def _create(request: Request, body: dict[str, object]) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    label = text_field(body, "label") or ""
+    given = body.get("uuid")
+    entity_id = (
+        given.strip() if isinstance(given, str) and given.strip() else str(uuid_module.uuid4())
+    )
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        created = create_entity(
+            connection,
+            entity_list,
+            uuid=entity_id,
+            label=label,
+            data=_data(body),
+            creator_id=actor.id,
+            now=state.clock(),
+        )
+        record(
+            connection,
+            actor_id=actor.id,
+            action="entity.create",
+            actee_type="entity",
+            actee_id=entity_id,
+            now=state.clock(),
+            details={"list": entity_list.name, "via": "api"},
+        )
+    return JSONResponse(entity_json(created, data=True))
+
+
+async def update(request: Request) -> Response:
+    body = await json_body(request)
+    return await run_in_threadpool(_update, request, body)
+
+
+def _update(request: Request, body: dict[str, object]) -> Response:
+    """Central's rule: `baseVersion` must be the current version unless `force=true`;
+    `resolve=true` marks a conflict as dealt with."""
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    base = request.query_params.get("baseVersion")
+    force = flag(request, "force")
+    if base is not None and not base.isdigit():
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason="baseVersion must be a whole number")
+    if base is None and not force and not flag(request, "resolve"):
+        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="baseVersion (or force=true)")
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.SUBMISSION_REVIEW, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        uuid = request.path_params["uuid"]
+        current = get_entity(connection, entity_list.id, uuid)
+        if base is not None and int(base) != current.version and not force:
+            raise Conflict(
+                StorageCode.ENTITY_STALE, uuid=uuid, current=current.version, given=int(base)
+            )
+        changed = "label" in body or "data" in body
+        if changed:
+            label = body.get("label")
+            update_entity(
+                connection,
+                entity_list,
+                uuid,
+                label=label if isinstance(label, str) and label.strip() else None,
+                data=_data(body),
+                base_version=None,
+                creator_id=actor.id,
+                now=state.clock(),
+            )
+        if flag(request, "resolve"):
+            resolve_conflict(connection, entity_list, uuid, state.clock())
+        record(
+            connection,
+            actor_id=actor.id,
+            action="entity.update.resolve" if flag(request, "resolve") else "entity.update.version",
+            actee_type="entity",
+            actee_id=uuid,
+            now=state.clock(),
+            details={"list": entity_list.name, "via": "api", "changed": changed},
+        )
+        updated = get_entity(connection, entity_list.id, uuid)
+    return JSONResponse(entity_json(updated, data=True))
+
+
+def delete(request: Request) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        delete_entity(connection, entity_list, request.path_params["uuid"], state.clock())
+        record(
+            connection,
+            actor_id=actor.id,
+            action="entity.delete",
+            actee_type="entity",
+            actee_id=request.path_params["uuid"],
+            now=state.clock(),
+            details={"list": entity_list.name},
+        )
+    return ok()
+
+
+async def csv_export(request: Request) -> Response:
+    def find() -> EntityListRecord:
+        project_id = int(request.path_params["project_id"])
+        with transaction(request.app.state.engine, read_only=True) as connection:
+            authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
+            return get_list(connection, project_id, request.path_params["name"])
+
+    entity_list = await run_in_threadpool(find)
+    return StreamingResponse(
+        entity_list_csv(request.app.state.engine, entity_list),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{entity_list.name}.csv"'},
+    )
+
+
+def _data(body: dict[str, object]) -> dict[str, str]:
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason="'data' must be an object")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+
+
+ROUTES = [
+    Route(DATASETS, datasets, methods=["GET"]),
+    Route(DATASETS + "/{name}/entities.csv", csv_export, methods=["GET"]),
+    Route(DATASETS + "/{name}", dataset, methods=["GET"]),
+    Route(ENTITIES, entities, methods=["GET"]),
+    Route(ENTITIES, create, methods=["POST"]),
+    Route(ENTITIES + "/{uuid}", entity, methods=["GET"]),
+    Route(ENTITIES + "/{uuid}", update, methods=["PATCH"]),
+    Route(ENTITIES + "/{uuid}", delete, methods=["DELETE"]),
+    Route(ENTITIES + "/{uuid}/versions", versions, methods=["GET"]),
+]

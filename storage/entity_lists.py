@@ -1,0 +1,120 @@
+"""Entity lists (ODK datasets) per project: created when a form that declares one is
+published, their properties the union of every form's save_to; and the list as the CSV that
+ODK Collect downloads as a form attachment, with a hash that changes whenever it does."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from storage import schema as s
+from storage.errors import NotFound, StorageCode
+
+
+@dataclass(frozen=True, slots=True)
+class EntityListRecord:
+    id: int
+    project_id: int
+    name: str
+    properties: tuple[str, ...]
+    created_at: datetime
+
+
+def ensure_list(
+    connection: Connection, project_id: int, name: str, properties: Iterable[str], now: datetime
+) -> EntityListRecord:
+    """The project's list `name`, created when new; properties are added, never removed."""
+    found = find_list(connection, project_id, name)
+    wanted = list(dict.fromkeys(properties))
+    if found is None:
+        connection.execute(
+            sa.insert(s.entity_lists).values(
+                project_id=project_id, name=name, properties=wanted, created_at=now
+            )
+        )
+    else:
+        merged = list(found.properties) + [p for p in wanted if p not in found.properties]
+        if len(merged) == len(found.properties):
+            return found
+        connection.execute(
+            sa.update(s.entity_lists)
+            .where(s.entity_lists.c.id == found.id)
+            .values(properties=merged)
+        )
+    result = find_list(connection, project_id, name)
+    assert result is not None
+    return result
+
+
+def find_list(connection: Connection, project_id: int, name: str) -> EntityListRecord | None:
+    row = (
+        connection.execute(
+            sa.select(s.entity_lists).where(
+                s.entity_lists.c.project_id == project_id, s.entity_lists.c.name == name
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _list(row) if row else None
+
+
+def get_list(connection: Connection, project_id: int, name: str) -> EntityListRecord:
+    found = find_list(connection, project_id, name)
+    if found is None:
+        raise NotFound(StorageCode.NOT_FOUND, what=f"the entity list '{name}'")
+    return found
+
+
+def list_lists(connection: Connection, project_id: int) -> list[EntityListRecord]:
+    rows = connection.execute(
+        sa.select(s.entity_lists)
+        .where(s.entity_lists.c.project_id == project_id)
+        .order_by(s.entity_lists.c.name)
+    ).mappings()
+    return [_list(r) for r in rows]
+
+
+def csv_rows(connection: Connection, entity_list: EntityListRecord) -> Iterator[list[str]]:
+    """The list as Collect reads it (name, label, __version, then each property), streamed."""
+    yield ["name", "label", "__version", *entity_list.properties]
+    result = connection.execution_options(stream_results=True, yield_per=2000).execute(
+        sa.select(s.entities.c.uuid, s.entities.c.label, s.entities.c.version, s.entities.c.data)
+        .where(s.entities.c.list_id == entity_list.id, s.entities.c.deleted_at.is_(None))
+        .order_by(s.entities.c.created_at, s.entities.c.id)
+    )
+    for uuid, label, version, data in result:
+        values = data or {}
+        yield [uuid, label, str(version), *[values.get(p, "") for p in entity_list.properties]]
+
+
+def list_state(connection: Connection, entity_list: EntityListRecord) -> str:
+    """A hash that changes whenever the list does (an entity created, updated or deleted, a
+    property added): the manifest's hash for the list's CSV, so devices fetch it again."""
+    count, latest, updated = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.max(s.entities.c.version + s.entities.c.id * 1_000_000),
+            sa.func.max(sa.func.coalesce(s.entities.c.updated_at, s.entities.c.created_at)),
+        ).where(s.entities.c.list_id == entity_list.id)
+    ).one()
+    deleted = connection.execute(
+        sa.select(sa.func.count()).where(
+            s.entities.c.list_id == entity_list.id, s.entities.c.deleted_at.is_not(None)
+        )
+    ).scalar_one()
+    state = (
+        f"{entity_list.id}:{count}:{latest}:{updated}:{deleted}:{','.join(entity_list.properties)}"
+    )
+    return hashlib.md5(state.encode(), usedforsecurity=False).hexdigest()
+
+
+def _list(row: RowMapping) -> EntityListRecord:
+    return EntityListRecord(
+        row["id"], row["project_id"], row["name"], tuple(row["properties"] or ()), row["created_at"]
+    )

@@ -1,0 +1,195 @@
+"""ODK Entities end to end, with the shipped forms, as ODK Collect and pyodk use them: the intake
+registers a returnee, the follow-up downloads the list as its returnees.csv and updates the
+returnee with baseVersion; a stale update is kept and flagged, never dropped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from uuid import uuid4
+
+from lxml import etree
+
+from tests.server.conftest import OPENROSA, make_device, publish
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INTAKE_VERSION = FOLLOWUP_VERSION = "2026112301"
+
+
+def build(form_id: str, version: str, values: dict[str, str], entity: dict[str, str], label=None):
+    """Submission XML with `values` at their /data/... paths and meta/entity as Collect fills it."""
+    root = etree.Element("data", id=form_id, version=version)
+    for xpath, value in values.items():
+        parent = root
+        for name in xpath.split("/")[2:]:
+            found = parent.find(name)
+            parent = found if found is not None else etree.SubElement(parent, name)
+        parent.text = value
+    meta = etree.SubElement(root, "meta")
+    element = etree.SubElement(meta, "entity", **entity)
+    if label is not None:
+        etree.SubElement(element, "label").text = label
+    instance = etree.SubElement(meta, "instanceID")
+    instance.text = f"uuid:{uuid4()}"
+    return etree.tostring(root)
+
+
+def intake(uuid: str, *, phone="70000001", consent="yes", case="KAY/2026/001") -> bytes:
+    values = {
+        "/data/registration/registration_date": "2026-11-02",
+        "/data/registration/case_number": case,
+        "/data/consent/consent_ok": consent,
+        "/data/identity/first_name": "Awa",
+        "/data/identity/last_name": "Traoré",
+        "/data/identity/sex": "female",
+        "/data/identity/dob": "1998-04-12",
+        "/data/identity/phone": phone,
+        "/data/return_plan/return_region": "kayes",
+    }
+    create = "1" if consent == "yes" else "0"
+    return build(
+        "returnee_intake",
+        INTAKE_VERSION,
+        values,
+        {"dataset": "returnees", "id": uuid, "create": create},
+        f"Awa Traoré ({case})",
+    )
+
+
+def followup(uuid: str, base: int, *, phone: str | None = None, region: str | None = None, n=1):
+    values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes"}
+    if phone is not None:
+        values["/data/cur_phone"] = phone
+    if region is not None:
+        values["/data/cur_region"] = region
+    values["/data/followup_count"] = str(n)
+    entity = {"dataset": "returnees", "id": uuid, "update": "1", "baseVersion": str(base)}
+    return build("reintegration_followup", FOLLOWUP_VERSION, values, entity)
+
+
+def _set_up(client, admin, project):
+    for name in ("reintegration_followup", "returnee_intake"):  # the follow-up first: order
+        publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)  # is free
+    return make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
+
+
+def _list_csv(device) -> tuple[str, list[dict[str, str]]]:
+    manifest = device.client.get(
+        f"{device.base}/forms/reintegration_followup/manifest", headers=OPENROSA
+    )
+    assert manifest.status_code == 200, manifest.text
+    found = re.search(
+        r"<filename>returnees\.csv</filename>\s*<hash>md5:(\w+)</hash>\s*<downloadUrl>([^<]+)",
+        manifest.text,
+    )
+    assert found, manifest.text
+    url = found.group(2).split("baobab.test", 1)[-1]
+    body = device.client.get(url)
+    assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
+    return found.group(1), list(csv.DictReader(io.StringIO(body.text)))
+
+
+def test_intake_registers_and_follow_up_updates_through_the_list(client, admin, project):
+    device = _set_up(client, admin, project)
+    lists = client.get(f"/v1/projects/{project}/datasets", headers=admin).json()
+    assert [entry["name"] for entry in lists] == ["returnees"]
+    one = client.get(f"/v1/projects/{project}/datasets/returnees", headers=admin).json()
+    names = {p["name"] for p in one["properties"]}  # every form's save_to, follow-up first
+    assert names >= {"first_name", "last_name", "phone", "followup_count", "last_visit_outcome"}
+    empty_hash, rows = _list_csv(device)
+    assert rows == []
+
+    assert device.submit(intake("e1")).status_code == 201
+    assert device.submit(intake("e2", consent="no", case="KAY/2026/002")).status_code == 201
+    first_hash, rows = _list_csv(device)
+    assert first_hash != empty_hash
+    assert [(r["name"], r["label"], r["__version"], r["phone"]) for r in rows] == [
+        ("e1", "Awa Traoré (KAY/2026/001)", "1", "70000001")
+    ]
+
+    assert device.submit(followup("e1", 1, phone="76543210", region="koulikoro")).status_code == 201
+    entity = client.get(
+        f"/v1/projects/{project}/datasets/returnees/entities/e1", headers=admin
+    ).json()
+    assert entity["currentVersion"]["version"] == 2
+    assert entity["currentVersion"]["data"]["phone"] == "76543210"
+    assert entity["currentVersion"]["data"]["first_name"] == "Awa"  # untouched
+    assert entity["conflict"] is None
+    second_hash, rows = _list_csv(device)
+    assert second_hash != first_hash and rows[0]["__version"] == "2"
+
+
+def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, project):
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    # Two enumerators downloaded version 1; both go out.
+    assert device.submit(followup("e1", 1, phone="76000001", n=1)).status_code == 201
+    assert device.submit(followup("e1", 1, region="sikasso", n=2)).status_code == 201
+    soft = client.get(
+        f"/v1/projects/{project}/datasets/returnees/entities/e1", headers=admin
+    ).json()
+    assert soft["conflict"] == "hard"  # both set followup_count since version 1
+    versions = client.get(
+        f"/v1/projects/{project}/datasets/returnees/entities/e1/versions", headers=admin
+    ).json()
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[2]["baseVersion"] == 1 and versions[2]["conflict"] == "hard"
+    assert versions[2]["conflictingProperties"] == ["followup_count"]
+    assert versions[2]["data"]["region"] == "sikasso" and versions[2]["data"]["phone"] == "76000001"
+    resolved = client.patch(
+        f"/v1/projects/{project}/datasets/returnees/entities/e1?resolve=true&baseVersion=3",
+        json={},
+        headers=admin,
+    )
+    assert resolved.status_code == 200 and resolved.json()["conflict"] is None
+    audit = client.get("/v1/audits?action=entity.*", headers=admin).json()
+    assert {a["action"] for a in audit} >= {
+        "entity.create",
+        "entity.update",
+        "entity.update.conflict.hard",
+        "entity.update.resolve",
+    }
+
+
+def test_updates_that_cannot_apply_keep_the_submission_and_say_why(client, admin, project):
+    device = _set_up(client, admin, project)
+    assert device.submit(followup("nobody", 1)).status_code == 201
+    assert device.submit(intake("e1")).status_code == 201
+    again = intake("e1", case="KAY/2026/009")  # another intake reusing the uuid
+    assert device.submit(again).status_code == 201
+    audit = client.get("/v1/audits?action=entity.error", headers=admin).json()
+    reasons = sorted(a["details"]["outcome"] for a in audit)
+    assert reasons == [
+        "not applied: no entity nobody to update",
+        "not applied: the entity e1 exists already",
+    ]
+
+
+def test_the_api_creates_updates_and_refuses_stale_versions(client, admin, project):
+    _set_up(client, admin, project)
+    base = f"/v1/projects/{project}/datasets/returnees/entities"
+    created = client.post(
+        base, json={"uuid": "api-1", "label": "Moussa", "data": {"phone": "1"}}, headers=admin
+    )
+    assert created.status_code == 200, created.text
+    unknown = client.post(base, json={"label": "X", "data": {"shoe_size": "42"}}, headers=admin)
+    assert unknown.status_code == 400 and "shoe_size" in unknown.text
+    stale = client.patch(
+        f"{base}/api-1?baseVersion=7", json={"data": {"phone": "2"}}, headers=admin
+    )
+    assert stale.status_code == 409 and "version 1, not 7" in stale.text
+    fresh = client.patch(
+        f"{base}/api-1?baseVersion=1", json={"data": {"phone": "2"}}, headers=admin
+    )
+    assert fresh.json()["currentVersion"]["version"] == 2
+    forced = client.patch(f"{base}/api-1?force=true", json={"label": "Moussa K."}, headers=admin)
+    assert forced.json()["currentVersion"]["label"] == "Moussa K."
+    listed = client.get(base, headers=admin).json()
+    assert [e["uuid"] for e in listed] == ["api-1"]
+    assert client.delete(f"{base}/api-1", headers=admin).json() == {"success": True}
+    assert client.get(f"{base}/api-1", headers=admin).status_code == 404
+    as_csv = client.get(f"/v1/projects/{project}/datasets/returnees/entities.csv", headers=admin)
+    assert as_csv.text.splitlines() == [as_csv.text.splitlines()[0]]  # the header only
