@@ -20,6 +20,7 @@ from server.forms import compile_upload, publish_upload
 from server.passwords import generate_password, hash_password
 from server.settings import Settings
 from storage.db import transaction
+from storage.entity_views import refresh_all_entity_views
 from storage.errors import StorageError
 from storage.forms import list_forms
 from storage.projects import create_project, list_projects
@@ -161,8 +162,9 @@ def _db_refresh_views(_args: argparse.Namespace, settings: Settings) -> int:
     with database(settings) as engine, transaction(engine) as connection:
         create_reader_role(connection)
         refresh_all_views(connection)
+        refresh_all_entity_views(connection)
         count = len(list_forms(connection))
-    print(f"analytics views re-created for {count} form(s)")
+    print(f"analytics views re-created for {count} form(s) and every entity list")
     return 0
 
 

@@ -22,29 +22,42 @@ class EntityListRecord:
     project_id: int
     name: str
     properties: tuple[str, ...]
+    sensitive: frozenset[str]  # properties saved from fields marked sensitive in some form
     created_at: datetime
 
 
 def ensure_list(
-    connection: Connection, project_id: int, name: str, properties: Iterable[str], now: datetime
+    connection: Connection,
+    project_id: int,
+    name: str,
+    properties: Iterable[str],
+    now: datetime,
+    sensitive: Iterable[str] = (),
 ) -> EntityListRecord:
-    """The project's list `name`, created when new; properties are added, never removed."""
+    """The project's list `name`, created when new; properties (and which are sensitive) are
+    added, never removed."""
     found = find_list(connection, project_id, name)
     wanted = list(dict.fromkeys(properties))
+    secret = set(sensitive)
     if found is None:
         connection.execute(
             sa.insert(s.entity_lists).values(
-                project_id=project_id, name=name, properties=wanted, created_at=now
+                project_id=project_id,
+                name=name,
+                properties=wanted,
+                sensitive=sorted(secret),
+                created_at=now,
             )
         )
     else:
         merged = list(found.properties) + [p for p in wanted if p not in found.properties]
-        if len(merged) == len(found.properties):
+        hidden = found.sensitive | secret
+        if len(merged) == len(found.properties) and hidden == found.sensitive:
             return found
         connection.execute(
             sa.update(s.entity_lists)
             .where(s.entity_lists.c.id == found.id)
-            .values(properties=merged)
+            .values(properties=merged, sensitive=sorted(hidden))
         )
     result = find_list(connection, project_id, name)
     assert result is not None
@@ -116,5 +129,10 @@ def list_state(connection: Connection, entity_list: EntityListRecord) -> str:
 
 def _list(row: RowMapping) -> EntityListRecord:
     return EntityListRecord(
-        row["id"], row["project_id"], row["name"], tuple(row["properties"] or ()), row["created_at"]
+        row["id"],
+        row["project_id"],
+        row["name"],
+        tuple(row["properties"] or ()),
+        frozenset(row["sensitive"] or ()),
+        row["created_at"],
     )

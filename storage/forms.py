@@ -22,6 +22,7 @@ from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
 from storage.entity_lists import ensure_list
+from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
 from storage.tables import apply_changes
@@ -188,13 +189,19 @@ def activate_version(
         )
     )
     for declaration in form_schema.entities:  # the lists this form fills, with its properties
-        ensure_list(
+        entity_list = ensure_list(
             connection,
             form.project_id,
             declaration.dataset,
             [p.name for p in declaration.properties],
             now,
+            sensitive=[
+                p.name
+                for p in declaration.properties
+                if (field := form_schema.field(p.xpath)) is not None and field.sensitive
+            ],
         )
+        refresh_entity_view(connection, entity_list)
     refresh_views(connection, form.id)
     return plan.changes
 

@@ -241,6 +241,7 @@ entity_lists = sa.Table(
     sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("properties", sa.JSON, nullable=False),  # names, in the order forms declared them
+    sa.Column("sensitive", sa.JSON, nullable=False),  # those saved from fields marked sensitive
     _created(),
     sa.UniqueConstraint("project_id", "name"),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -110,6 +111,23 @@ def refresh_views(connection: Connection, form_id: int, *, reader: str = READER_
             created.append(name)
     if postgres:
         _grant(connection, reader, created)
+
+
+def replace_view(
+    connection: Connection, name: str, select: sa.Select[Any], *, reader: str = READER_ROLE
+) -> bool:
+    """Drop and create one view of ours (an entity list's, say) and let `reader` select from
+    it; False when a table holds the name."""
+    if is_postgres(connection):
+        _take_turn(connection)
+        connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {_quote(connection, SCHEMA)}")
+    _drop(connection, [name])
+    if not _free(name, _relations(connection, [name])):
+        return False
+    _create(connection, name, _compile(connection, select))
+    if is_postgres(connection):
+        _grant(connection, reader, [name])
+    return True
 
 
 def drop_views(connection: Connection, form_id: int) -> None:
@@ -296,7 +314,7 @@ def _values(connection: Connection, rows: Sequence[tuple[str | None, ...]], widt
     return "VALUES " + ", ".join("(" + ", ".join(map(literal, row)) + ")" for row in rows)
 
 
-def _compile(connection: Connection, select: sa.Select[tuple[object, ...]]) -> str:
+def _compile(connection: Connection, select: sa.Select[Any]) -> str:
     return str(select.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
 
 

@@ -5,6 +5,7 @@ GET|PATCH|DELETE .../entities/{uuid}, GET .../entities/{uuid}/versions, and the 
 
 from __future__ import annotations
 
+import re
 import uuid as uuid_module
 
 from starlette.concurrency import run_in_threadpool
@@ -30,11 +31,13 @@ from storage.entities import (
     resolve_conflict,
     update_entity,
 )
-from storage.entity_lists import EntityListRecord, get_list, list_lists
+from storage.entity_lists import EntityListRecord, ensure_list, find_list, get_list, list_lists
+from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, StorageCode
 
 DATASETS = "/v1/projects/{project_id:id}/datasets"
 ENTITIES = DATASETS + "/{name}/entities"
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")  # an XML name, as Central allows
 
 
 def list_json(entity_list: EntityListRecord, *, full: bool = False) -> JsonObject:
@@ -137,6 +140,58 @@ def versions(request: Request) -> Response:
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
         history = entity_versions(connection, found.id)
     return JSONResponse([version_json(v, found.version) for v in history])
+
+
+async def create_list(request: Request) -> Response:
+    """POST .../datasets {name}: a list made by hand (pyodk entity_lists.create); publishing a
+    form that declares it does the same."""
+    body = await json_body(request)
+    return await run_in_threadpool(_create_list, request, text_field(body, "name") or "")
+
+
+def _create_list(request: Request, name: str) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    if not NAME.match(name):
+        raise Problem(
+            400, ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid entity list name"
+        )
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        if find_list(connection, project_id, name) is not None:
+            raise Conflict(StorageCode.ALREADY_EXISTS, what="entity list", key=f"name {name}")
+        created = ensure_list(connection, project_id, name, [], state.clock())
+        refresh_entity_view(connection, created)
+        record(
+            connection,
+            actor_id=actor.id,
+            action="dataset.create",
+            actee_type="dataset",
+            actee_id=name,
+            now=state.clock(),
+        )
+    return JSONResponse(list_json(created, full=True))
+
+
+async def create_property(request: Request) -> Response:
+    """POST .../datasets/{name}/properties {name} (pyodk entity_list_properties.create)."""
+    body = await json_body(request)
+    return await run_in_threadpool(_create_property, request, text_field(body, "name") or "")
+
+
+def _create_property(request: Request, name: str) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    if not NAME.match(name) or name in ("name", "label") or name.startswith("__"):
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid property name")
+    with transaction(state.engine) as connection:
+        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        if name in entity_list.properties:
+            raise Conflict(StorageCode.ALREADY_EXISTS, what="property", key=f"name {name}")
+        grown = ensure_list(connection, project_id, entity_list.name, [name], state.clock())
+        refresh_entity_view(connection, grown)
+    return ok()
 
 
 async def create(request: Request) -> Response:
@@ -272,6 +327,8 @@ def _data(body: dict[str, object]) -> dict[str, str]:
 
 ROUTES = [
     Route(DATASETS, datasets, methods=["GET"]),
+    Route(DATASETS, create_list, methods=["POST"]),
+    Route(DATASETS + "/{name}/properties", create_property, methods=["POST"]),
     Route(DATASETS + "/{name}/entities.csv", csv_export, methods=["GET"]),
     Route(DATASETS + "/{name}", dataset, methods=["GET"]),
     Route(ENTITIES, entities, methods=["GET"]),

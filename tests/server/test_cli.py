@@ -119,7 +119,10 @@ def test_db_refresh_views_re_creates_a_dropped_view(baobab, form_file, engine):
     with transaction(engine) as connection:
         view = view_ref(connection, "intake" if is_postgres(connection) else "analytics__intake")
         connection.execute(sa.text(f"DROP VIEW {view}"))
-    assert baobab("db", "refresh-views")[:2] == (0, "analytics views re-created for 1 form(s)\n")
+    assert baobab("db", "refresh-views")[:2] == (
+        0,
+        "analytics views re-created for 1 form(s) and every entity list\n",
+    )
     with engine.connect() as connection:
         assert connection.execute(sa.text(f"SELECT count(*) FROM {view}")).scalar() == 0
 

@@ -193,3 +193,27 @@ def test_the_api_creates_updates_and_refuses_stale_versions(client, admin, proje
     assert client.get(f"{base}/api-1", headers=admin).status_code == 404
     as_csv = client.get(f"/v1/projects/{project}/datasets/returnees/entities.csv", headers=admin)
     assert as_csv.text.splitlines() == [as_csv.text.splitlines()[0]]  # the header only
+
+
+def test_the_list_is_a_relational_view_without_its_sensitive_properties(
+    client, admin, project, engine
+):
+    import sqlalchemy as sa
+
+    from storage.db import is_postgres
+
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    device.submit(followup("e1", 1, region="sikasso"))
+    with engine.connect() as connection:
+        name = (
+            'analytics."entities__returnees"'
+            if is_postgres(connection)
+            else '"analytics__entities__returnees"'
+        )
+        rows = connection.execute(sa.text(f"SELECT * FROM {name}")).mappings().all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["uuid"] == "e1" and row["version"] == 2 and row["region"] == "sikasso"
+    assert row["case_number"] == "KAY/2026/001" and row["followup_count"] == "1"
+    assert "phone" not in row and "dob" not in row  # marked sensitive in the intake form

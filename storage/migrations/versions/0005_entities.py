@@ -38,6 +38,7 @@ def upgrade() -> None:
         _reference("project_id", "projects", "entity_lists", nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("properties", sa.JSON, nullable=False),
+        sa.Column("sensitive", sa.JSON, nullable=False),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("project_id", "name", name="uq_entity_lists_project_id_name"),
     )

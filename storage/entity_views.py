@@ -1,0 +1,62 @@
+"""An entity list as a relational view for SQL users and BI tools: one row per entity (deleted
+ones left out), one text column per property, sensitive properties left out as in every
+analyst's view. `analytics.entities__<list>` on PostgreSQL, `analytics__entities__<list>` on
+SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from storage import schema as s
+from storage.db import is_postgres
+from storage.entity_lists import EntityListRecord, find_list
+from storage.views import READER_ROLE, replace_view
+
+PREFIX = "entities__"
+
+
+def entity_view_name(connection: Connection, entity_list: EntityListRecord) -> str:
+    name = f"{PREFIX}{entity_list.name}"
+    return name if is_postgres(connection) else f"analytics__{name}"
+
+
+def refresh_entity_view(
+    connection: Connection, entity_list: EntityListRecord, *, reader: str = READER_ROLE
+) -> bool:
+    table = s.entities
+    postgres = is_postgres(connection)
+    columns: list[Any] = [
+        table.c.uuid.label("uuid"),
+        table.c.label.label("label"),
+        table.c.version.label("version"),
+        table.c.conflict.label("conflict"),
+        table.c.created_at.label("created_at"),
+        table.c.updated_at.label("updated_at"),
+    ]
+    taken = {c.name for c in columns}
+    for prop in entity_list.properties:
+        if prop in entity_list.sensitive or prop in taken:
+            continue
+        value = (
+            table.c.data.op("->>")(sa.literal(prop, sa.Text))
+            if postgres
+            else sa.func.json_extract(table.c.data, f'$."{prop}"')
+        )
+        columns.append(sa.cast(value, sa.Text).label(prop))
+    select = sa.select(*columns).where(
+        table.c.list_id == entity_list.id, table.c.deleted_at.is_(None)
+    )
+    return replace_view(
+        connection, entity_view_name(connection, entity_list), select, reader=reader
+    )
+
+
+def refresh_all_entity_views(connection: Connection, *, reader: str = READER_ROLE) -> None:
+    rows = connection.execute(sa.select(s.entity_lists.c.project_id, s.entity_lists.c.name))
+    for project_id, name in rows.all():
+        found = find_list(connection, project_id, name)
+        if found is not None:
+            refresh_entity_view(connection, found, reader=reader)
