@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from converters.form_model import FormSchema
-from converters.safe_xml import element_children, local_name
+from converters.safe_xml import element_at, element_children, local_name
 
 _TRUE = {"1", "true", "true()", "yes"}
 
@@ -33,7 +33,7 @@ def entity_actions(root: etree._Element, schema: FormSchema) -> list[EntityActio
     for declaration in schema.entities:
         if declaration.scope is not None:
             continue
-        element = _at(root, declaration.xpath)
+        element = element_at(root, declaration.xpath)
         if element is None:
             continue
         uuid = (element.get("id") or "").strip()
@@ -48,7 +48,7 @@ def entity_actions(root: etree._Element, schema: FormSchema) -> list[EntityActio
         base = (element.get("baseVersion") or "").strip()
         properties = {}
         for prop in declaration.properties:
-            answer = _at(root, prop.xpath)
+            answer = element_at(root, prop.xpath)
             if answer is not None:
                 properties[prop.name] = (answer.text or "").strip()
         actions.append(
@@ -63,14 +63,3 @@ def entity_actions(root: etree._Element, schema: FormSchema) -> list[EntityActio
             )
         )
     return actions
-
-
-def _at(root: etree._Element, xpath: str) -> etree._Element | None:
-    """The element at an absolute /root/a/b path, following the first of each name."""
-    names = [part for part in xpath.split("/") if part][1:]
-    element: etree._Element | None = root
-    for name in names:
-        if element is None:
-            return None
-        element = next((c for c in element_children(element) if local_name(c) == name), None)
-    return element

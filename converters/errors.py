@@ -42,6 +42,7 @@ class ConversionCode(Enum):
     )
     SUBMISSION_WRONG_FORM = "The submission is for form '{got}' but was sent to form '{expected}'."
     ODATA_BAD_QUERY = "The OData query is not valid: {reason}"
+    WEIGHTS_INVALID = "The score weights in {source} are not valid: {reason}"
     ODATA_FILTER_INVALID = "The $filter is not valid: {reason}"
     SUBMISSION_BAD_VALUE = "The value '{value}' at {xpath} is not a valid {expected}."
     SUBMISSION_UNEXPECTED_REPEAT = (

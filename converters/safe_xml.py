@@ -46,3 +46,15 @@ def element_children(element: etree._Element) -> list[etree._Element]:
     """Child elements only (no comments or processing instructions, which are removed on
     parsing anyway)."""
     return list(element.iterchildren(tag=etree.Element))
+
+
+def element_at(root: etree._Element, xpath: str) -> etree._Element | None:
+    """The element at an absolute /root/a/b path of a submission, following the first element
+    of each name."""
+    names = [part for part in xpath.split("/") if part][1:]
+    element: etree._Element | None = root
+    for name in names:
+        if element is None:
+            return None
+        element = next((c for c in element_children(element) if local_name(c) == name), None)
+    return element

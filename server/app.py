@@ -29,6 +29,7 @@ from server.rest import (
     submissions,
     users,
 )
+from server.scoring import load_scoring
 from server.settings import Settings
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
@@ -49,7 +50,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.engine = engine
         app.state.blobs = blobs
         app.state.token_box = TokenBox(load_server_key(settings.data_dir, settings.secret_key))
-        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock)
+        weights = load_scoring(settings.forms_dir)
+        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock, weights)
         try:
             yield
         finally:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from converters.errors import ConversionError, FormError, FormIssue
+from converters.rss import load_weights
 from server.bootstrap import bootstrap
 from server.cli_devices import add_device_commands
 from server.cli_export import add_export_command
@@ -18,6 +19,7 @@ from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
 from server.passwords import generate_password, hash_password
+from server.scoring import load_scoring, recompute
 from server.settings import Settings
 from storage.db import transaction
 from storage.entity_views import refresh_all_entity_views
@@ -77,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
         "re-create every form's analytics views and, on PostgreSQL, the baobab_reader group",
         _db_refresh_views,
     )
+
+    scores = group(commands, "scores", "reintegration sustainability scores")
+    recompute = command(
+        scores,
+        "recompute",
+        "score every follow-up again with the weight set in use (or --weights FILE)",
+        _scores_recompute,
+    )
+    recompute.add_argument("--weights", type=Path, help="a weight set file (forms/scoring/*.json)")
 
     users = group(commands, "users", "web users")
     create = command(users, "create", "create a web user", _users_create)
@@ -155,6 +166,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     with database(settings):
         print("database is up to date")
+    return 0
+
+
+def _scores_recompute(args: argparse.Namespace, settings: Settings) -> int:
+    path: Path | None = args.weights
+    weights = (
+        load_weights(path.read_text(encoding="utf-8"), str(path))
+        if path
+        else load_scoring(settings.forms_dir)
+    )
+    if weights is None:
+        print(f"no weight set in {settings.forms_dir / 'scoring'}", file=sys.stderr)
+        return 1
+    with database(settings) as engine:
+        done = recompute(engine, weights, system_clock)
+    note = " (provisional weights)" if weights.provisional else ""
+    print(f"{done} submission(s) of {weights.form_id} scored with weights {weights.version}{note}")
     return 0
 
 

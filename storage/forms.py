@@ -25,6 +25,7 @@ from storage.entity_lists import ensure_list
 from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
+from storage.scores import refresh_scores_view
 from storage.tables import apply_changes
 from storage.views import drop_views, refresh_views
 
@@ -203,6 +204,7 @@ def activate_version(
         )
         refresh_entity_view(connection, entity_list)
     refresh_views(connection, form.id)
+    refresh_scores_view(connection)
     return plan.changes
 
 

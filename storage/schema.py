@@ -281,6 +281,28 @@ entity_versions = sa.Table(
     sa.UniqueConstraint("entity_id", "version"),
 )
 
+# Reintegration sustainability scores of each follow-up submission, with the version of the
+# weights they were computed with (forms/scoring); recomputed when the weights change.
+rss_scores = sa.Table(
+    "rss_scores",
+    metadata,
+    sa.Column(
+        "submission_id",
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False),
+    sa.Column("entity_uuid", sa.String(64)),  # the returnee the follow-up is about
+    sa.Column("weight_version", sa.Text, nullable=False),
+    sa.Column("economic", sa.Float),
+    sa.Column("social", sa.Float),
+    sa.Column("psychosocial", sa.Float),
+    sa.Column("composite", sa.Float),
+    sa.Column("items", sa.JSON, nullable=False),  # item -> score, null when missing
+    sa.Column("computed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_rss_scores_entity_uuid", "entity_uuid"),
+)
+
 # Submissions sent to a draft to try it out: kept apart from the form's tables, shown on the
 # draft's page, deleted with the draft or when it is published (as Central does).
 draft_submissions = sa.Table(

@@ -17,9 +17,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from converters.entities import entity_actions
 from converters.errors import ConversionCode, SubmissionError
+from converters.rss import WeightSet
 from converters.submission import parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
+from server.scoring import score_submission
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
@@ -43,6 +45,7 @@ class IntakeContext:
     blobs: BlobStore
     targets: FormTargets
     clock: Clock
+    weights: WeightSet | None = None  # reintegration scores of the form they name
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,21 @@ def receive_submission(
         stored = store_submission(
             connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
         )
+        weights = context.weights
+        if (
+            weights is not None
+            and form.xml_form_id == weights.form_id
+            and stored.outcome in (Outcome.CREATED, Outcome.EDITED)
+        ):
+            score_submission(
+                connection,
+                weights,
+                root=root,
+                schema=cached.schema,
+                submission_id=stored.submission_id,
+                form_id=form.id,
+                clock=context.clock,
+            )
         if stored.outcome is Outcome.CREATED and cached.schema.entities:
             apply_actions(
                 connection,

@@ -161,3 +161,19 @@ def test_bad_setting_is_reported_without_a_traceback(baobab, monkeypatch):
 def test_no_command_prints_help(baobab):
     assert baobab()[0] == 2
     assert baobab("forms")[0] == 2
+
+
+def test_scores_recompute_uses_the_shipped_weights_or_a_given_file(baobab, tmp_path):
+    assert baobab("projects", "create", "Kayes")[0] == 0
+    code, out, _ = baobab("forms", "publish", "forms/reintegration_followup.xlsx", "--project", "1")
+    assert code == 0, out
+    code, out, _ = baobab("scores", "recompute")
+    assert (code, out) == (
+        0,
+        "0 submission(s) of reintegration_followup scored with weights 2026.1-provisional "
+        "(provisional weights)\n",
+    )
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": "x"}')
+    code, _, err = baobab("scores", "recompute", "--weights", str(broken))
+    assert code != 0 and "broken.json" in err

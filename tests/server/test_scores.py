@@ -1,0 +1,63 @@
+"""Scores of follow-up submissions as they arrive, in SQL, and recomputed with other weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from converters.rss import load_weights
+from server.scoring import recompute
+from storage.db import is_postgres
+from tests.server.test_entities import _set_up, build, intake
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+RSS = {
+    "/data/rss_economic/econ_satisfaction": "very_satisfied",
+    "/data/rss_economic/econ_food_cut": "often",
+    "/data/rss_social/soc_housing_access": "poor",
+    "/data/rss_psychosocial/psy_distress": "anger sadness",
+    "/data/rss_psychosocial/psy_safety": "safe",
+}
+
+
+def followup_with(uuid: str, base: int, answers: dict[str, str]) -> bytes:
+    values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes", **answers}
+    entity = {"dataset": "returnees", "id": uuid, "update": "1", "baseVersion": str(base)}
+    return build("reintegration_followup", "2026112301", values, entity)
+
+
+def _rows(engine):
+    with engine.connect() as connection:
+        view = "analytics.rss_scores" if is_postgres(connection) else "analytics__rss_scores"
+        return connection.execute(sa.text(f"SELECT * FROM {view}")).mappings().all()
+
+
+def test_a_follow_up_is_scored_as_it_arrives(client, admin, project, engine):
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    assert device.submit(followup_with("e1", 1, RSS)).status_code == 201
+    (row,) = _rows(engine)
+    assert row["returnee"] == "e1" and row["weight_version"] == "2026.1-provisional"
+    assert abs(row["economic"] - 0.625) < 1e-9  # (1 + 0.25) / 2
+    assert abs(row["social"] - 0.25) < 1e-9
+    assert abs(row["psychosocial"] - (5 / 7 + 0.75) / 2) < 1e-6
+    assert abs(row["composite"] - (1 + 0.25 + 0.25 + 5 / 7 + 0.75) / 5) < 1e-6
+
+
+def test_new_weights_recompute_every_score(client, admin, project, engine, clock, tmp_path):
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    device.submit(followup_with("e1", 1, RSS))
+    device.submit(followup_with("e1", 2, {**RSS, "/data/rss_social/soc_housing_access": "good"}))
+    raw = json.loads((FORMS / "scoring" / "rss-2026.1-provisional.json").read_text())
+    raw["version"] = "2026.2-test"
+    for item in raw["items"]:
+        item["composite_weight"] = 2.0 if item["dimension"] == "social" else 1.0
+    weights = load_weights(json.dumps(raw))
+    assert recompute(engine, weights, clock, batch=1) == 2
+    rows = sorted(_rows(engine), key=lambda r: r["social"])
+    assert [r["weight_version"] for r in rows] == ["2026.2-test", "2026.2-test"]
+    assert abs(rows[0]["composite"] - (1 + 0.25 + 2 * 0.25 + 5 / 7 + 0.75) / 6) < 1e-6
+    assert abs(rows[1]["social"] - 0.75) < 1e-9
