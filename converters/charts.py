@@ -127,3 +127,54 @@ def _grid_step(extent: float) -> float:
 def _ticks(low: float, high: float, step: float) -> list[float]:
     first = math.ceil(low / step)
     return [round(i * step, 6) for i in range(first, math.floor(high / step) + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    name: str
+    points: tuple[tuple[float, float, float], ...]  # x, y in the drawing, and the value
+
+
+@dataclass(frozen=True, slots=True)
+class LineChart:
+    lines: tuple[Line, ...]
+    ticks: tuple[tuple[float, str], ...]  # x, label under it
+    width: int
+    height: int
+    top: float
+    bottom: float
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    width: int = 560,
+    height: int = 220,
+) -> LineChart:
+    """Values in [0, 1] over the same labels (follow-up visits): a line per series, a point per
+    known value (a missing value leaves a gap)."""
+    top, bottom, left = 10.0, float(height - 30), 40.0
+    step = (width - left - 20) / max(len(labels) - 1, 1)
+
+    def x(index: int) -> float:
+        return (
+            round(left + index * step, 1)
+            if len(labels) > 1
+            else round(left + (width - left) / 2, 1)
+        )
+
+    lines = tuple(
+        Line(
+            name,
+            tuple(
+                (x(i), round(bottom - (bottom - top) * v, 1), v)
+                for i, v in enumerate(values)
+                if v is not None
+            ),
+        )
+        for name, values in series
+    )
+    return LineChart(
+        lines, tuple((x(i), label) for i, label in enumerate(labels)), width, height, top, bottom
+    )

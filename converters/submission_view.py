@@ -91,3 +91,21 @@ def _display(
     labels = {c.name: label_of(c.labels, language, c.name) for c in choices.choices}
     values = text.split() if multiple else [text]
     return ", ".join(labels.get(v, v) for v in values)
+
+
+def read_group(
+    schema: FormSchema, xml: bytes, group_xpath: str, language: str | None
+) -> list[Entry]:
+    """The answers inside one group of a submission (what assistance a follow-up recorded)."""
+    root = parse_xml(xml)
+    element: etree._Element | None = root
+    for name in [part for part in group_xpath.split("/") if part][1:]:
+        element = (
+            next((c for c in element_children(element) if local_name(c) == name), None)
+            if element is not None
+            else None
+        )
+    entries: list[Entry] = []
+    if element is not None:
+        _walk(schema, element, group_xpath, language, 1, entries)
+    return entries

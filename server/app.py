@@ -21,6 +21,7 @@ from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
 from server.rest import (
     app_users,
+    cases,
     drafts,
     entities,
     forms,
@@ -88,6 +89,7 @@ def routes() -> list[BaseRoute]:
         *app_users.ROUTES,
         *submissions.ROUTES,
         *entities.ROUTES,
+        *cases.ROUTES,
         *web_routes(),
     ]
 

@@ -60,7 +60,7 @@ def current_xml(
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
-def entity_scores(connection: Connection, list_name: str, uuid: str) -> list[dict[str, Any]]:
+def entity_scores(connection: Connection, uuid: str) -> list[dict[str, Any]]:
     """Every scored follow-up of one returnee, oldest first, with its submission's date."""
     subs = s.submissions
     rows = connection.execute(

@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from server.web import (
     admin_pages,
     analysis_pages,
+    case_pages,
     device_pages,
     draft_pages,
     form_pages,
@@ -32,4 +33,5 @@ def routes() -> list[BaseRoute]:
         *submission_pages.ROUTES,
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,
+        *case_pages.ROUTES,
     ]

@@ -87,6 +87,7 @@ def project(web: Web) -> Response:
         forms=forms,
         can_publish=web.caller.can(Permission.FORM_PUBLISH, project_id),
         can_manage=web.caller.can(Permission.PROJECT_MANAGE, project_id),
+        can_read_data=web.caller.can(Permission.SUBMISSION_READ, project_id),
         crumbs=[(translate("Projects"), "/projects"), (found.name, None)],
     )
 

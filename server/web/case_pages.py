@@ -1,0 +1,129 @@
+"""Returnees in the web interface: the list of cases (search by name or case number, open
+conflicts) and one case: the intake, every follow-up in time order, the score trend per
+dimension, the assistance recorded, and conflicts a person resolves."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from converters.charts import line_chart
+from server.auth import Permission
+from server.cases import load_case
+from server.web.http import Web, page
+from server.web.render import N_, current_language, translate
+from storage.cases import find_cases
+from storage.db import transaction
+from storage.entities import resolve_conflict
+from storage.entity_lists import get_list, list_lists
+from storage.projects import get_project
+
+LIST = "/projects/{project_id:id}/entities/{name}"
+CONFLICT_WORDS = (N_("soft"), N_("hard"))  # shown with _(conflict)
+DIMENSIONS = (
+    ("economic", N_("Economic")),
+    ("social", N_("Social")),
+    ("psychosocial", N_("Psychosocial")),
+    ("composite", N_("Composite")),
+)
+
+
+def _trail(
+    web: Web, project_id: int, *rest: tuple[str, str | None]
+) -> list[tuple[str, str | None]]:
+    with transaction(web.state.engine, read_only=True) as connection:
+        project = get_project(connection, project_id)
+    return [
+        (translate("Projects"), "/projects"),
+        (project.name, f"/projects/{project_id}"),
+        *rest,
+    ]
+
+
+def lists(web: Web) -> Response:
+    project_id = web.path_int("project_id")
+    web.require(Permission.SUBMISSION_READ, project_id)
+    with transaction(web.state.engine, read_only=True) as connection:
+        found = list_lists(connection, project_id)
+    return web.render(
+        "entity_lists.html",
+        project_id=project_id,
+        lists=found,
+        crumbs=_trail(web, project_id, (translate("Entity lists"), None)),
+    )
+
+
+def cases(web: Web) -> Response:
+    project_id = web.path_int("project_id")
+    web.require(Permission.SUBMISSION_READ, project_id)
+    name = web.request.path_params["name"]
+    text = web.query("q")
+    conflicts = web.query("conflicts") == "1"
+    number = int(web.query("page")) if web.query("page").isdigit() else 1
+    may_see = web.caller.can(Permission.SENSITIVE_READ, project_id)
+    with transaction(web.state.engine, read_only=True) as connection:
+        entity_list = get_list(connection, project_id, name)
+        rows, total = find_cases(
+            connection,
+            entity_list.id,
+            text=text if may_see else "",
+            conflicts_only=conflicts,
+            offset=(max(number, 1) - 1) * 50,
+        )
+    params = {k: v for k, v in web.request.query_params.items() if k != "page"}
+    return web.render(
+        "cases.html",
+        project_id=project_id,
+        entity_list=entity_list,
+        rows=rows,
+        total=total,
+        may_see=may_see,
+        filters=web.request.query_params,
+        page_number=max(number, 1),
+        pages=max(1, -(-total // 50)),
+        query=lambda **changes: "?" + urlencode({**params, **changes}),
+        crumbs=_trail(web, project_id, (entity_list.name, None)),
+    )
+
+
+def case(web: Web) -> Response:
+    project_id = web.path_int("project_id")
+    web.require(Permission.SUBMISSION_READ, project_id)
+    name, uuid = web.request.path_params["name"], web.request.path_params["uuid"]
+    if web.request.method == "POST":
+        web.require(Permission.SUBMISSION_REVIEW, project_id)
+        with transaction(web.state.engine) as connection:
+            entity_list = get_list(connection, project_id, name)
+            resolve_conflict(connection, entity_list, uuid, web.state.clock())
+            web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
+        return web.redirect(f"/projects/{project_id}/entities/{name}/{uuid}", "Conflict resolved.")
+    with transaction(web.state.engine) as connection:
+        found = load_case(connection, web.caller, project_id, name, uuid, current_language())
+        web.audit(connection, "entity.case.view", "entity", uuid, {"list": name, "via": "web"})
+    trend = line_chart(
+        [str(s["created_at"].date()) for s in found.scores],
+        [(translate(title), [s[key] for s in found.scores]) for key, title in DIMENSIONS],
+    )
+    return web.render(
+        "case.html",
+        project_id=project_id,
+        case=found,
+        trend=trend,
+        dimensions=DIMENSIONS,
+        can_resolve=web.caller.can(Permission.SUBMISSION_REVIEW, project_id),
+        crumbs=_trail(
+            web,
+            project_id,
+            (name, f"/projects/{project_id}/entities/{name}"),
+            (found.label, None),
+        ),
+    )
+
+
+ROUTES = [
+    Route("/projects/{project_id:id}/entities", page(lists), methods=["GET"]),
+    Route(LIST, page(cases), methods=["GET"]),
+    Route(LIST + "/{uuid}", page(case), methods=["GET", "POST"]),
+]

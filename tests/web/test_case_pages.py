@@ -1,0 +1,90 @@
+"""A returnee's case in the web interface and the API: the intake and follow-ups in order, the
+score trend, the assistance recorded, conflicts resolved by a person; names and other sensitive
+details only for roles that may see them; every case view audited."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from tests.server.conftest import OPENROSA, make_device, publish
+from tests.server.test_entities import FORMS, XLSX, intake
+from tests.server.test_scores import RSS, followup_with
+from tests.web.conftest import Browser
+
+ASSIST = {
+    "/data/assistance_received/assistance": "business cash",
+    "/data/assistance_received/assistance_cash_xof": "150000",
+}
+
+
+def _programme(browser, client):
+    admin = {
+        "Authorization": "Bearer "
+        + client.post(
+            "/v1/sessions", json={"email": "admin@example.org", "password": "correct horse battery"}
+        ).json()["token"]
+    }
+    project = client.post("/v1/projects", json={"name": "Retours Mali"}, headers=admin).json()["id"]
+    for name in ("returnee_intake", "reintegration_followup"):
+        publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)
+    device = make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
+    assert device.submit(intake("e1")).status_code == 201
+    assert device.submit(followup_with("e1", 1, {**RSS, **ASSIST})).status_code == 201
+    better = {**RSS, "/data/rss_social/soc_housing_access": "very_good"}
+    assert device.submit(followup_with("e1", 2, better)).status_code == 201
+    assert device.submit(followup_with("e1", 2, RSS)).status_code == 201  # offline, stale
+    return admin, project
+
+
+def test_the_case_page_tells_the_returnees_story(browser, client):
+    _admin, project = _programme(browser, client)
+    listing = browser.get(f"/projects/{project}/entities/returnees")
+    assert "1 case" in listing.text and "Awa Traoré (KAY/2026/001)" in listing.text
+    page = browser.get(f"/projects/{project}/entities/returnees/e1")
+    assert page.status_code == 200, page.text
+    assert "<h1>Awa Traoré (KAY/2026/001)</h1>" in page.text
+    assert "Open conflict" in page.text
+    history = page.text.split('id="history-title"', 1)[1]
+    assert [v for v in re.findall(r"<tr>\s*<td>(\d+)</td>", history)] == ["1", "2", "3", "4"]
+    assert history.count("returnee_intake") >= 1 and history.count("reintegration_followup") >= 3
+    scores = page.text.split('id="trend-title"', 1)[1].split("</section>", 1)[0]
+    assert scores.count("<polyline") == 4 and "2026.1-provisional" in scores
+    assistance = page.text.split('id="assistance-title"', 1)[1]
+    assert "Business" in assistance or "business" in assistance.lower()
+    assert "150000" in assistance
+    resolved = browser.post(f"/projects/{project}/entities/returnees/e1")
+    assert "Conflict resolved." in resolved.text and "Open conflict" not in resolved.text
+
+
+def test_an_analyst_sees_no_name_and_every_view_is_audited(browser, client, engine):
+    admin, project = _programme(browser, client)
+    client.post(
+        "/v1/users",
+        json={"email": "analyst@example.org", "password": "analyst password 1"},
+        headers=admin,
+    )
+    analyst_id = client.get("/v1/users", headers=admin).json()[-1]["id"]
+    assert (
+        client.post(
+            f"/v1/projects/{project}/assignments/analyst/{analyst_id}", headers=admin
+        ).status_code
+        == 200
+    )
+    analyst = Browser(TestClient(client.app, base_url="http://testserver"))
+    assert analyst.sign_in("analyst@example.org", "analyst password 1").status_code == 200
+    page = analyst.get(f"/projects/{project}/entities/returnees/e1")
+    assert page.status_code == 200
+    assert "Traoré" not in page.text and "70000001" not in page.text
+    assert "<h1>KAY/2026/001</h1>" in page.text
+    assert "sensitive details are hidden for your role" in page.text
+    assert "Mark as resolved" not in page.text
+    api = analyst.get(f"/v1/projects/{project}/datasets/returnees/entities/e1/case").json()
+    assert api["label"] == "KAY/2026/001" and "phone" not in api["data"]
+    assert "phone" in api["hiddenProperties"] and len(api["scores"]) == 3
+    views = client.get("/v1/audits?action=entity.case.view", headers=admin).json()
+    assert len(views) == 2 and {v["details"]["via"] for v in views} == {"web", "api"}
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    case_url = f"/v1/projects/{project}/datasets/returnees/entities/e1/case"
+    assert anonymous.get(case_url, headers=OPENROSA).status_code == 401
