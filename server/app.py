@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from server import draft_testing, odata, openrosa_routes
 from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
+from server.duplicate_check import load_rules
 from server.errors import EXCEPTION_HANDLERS
 from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
@@ -52,7 +53,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.blobs = blobs
         app.state.token_box = TokenBox(load_server_key(settings.data_dir, settings.secret_key))
         weights = load_scoring(settings.forms_dir)
-        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock, weights)
+        rules = load_rules(settings.forms_dir)
+        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock, weights, rules)
         try:
             yield
         finally:

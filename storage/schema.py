@@ -281,6 +281,45 @@ entity_versions = sa.Table(
     sa.UniqueConstraint("entity_id", "version"),
 )
 
+# Duplicate registrations: what each registration is compared on (normalised, never shown),
+# the blocking keys that find candidates fast, and the review queue of likely duplicates.
+person_profiles = sa.Table(
+    "person_profiles",
+    metadata,
+    sa.Column("entity_id", sa.ForeignKey("entities.id"), primary_key=True),
+    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
+    sa.Column("profile", sa.JSON, nullable=False),
+    _created(),
+)
+
+person_keys = sa.Table(
+    "person_keys",
+    metadata,
+    sa.Column("entity_id", sa.ForeignKey("entities.id"), primary_key=True),
+    sa.Column("key", sa.String(120), primary_key=True),
+    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
+    sa.Index("ix_person_keys_list_id_key", "list_id", "key"),
+)
+
+duplicate_flags = sa.Table(
+    "duplicate_flags",
+    metadata,
+    _id(),
+    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
+    sa.Column("entity_id", sa.ForeignKey("entities.id"), nullable=False),  # the new one
+    sa.Column("candidate_id", sa.ForeignKey("entities.id"), nullable=False),  # already there
+    sa.Column("submission_id", sa.ForeignKey("submissions.id")),  # the intake flagged
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # open, duplicate, distinct
+    sa.Column("decided_by", sa.ForeignKey("actors.id")),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Column("note", sa.Text),
+    _created(),
+    sa.UniqueConstraint("entity_id", "candidate_id"),
+    sa.Index("ix_duplicate_flags_list_id_status", "list_id", "status"),
+)
+
 # Reintegration sustainability scores of each follow-up submission, with the version of the
 # weights they were computed with (forms/scoring); recomputed when the weights change.
 rss_scores = sa.Table(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -10,9 +11,12 @@ from starlette.routing import Route
 from server.auth import Permission, authenticate
 from server.cases import load_case
 from server.rest.entities import ENTITIES
+from server.rest.http import json_body, text_field
 from server.rest.shapes import iso
 from storage.audit import record
 from storage.db import transaction
+from storage.duplicates import DuplicateFlag, decide, list_flags
+from storage.entity_lists import get_list
 
 
 def case(request: Request) -> Response:
@@ -88,4 +92,69 @@ def case(request: Request) -> Response:
     )
 
 
-ROUTES = [Route(ENTITIES + "/{uuid}/case", case, methods=["GET"])]
+def duplicates(request: Request) -> Response:
+    """The review queue: GET .../datasets/{name}/duplicates[?status=open|duplicate|distinct]."""
+    project_id = int(request.path_params["project_id"])
+    status = request.query_params.get("status") or "open"
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        authenticate(connection, request).require(Permission.SUBMISSION_REVIEW, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        found, _total = list_flags(connection, entity_list.id, status=status, limit=10_000)
+    return JSONResponse([_flag_json(f) for f in found])
+
+
+async def decide_duplicate(request: Request) -> Response:
+    """POST .../datasets/{name}/duplicates/{id} {"decision": "duplicate"|"distinct", "note"}."""
+    body = await json_body(request)
+    return await run_in_threadpool(_decide, request, body)
+
+
+def _decide(request: Request, body: dict[str, object]) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    note = body.get("note")
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.SUBMISSION_REVIEW, project_id)
+        get_list(connection, project_id, request.path_params["name"])
+        decided = decide(
+            connection,
+            int(request.path_params["flag_id"]),
+            text_field(body, "decision") or "",
+            actor.id,
+            note if isinstance(note, str) and note.strip() else None,
+            state.clock(),
+        )
+        record(
+            connection,
+            actor_id=actor.id,
+            action="entity.duplicate.decide",
+            actee_type="entity",
+            actee_id=decided.entity_uuid,
+            now=state.clock(),
+            details={"candidate": decided.candidate_uuid, "decision": decided.status},
+        )
+    return JSONResponse(_flag_json(decided))
+
+
+def _flag_json(flag: DuplicateFlag) -> dict[str, object]:
+    return {
+        "id": flag.id,
+        "uuid": flag.entity_uuid,
+        "label": flag.entity_label,
+        "candidateUuid": flag.candidate_uuid,
+        "candidateLabel": flag.candidate_label,
+        "score": flag.score,
+        "reasons": flag.reasons,
+        "status": flag.status,
+        "createdAt": iso(flag.created_at),
+        "decidedAt": iso(flag.decided_at),
+        "note": flag.note,
+    }
+
+
+DUPLICATES = "/v1/projects/{project_id:id}/datasets/{name}/duplicates"
+ROUTES = [
+    Route(ENTITIES + "/{uuid}/case", case, methods=["GET"]),
+    Route(DUPLICATES, duplicates, methods=["GET"]),
+    Route(DUPLICATES + "/{flag_id:id}", decide_duplicate, methods=["POST"]),
+]

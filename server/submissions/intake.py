@@ -21,6 +21,7 @@ from converters.rss import WeightSet
 from converters.submission import parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
+from server.duplicate_check import DuplicateRules, check_registration
 from server.scoring import score_submission
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
@@ -46,6 +47,7 @@ class IntakeContext:
     targets: FormTargets
     clock: Clock
     weights: WeightSet | None = None  # reintegration scores of the form they name
+    duplicates: DuplicateRules | None = None  # registrations compared with the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +118,29 @@ def receive_submission(
                 clock=context.clock,
             )
         if stored.outcome is Outcome.CREATED and cached.schema.entities:
-            apply_actions(
+            actions = entity_actions(root, cached.schema)
+            outcomes = apply_actions(
                 connection,
                 form.project_id,
-                entity_actions(root, cached.schema),
+                actions,
                 submission_version_id=stored.version_id,
                 creator_id=submitter.actor_id,
                 now=context.clock(),
             )
+            rules = context.duplicates
+            for action, outcome in zip(actions, outcomes, strict=True):
+                if rules and outcome == "create" and form.xml_form_id == rules.form_id:
+                    check_registration(
+                        connection,
+                        rules,
+                        root=root,
+                        schema=cached.schema,
+                        project_id=form.project_id,
+                        entity_uuid=action.uuid,
+                        submission_id=stored.submission_id,
+                        actor_id=submitter.actor_id,
+                        now=context.clock(),
+                    )
     log.info(
         "submission %s form_id=%s instanceID=%s files=%d/%d",
         stored.outcome.value,

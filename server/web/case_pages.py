@@ -16,12 +16,15 @@ from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
 from storage.cases import find_cases
 from storage.db import transaction
+from storage.duplicates import decide, list_flags
 from storage.entities import resolve_conflict
 from storage.entity_lists import get_list, list_lists
 from storage.projects import get_project
 
 LIST = "/projects/{project_id:id}/entities/{name}"
 CONFLICT_WORDS = (N_("soft"), N_("hard"))  # shown with _(conflict)
+STATUSES = {"open": N_("open"), "duplicate": N_("duplicate"), "distinct": N_("distinct")}
+REASONS = (N_("name"), N_("birth date"), N_("phone"), N_("document"))  # shown with _(reason)
 DIMENSIONS = (
     ("economic", N_("Economic")),
     ("social", N_("Social")),
@@ -122,7 +125,54 @@ def case(web: Web) -> Response:
     )
 
 
+def duplicates(web: Web) -> Response:
+    """The review queue of likely duplicate registrations (eligibility review)."""
+    project_id = web.path_int("project_id")
+    web.require(Permission.SUBMISSION_REVIEW, project_id)
+    name = web.request.path_params["name"]
+    if web.request.method == "POST":
+        flag_id = int(web.field("flag")) if web.field("flag").isdigit() else 0
+        with transaction(web.state.engine) as connection:
+            decided = decide(
+                connection,
+                flag_id,
+                web.field("decision"),
+                web.actor.id,
+                web.field("note") or None,
+                web.state.clock(),
+            )
+            web.audit(
+                connection,
+                "entity.duplicate.decide",
+                "entity",
+                decided.entity_uuid,
+                {"candidate": decided.candidate_uuid, "decision": decided.status, "via": "web"},
+            )
+        return web.redirect(f"/projects/{project_id}/entities/{name}/duplicates", "Decision saved.")
+    status = web.query("status", "open")
+    with transaction(web.state.engine, read_only=True) as connection:
+        entity_list = get_list(connection, project_id, name)
+        flags, total = list_flags(
+            connection, entity_list.id, status=status if status in STATUSES else "open"
+        )
+    return web.render(
+        "duplicates.html",
+        project_id=project_id,
+        entity_list=entity_list,
+        flags=flags,
+        total=total,
+        chosen=status,
+        crumbs=_trail(
+            web,
+            project_id,
+            (name, f"/projects/{project_id}/entities/{name}"),
+            (translate("Possible duplicates"), None),
+        ),
+    )
+
+
 ROUTES = [
+    Route(LIST + "/duplicates", page(duplicates), methods=["GET", "POST"]),
     Route("/projects/{project_id:id}/entities", page(lists), methods=["GET"]),
     Route(LIST, page(cases), methods=["GET"]),
     Route(LIST + "/{uuid}", page(case), methods=["GET", "POST"]),
