@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as default
 
 from converters.form_model import DataType, Field, FormSchema
@@ -70,6 +70,7 @@ class ExportModel:
     form_id: str
     tables: tuple[OutTable, ...]
     order: Mapping[str, int] = default(default_factory=dict)  # xpath -> position in the form
+    hidden: frozenset[str] = frozenset()  # xpaths left out for the caller (sensitive fields)
 
     @property
     def root(self) -> OutTable:
@@ -80,6 +81,18 @@ class ExportModel:
 
     def by_odata_name(self, name: str) -> OutTable | None:
         return next((t for t in self.tables if t.odata_name == name), None)
+
+
+def without_fields(model: ExportModel, hidden: frozenset[str]) -> ExportModel:
+    """The model without the fields at `hidden` xpaths (sensitive ones, for roles that may not
+    read them): their columns, OData properties and files are left out everywhere."""
+    if not hidden:
+        return model
+    tables = tuple(
+        replace(table, fields=tuple(f for f in table.fields if f.field.xpath not in hidden))
+        for table in model.tables
+    )
+    return replace(model, tables=tables, hidden=hidden)
 
 
 def odata_name(name: str) -> str:

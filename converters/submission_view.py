@@ -109,3 +109,20 @@ def read_group(
     if element is not None:
         _walk(schema, element, group_xpath, language, 1, entries)
     return entries
+
+
+def without_answers(xml: bytes, hidden: frozenset[str]) -> bytes:
+    """The submission XML without the elements of the fields at `hidden` xpaths, in every
+    repeat instance: what a role that may not read sensitive fields downloads."""
+    root = parse_xml(xml)
+    _prune(root, "/" + local_name(root), hidden)
+    return etree.tostring(root, xml_declaration=False, encoding="unicode").encode("utf-8")
+
+
+def _prune(element: etree._Element, path: str, hidden: frozenset[str]) -> None:
+    for child in element_children(element):
+        child_path = f"{path}/{local_name(child)}"
+        if child_path in hidden:
+            element.remove(child)
+        else:
+            _prune(child, child_path, hidden)

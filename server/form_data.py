@@ -3,13 +3,13 @@ with the fields of older versions) and the SQLAlchemy tables behind it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
-from converters.export_model import ExportModel, build_export_model
+from converters.export_model import ExportModel, build_export_model, without_fields
 from converters.form_model import FormSchema
 from converters.odata_filter import parse_filter
 from server.auth import Caller, Permission, authenticate
@@ -19,6 +19,7 @@ from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, get_form, load_version_plan
 from storage.odata_filter_sql import check_filter
 from storage.tables import build_tables
+from storage.views import sensitive_xpaths
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,24 @@ def read_form_data(
     schema, version_plan = load_version_plan(connection, form.current_version_id)
     physical = load_plan(connection, form.id)
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
+    if not caller.can(Permission.SENSITIVE_READ, form.project_id):
+        model = without_fields(model, sensitive_xpaths(connection, form.id))
     return FormData(
         form, model, build_tables(physical), caller, schema.title, schema.version or "", schema
     )
+
+
+def hidden_xpaths(connection: Connection, form: FormRecord, caller: Caller) -> frozenset[str]:
+    """The fields the caller may not read: those marked sensitive in any version, for roles
+    without the right to sensitive data; nothing for the others."""
+    if caller.can(Permission.SENSITIVE_READ, form.project_id):
+        return frozenset()
+    return sensitive_xpaths(connection, form.id)
+
+
+def without_hidden(schema: FormSchema, hidden: frozenset[str]) -> FormSchema:
+    """The schema as a role that may not read `hidden` fields sees it: pages built on it (the
+    submissions table, a submission, the dashboard) never show them."""
+    if not hidden:
+        return schema
+    return replace(schema, fields=tuple(f for f in schema.fields if f.xpath not in hidden))

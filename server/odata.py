@@ -24,6 +24,7 @@ from converters.odata import (
     service_document,
 )
 from server.errors import Problem, ProblemCode
+from server.exports.routes import audit_export
 from server.form_data import FormData, load_form_data, submission_filter
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
@@ -73,6 +74,7 @@ async def entities(request: Request) -> Response:
     feed = await run_in_threadpool(load_form_data, request)
     resource = request.path_params["resource"]
     table, query = _resolve(feed, resource, request)
+    await run_in_threadpool(audit_export, request, feed, f"odata:{resource}")
     if query.instance_id is not None:  # Submissions('uuid:...'): 404 if there is no such one
         await run_in_threadpool(_require_submission, request, feed, query.instance_id)
     context = f"{_service_url(request, feed)}/$metadata#{table.odata_name}"

@@ -97,7 +97,20 @@ def attachment_rows(
                 attachments, attachments.c.submission_version_id == root.c._version_id
             )
         )
-        .where(attachments.c.blob_sha256.is_not(None), *_conditions(form_id, options, now, root))
+        .where(
+            attachments.c.blob_sha256.is_not(None),
+            *_conditions(form_id, options, now, root),
+            *(
+                [
+                    sa.or_(
+                        attachments.c.xpath.is_(None),
+                        attachments.c.xpath.not_in(sorted(model.hidden)),
+                    )
+                ]
+                if model.hidden
+                else []
+            ),
+        )
         .order_by(attachments.c.name)
     )
 

@@ -281,6 +281,12 @@ def _current_version(connection: Connection, form_id: int) -> tuple[int, FormSch
     return (row.id, parse_xform(row.xform.encode("utf-8"))) if row else (0, None)
 
 
+def sensitive_xpaths(connection: Connection, form_id: int) -> frozenset[str]:
+    """Every field of the form marked sensitive in any published version."""
+    current_id, current = _current_version(connection, form_id)
+    return _sensitive_xpaths(connection, form_id, current_id, current)
+
+
 def _sensitive_xpaths(
     connection: Connection, form_id: int, current_id: int, current: FormSchema | None
 ) -> frozenset[str]:

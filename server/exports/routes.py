@@ -50,6 +50,7 @@ def spec_of(request: Request, export: str) -> ExportSpec:
 
 
 def audit_export(request: Request, data: FormData, export: str) -> None:
+    """Who took which data out, with which options and filters (exports and OData reads)."""
     state = request.app.state
     with transaction(state.engine) as connection:
         record(
@@ -62,7 +63,12 @@ def audit_export(request: Request, data: FormData, export: str) -> None:
             details={
                 "format": export,
                 "project": data.form.project_id,
-                "filters": {k: v for k, v in request.query_params.items() if k in FILTERS},
+                "filters": {
+                    k: v
+                    for k, v in request.query_params.items()
+                    if k in FILTERS or k.startswith("$")
+                },
+                "sensitiveLeftOut": len(data.model.hidden),
             },
         )
 

@@ -13,8 +13,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from converters.submission import parse_submission
+from converters.submission_view import without_answers
 from server.auth import Caller, Permission, authenticate
 from server.errors import Problem, ProblemCode
+from server.form_data import hidden_xpaths
 from server.rest.http import Spool, json_body, ok, page, spooled_body, text_field
 from server.rest.shapes import comment_json, submission_json, version_json
 from server.submissions.intake import receive_submission
@@ -85,11 +87,16 @@ def get_one(request: Request) -> Response:
 
 def xml(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_READ
-        )
+        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
         body = get_xml(connection, submission.current_version_id)
-    return Response(body.encode("utf-8"), media_type="application/xml; charset=utf-8")
+        hidden = hidden_xpaths(connection, form, caller)
+    return _xml_response(body, hidden)
+
+
+def _xml_response(body: str, hidden: frozenset[str]) -> Response:
+    """The XML as stored, or without its sensitive answers for a role that may not read them."""
+    data = without_answers(body.encode("utf-8"), hidden) if hidden else body.encode("utf-8")
+    return Response(data, media_type="application/xml; charset=utf-8")
 
 
 def versions(request: Request) -> Response:
@@ -103,14 +110,13 @@ def versions(request: Request) -> Response:
 
 def version_xml(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_READ
-        )
+        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
         version = find_version_by_instance(
             connection, submission.id, request.path_params["version_id"]
         )
         body = get_xml(connection, version.id)
-    return Response(body.encode("utf-8"), media_type="application/xml; charset=utf-8")
+        hidden = hidden_xpaths(connection, form, caller)
+    return _xml_response(body, hidden)
 
 
 async def create(request: Request) -> Response:
@@ -238,11 +244,16 @@ def _comment(request: Request, text: str) -> Response:
 
 def attachments(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_READ
-        )
+        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
+        hidden = hidden_xpaths(connection, form, caller)
         found = list_attachments(connection, submission.current_version_id)
-    return JSONResponse([{"name": a.name, "exists": a.blob_sha256 is not None} for a in found])
+    return JSONResponse(
+        [
+            {"name": a.name, "exists": a.blob_sha256 is not None}
+            for a in found
+            if a.xpath not in hidden
+        ]
+    )
 
 
 async def attachment(request: Request) -> Response:
@@ -266,10 +277,9 @@ async def attachment(request: Request) -> Response:
 
 def _attachment(request: Request) -> AttachmentRecord:
     name = request.path_params["name"]
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_READ
-        )
+    state = request.app.state
+    with transaction(state.engine) as connection:
+        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
         found = next(
             (
                 a
@@ -278,8 +288,20 @@ def _attachment(request: Request) -> AttachmentRecord:
             ),
             None,
         )
-    if found is None:
-        raise NotFound(StorageCode.NOT_FOUND, what=f"the attachment '{name}'")
+        if found is None:
+            raise NotFound(StorageCode.NOT_FOUND, what=f"the attachment '{name}'")
+        if found.xpath in hidden_xpaths(connection, form, caller):
+            raise Problem(403, ProblemCode.FORBIDDEN)
+        if caller.actor is not None and caller.actor.type == "user":  # downloads are audited
+            record(
+                connection,
+                actor_id=caller.actor.id,
+                action="submission.attachment.download",
+                actee_type="submission",
+                actee_id=submission.instance_id,
+                now=state.clock(),
+                details={"form": form.xml_form_id, "name": name},
+            )
     return found
 
 

@@ -17,6 +17,7 @@ from converters.submission_view import read_answers
 from converters.xform_schema import parse_xform
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.form_data import hidden_xpaths, without_hidden
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
@@ -47,10 +48,13 @@ STATE_NAMES = {
 
 
 def current_schema(web: Web, form: FormRecord) -> FormSchema:
+    """The published form as the caller may see it: without its sensitive fields for roles
+    that may not read them."""
     if form.current_version_id is None:
         raise Problem(404, ProblemCode.NOT_FOUND)
     with transaction(web.state.engine, read_only=True) as connection:
-        return parse_xform(get_xform(connection, form.current_version_id).encode("utf-8"))
+        schema = parse_xform(get_xform(connection, form.current_version_id).encode("utf-8"))
+        return without_hidden(schema, hidden_xpaths(connection, form, web.caller))
 
 
 def read_filters(web: Web, schema: FormSchema) -> TableFilters:
@@ -212,7 +216,10 @@ def one(web: Web) -> Response:
         submission = get_submission(connection, form.id, instance_id)
         xml = get_xml(connection, submission.current.id)
         versions = list_versions(connection, submission.id)
-        files = list_attachments(connection, submission.current.id)
+        hidden = hidden_xpaths(connection, form, web.caller)
+        files = [
+            f for f in list_attachments(connection, submission.current.id) if f.xpath not in hidden
+        ]
         comments = [
             (c, load_actor(connection, c.actor_id))
             for c in list_comments(connection, submission.id)

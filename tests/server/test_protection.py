@@ -1,0 +1,72 @@
+"""Protection of personal data: fields marked sensitive in the XLSForm are left out of every
+export, OData feed, XML and file an analyst or viewer gets; managers and protection officers see
+them; every export and download is audited with who and which filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.server.conftest import make_device, publish
+from tests.server.test_entities import FORMS, XLSX, intake
+
+SENSITIVE = ("first_name", "last_name", "dob", "phone")
+
+
+def _user(client, admin, project, email, role):
+    client.post("/v1/users", json={"email": email, "password": "a long password 1"}, headers=admin)
+    user_id = next(
+        u["id"] for u in client.get("/v1/users", headers=admin).json() if u["email"] == email
+    )
+    assert (
+        client.post(
+            f"/v1/projects/{project}/assignments/{role}/{user_id}", headers=admin
+        ).status_code
+        == 200
+    )
+    token = client.post("/v1/sessions", json={"email": email, "password": "a long password 1"})
+    return {"Authorization": f"Bearer {token.json()['token']}"}
+
+
+@pytest.fixture
+def programme(client, admin, project):
+    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
+    device = make_device(client, admin, project, ("returnee_intake",))
+    xml = intake("e1")
+    assert device.submit(xml).status_code == 201
+    instance = xml.split(b"<instanceID>")[1].split(b"</instanceID>")[0].decode()
+    return instance
+
+
+def _csv_header(client, headers, project):
+    response = client.get(
+        f"/v1/projects/{project}/forms/returnee_intake/submissions.csv", headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_analysts_get_no_sensitive_field_anywhere(client, admin, project, programme):
+    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
+    officer = _user(client, admin, project, "officer@example.org", "protection_officer")
+    base = f"/v1/projects/{project}/forms/returnee_intake"
+    for name in SENSITIVE:
+        assert any(h.split("-")[-1] == name for h in _csv_header(client, officer, project)), name
+        assert all(h.split("-")[-1] != name for h in _csv_header(client, analyst, project)), name
+    metadata = client.get(f"{base}.svc/$metadata", headers=analyst).text
+    assert 'Name="first_name"' not in metadata and 'Name="case_number"' in metadata
+    rows = client.get(f"{base}.svc/Submissions", headers=analyst).json()["value"]
+    assert "Traoré" not in str(rows) and "KAY/2026/001" in str(rows)
+    assert "Traoré" in str(client.get(f"{base}.svc/Submissions", headers=officer).json())
+    xml = client.get(f"{base}/submissions/{programme}.xml", headers=analyst).text
+    assert "<first_name>" not in xml and "<dob>" not in xml and "<case_number>" in xml
+    assert (
+        "<first_name>Awa</first_name>"
+        in client.get(f"{base}/submissions/{programme}.xml", headers=officer).text
+    )
+    audit = client.get("/v1/audits?action=submission.export", headers=admin).json()
+    analyst_reads = [a for a in audit if a["details"]["sensitiveLeftOut"] > 0]
+    assert {a["details"]["format"] for a in analyst_reads} >= {"csv", "odata:Submissions"}
+    assert all(a["actorId"] for a in audit)
