@@ -16,6 +16,7 @@ from server.web import (
     device_pages,
     draft_pages,
     form_pages,
+    programme_pages,
     project_pages,
     session_pages,
     submission_pages,
@@ -34,4 +35,5 @@ def routes() -> list[BaseRoute]:
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,
         *case_pages.ROUTES,
+        *programme_pages.ROUTES,
     ]

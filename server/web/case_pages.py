@@ -33,9 +33,7 @@ DIMENSIONS = (
 )
 
 
-def _trail(
-    web: Web, project_id: int, *rest: tuple[str, str | None]
-) -> list[tuple[str, str | None]]:
+def trail(web: Web, project_id: int, *rest: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     with transaction(web.state.engine, read_only=True) as connection:
         project = get_project(connection, project_id)
     return [
@@ -54,7 +52,7 @@ def lists(web: Web) -> Response:
         "entity_lists.html",
         project_id=project_id,
         lists=found,
-        crumbs=_trail(web, project_id, (translate("Entity lists"), None)),
+        crumbs=trail(web, project_id, (translate("Entity lists"), None)),
     )
 
 
@@ -87,7 +85,7 @@ def cases(web: Web) -> Response:
         page_number=max(number, 1),
         pages=max(1, -(-total // 50)),
         query=lambda **changes: "?" + urlencode({**params, **changes}),
-        crumbs=_trail(web, project_id, (entity_list.name, None)),
+        crumbs=trail(web, project_id, (entity_list.name, None)),
     )
 
 
@@ -116,7 +114,7 @@ def case(web: Web) -> Response:
         trend=trend,
         dimensions=DIMENSIONS,
         can_resolve=web.caller.can(Permission.SUBMISSION_REVIEW, project_id),
-        crumbs=_trail(
+        crumbs=trail(
             web,
             project_id,
             (name, f"/projects/{project_id}/entities/{name}"),
@@ -162,7 +160,7 @@ def duplicates(web: Web) -> Response:
         flags=flags,
         total=total,
         chosen=status,
-        crumbs=_trail(
+        crumbs=trail(
             web,
             project_id,
             (name, f"/projects/{project_id}/entities/{name}"),

@@ -111,3 +111,19 @@ def test_the_review_queue_page_decides_in_one_click(browser, client, engine, clo
     assert "Decision saved." in done.text and "Nothing to review." in done.text
     decided = browser.get(f"/projects/{project}/entities/returnees/duplicates?status=distinct")
     assert "twins" in decided.text
+
+
+def test_the_programme_dashboard_counts_what_the_programme_needs(browser, client, clock):
+    _admin, project = _programme(browser, client)
+    page = browser.get(f"/projects/{project}/programme")
+    assert page.status_code == 200, page.text
+    cards = re.sub(r"\s+", " ", page.text.split('<ul class="cards">', 1)[1].split("</ul>", 1)[0])
+    assert "<strong>1</strong><br>returnees registered" in cards
+    assert "<strong>3</strong> / 0<br>follow-up visits done / due by now" in cards
+    assert "<strong>1</strong><br><a" in cards and "cases with an open conflict" in cards
+    assert re.search(r"<title>kayes: 1</title>", page.text)
+    assert page.text.count("1 returnee scored") == 4  # one chart per dimension and composite
+    clock.advance(days=200)  # past the 3- and 6-month visits
+    browser.sign_in()
+    later = re.sub(r"\s+", " ", browser.get(f"/projects/{project}/programme").text)
+    assert "<strong>3</strong> / 2<br>follow-up visits done / due by now" in later
