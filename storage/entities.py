@@ -368,3 +368,13 @@ def _entity(row: RowMapping | Any) -> EntityRecord:
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
     )
+
+
+def count_entities(connection: Connection, list_id: int) -> int:
+    return int(
+        connection.execute(
+            sa.select(sa.func.count()).where(
+                s.entities.c.list_id == list_id, s.entities.c.deleted_at.is_(None)
+            )
+        ).scalar_one()
+    )

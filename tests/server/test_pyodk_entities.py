@@ -51,3 +51,23 @@ def test_entities_round_trip_through_pyodk(client, project):  # noqa: F811
     assert forced.currentVersion.label == "Awa T." and forced.currentVersion.version == 3
     assert client.entities.delete(created.uuid, entity_list_name="returnees") is True
     assert client.entities.list(entity_list_name="returnees") == []
+
+
+def test_get_table_reads_the_list_as_odata(client, project):  # noqa: F811
+    client.entity_lists.create(entity_list_name="returnees", project_id=project)
+    client.session.post(
+        f"projects/{project}/datasets/returnees/properties", json={"name": "region"}
+    ).raise_for_status()
+    for n, region in enumerate(("kayes", "mopti", "gao")):
+        client.entities.create(
+            label=f"R{n}", data={"region": region}, entity_list_name="returnees", uuid=f"u{n}"
+        )
+    table = client.entities.get_table(entity_list_name="returnees", top=2, count=True)
+    assert table["@odata.count"] == 3
+    assert [(r["__id"], r["label"], r["region"]) for r in table["value"]] == [
+        ("u0", "R0", "kayes"),
+        ("u1", "R1", "mopti"),
+    ]
+    assert table["value"][0]["__system"]["version"] == 1
+    rest = client.entities.get_table(entity_list_name="returnees", skip=2, select="__id,region")
+    assert rest["value"] == [{"__id": "u2", "region": "gao"}]
