@@ -18,6 +18,7 @@ from converters.form_model import DataType
 from converters.table_plan import TableKind
 from storage import schema as s
 from storage.odata_filter_sql import filter_clause, mentions_deleted
+from storage.programme_columns import programme_cells
 from storage.sql_functions import contains_word, neutralised, split_part, utc_iso
 from storage.submission_queries import submission_facts
 
@@ -158,6 +159,9 @@ def _select(
     if table.is_root:
         headers += [ExportColumn(h, "system") for h in SYSTEM_HEADERS]
         cells += _system_cells(row)
+        for header, cell in programme_cells(connection, form_id):
+            headers.append(ExportColumn(header, "system"))
+            cells.append(cell)
         joined = row.join(subs, subs.c.id == row.c._submission_id)
     else:
         headers += [ExportColumn("PARENT_KEY", "system"), ExportColumn("KEY", "system")]

@@ -61,3 +61,28 @@ def test_new_weights_recompute_every_score(client, admin, project, engine, clock
     assert [r["weight_version"] for r in rows] == ["2026.2-test", "2026.2-test"]
     assert abs(rows[0]["composite"] - (1 + 0.25 + 2 * 0.25 + 5 / 7 + 0.75) / 6) < 1e-6
     assert abs(rows[1]["social"] - 0.75) < 1e-9
+
+
+def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project):
+    import csv
+    import io
+
+    from tests.server.test_duplicates import registration
+
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    device.submit(followup_with("e1", 1, RSS))
+    device.submit(registration("e9", "Awa", "Traore", "1998-04-12", "70000001", "X/9"))
+    base = f"/v1/projects/{project}/forms"
+
+    def table(form):
+        body = client.get(f"{base}/{form}/submissions.csv", headers=admin).content
+        return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+    (followup,) = table("reintegration_followup")
+    assert float(followup["rss_economic"]) == 0.625
+    assert followup["rss_weight_version"] == "2026.1-provisional"
+    intakes = {r["registration-case_number"]: r for r in table("returnee_intake")}
+    assert intakes["X/9"]["duplicate_review"] == "open"
+    assert float(intakes["X/9"]["duplicate_score"]) >= 0.8
+    assert intakes["KAY/2026/001"]["duplicate_review"] == ""
