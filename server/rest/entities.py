@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import uuid as uuid_module
+from dataclasses import replace
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate
+from server.cases import CASE_NUMBER
 from server.entity_csv import entity_list_csv
 from server.errors import Problem, ProblemCode
 from server.rest.http import flag, json_body, ok, page, text_field
@@ -21,6 +24,7 @@ from server.rest.shapes import JsonObject, iso
 from storage.audit import record
 from storage.db import transaction
 from storage.entities import (
+    LABEL,
     EntityRecord,
     EntityVersionRecord,
     create_entity,
@@ -106,40 +110,65 @@ def datasets(request: Request) -> Response:
 
 
 def dataset(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
-        found = get_list(connection, project_id, request.path_params["name"])
+        _hidden, found = _readable(connection, request)
     return JSONResponse(list_json(found, full=True))
 
 
 def entities(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
     limit, offset = page(request)
     with transaction(request.app.state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        hidden, entity_list = _readable(connection, request)
         found = list_entities(connection, entity_list.id, limit=limit, offset=offset)
-    return JSONResponse([entity_json(e) for e in found])
+    return JSONResponse([entity_json(_seen(e, hidden)) for e in found])
 
 
 def entity(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        hidden, entity_list = _readable(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
-    return JSONResponse(entity_json(found, data=True))
+    return JSONResponse(entity_json(_seen(found, hidden), data=True))
 
 
 def versions(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        hidden, entity_list = _readable(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
         history = entity_versions(connection, found.id)
+    if hidden:
+        history = [
+            replace(
+                v,
+                label=found.data.get(CASE_NUMBER) or found.uuid,
+                data={k: x for k, x in v.data.items() if k not in hidden},
+                received={k: x for k, x in v.received.items() if k not in hidden and k != LABEL},
+            )
+            for v in history
+        ]
     return JSONResponse([version_json(v, found.version) for v in history])
+
+
+def _readable(connection: Connection, request: Request) -> tuple[frozenset[str], EntityListRecord]:
+    """The list in the URL for a caller who may read it, and the properties kept from the
+    caller (the sensitive ones, for roles that may not read them)."""
+    project_id = int(request.path_params["project_id"])
+    caller = authenticate(connection, request)
+    caller.require(Permission.SUBMISSION_READ, project_id)
+    entity_list = get_list(connection, project_id, request.path_params["name"])
+    may_see = caller.can(Permission.SENSITIVE_READ, project_id)
+    return (frozenset() if may_see else entity_list.sensitive), entity_list
+
+
+def _seen(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:
+    """The entity as a role that may not read `hidden` properties sees it: without them, and
+    with its case number (or uuid) for a label, since labels are built from names."""
+    if not hidden:
+        return entity
+    return replace(
+        entity,
+        label=entity.data.get(CASE_NUMBER) or entity.uuid,
+        data={k: v for k, v in entity.data.items() if k not in hidden},
+    )
 
 
 async def create_list(request: Request) -> Response:

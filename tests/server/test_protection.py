@@ -70,3 +70,20 @@ def test_analysts_get_no_sensitive_field_anywhere(client, admin, project, progra
     analyst_reads = [a for a in audit if a["details"]["sensitiveLeftOut"] > 0]
     assert {a["details"]["format"] for a in analyst_reads} >= {"csv", "odata:Submissions"}
     assert all(a["actorId"] for a in audit)
+
+
+def test_analysts_get_entities_without_names_or_sensitive_properties(
+    client, admin, project, programme
+):
+    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
+    base = f"/v1/projects/{project}/datasets/returnees"
+    seen = client.get(f"{base}/entities/e1", headers=analyst).json()
+    assert seen["currentVersion"]["label"] == "KAY/2026/001"
+    assert "phone" not in seen["currentVersion"]["data"]
+    assert seen["currentVersion"]["data"]["case_number"] == "KAY/2026/001"
+    history = client.get(f"{base}/entities/e1/versions", headers=analyst).json()
+    assert "Traoré" not in str(history) and "70000001" not in str(history)
+    table = client.get(f"{base}.svc/Entities", headers=analyst).json()["value"]
+    assert "phone" not in table[0] and "first_name" not in table[0]
+    full = client.get(f"{base}/entities/e1", headers=admin).json()
+    assert full["currentVersion"]["data"]["phone"] == "70000001"
