@@ -71,6 +71,7 @@ class ExportModel:
     tables: tuple[OutTable, ...]
     order: Mapping[str, int] = default(default_factory=dict)  # xpath -> position in the form
     hidden: frozenset[str] = frozenset()  # xpaths left out for the caller (sensitive fields)
+    scored: bool = False  # submissions carry reintegration scores (OData: `__rss`)
 
     @property
     def root(self) -> OutTable:

@@ -59,11 +59,21 @@ def service_document(model: ExportModel, service_url: str) -> dict[str, object]:
     }
 
 
+# Baobab's own: a scored form's reintegration scores on each submission (see README).
+RSS_MEMBERS = (
+    ("economic", "Edm.Decimal"),
+    ("social", "Edm.Decimal"),
+    ("psychosocial", "Edm.Decimal"),
+    ("composite", "Edm.Decimal"),
+    ("weightVersion", "Edm.String"),
+)
+
+
 def metadata_document(model: ExportModel) -> bytes:
     namespace = f"org.opendatakit.user.{model.form_id}"
     root = etree.Element(f"{{{EDMX}}}Edmx", nsmap={"edmx": EDMX}, Version="4.0")
     services = etree.SubElement(root, f"{{{EDMX}}}DataServices")
-    _system_schema(services)
+    _system_schema(services, scored=model.scored)
     schema = etree.SubElement(
         services, f"{{{EDM}}}Schema", nsmap=_default(EDM), Namespace=namespace
     )
@@ -77,6 +87,8 @@ def metadata_document(model: ExportModel) -> bytes:
         _property(entity, "__id", "Edm.String")
         if table.is_root:
             _property(entity, "__system", f"{SUBMISSION_NS}.metadata")
+            if model.scored:
+                _property(entity, "__rss", f"{SUBMISSION_NS}.rss")
         else:
             _property(entity, table.odata_parent_key, "Edm.String")
         members = _members(model, table, namespace, complex_types)
@@ -135,13 +147,17 @@ def _members(
     return members
 
 
-def _system_schema(parent: etree._Element) -> None:
+def _system_schema(parent: etree._Element, *, scored: bool = False) -> None:
     schema = etree.SubElement(
         parent, f"{{{EDM}}}Schema", nsmap=_default(EDM), Namespace=SUBMISSION_NS
     )
     metadata = etree.SubElement(schema, f"{{{EDM}}}ComplexType", Name="metadata")
     for name, kind in _METADATA:
         _property(metadata, name, kind)
+    if scored:
+        scores = etree.SubElement(schema, f"{{{EDM}}}ComplexType", Name="rss")
+        for name, kind in RSS_MEMBERS:
+            _property(scores, name, kind)
     for enum, members in (
         ("Status", ("notDecrypted", "missingEncryptedFormData")),
         ("ReviewState", ("hasIssues", "edited", "rejected", "approved")),
@@ -232,6 +248,9 @@ def selectable(model: ExportModel, table: OutTable) -> frozenset[tuple[str, ...]
     if table.is_root:
         paths.add(("__system",))
         paths.update(("__system", name) for name, _kind in _METADATA)
+        if model.scored:
+            paths.add(("__rss",))
+            paths.update(("__rss", name) for name, _kind in RSS_MEMBERS)
     else:
         paths.add((table.odata_parent_key,))
     for child in table.children:

@@ -18,6 +18,7 @@ from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, get_form, load_version_plan
 from storage.odata_filter_sql import check_filter
+from storage.programme_columns import is_scored
 from storage.tables import build_tables
 from storage.views import sensitive_xpaths
 
@@ -63,6 +64,8 @@ def read_form_data(
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
     if not caller.can(Permission.SENSITIVE_READ, form.project_id):
         model = without_fields(model, sensitive_xpaths(connection, form.id))
+    if is_scored(connection, form.id):
+        model = replace(model, scored=True)
     return FormData(
         form, model, build_tables(physical), caller, schema.title, schema.version or "", schema
     )

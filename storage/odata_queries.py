@@ -186,6 +186,8 @@ class _Builder:
         pairs = self._members(table, row_table)
         if table.is_root:
             pairs += [("__id", subs.c.instance_id), ("__system", self._system(row_table))]
+            if self.model.scored:
+                pairs.append(("__rss", self._scores()))
         else:
             pairs.append(("__id", row_table.c._odata_id))
             if top_level:
@@ -293,6 +295,26 @@ class _Builder:
             root.c._form_version,
             "deletedAt",
             utc_iso(subs.c.deleted_at),
+        )
+
+    def _scores(self) -> Any:
+        scores = s.rss_scores
+        mine = scores.c.submission_id == s.submissions.c.id
+
+        def one(column: Any) -> Any:
+            return sa.select(column).where(mine).scalar_subquery()
+
+        return json_object(
+            "economic",
+            one(scores.c.economic),
+            "social",
+            one(scores.c.social),
+            "psychosocial",
+            one(scores.c.psychosocial),
+            "composite",
+            one(scores.c.composite),
+            "weightVersion",
+            one(scores.c.weight_version),
         )
 
     def _json(self, value: Any) -> Any:

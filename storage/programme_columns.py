@@ -15,13 +15,17 @@ from storage import schema as s
 SCORES = ("economic", "social", "psychosocial", "composite")
 
 
+def is_scored(connection: Connection, form_id: int) -> bool:
+    """Whether any submission of the form has reintegration scores."""
+    scores = s.rss_scores
+    found = connection.execute(sa.select(sa.literal(1)).where(scores.c.form_id == form_id).limit(1))
+    return found.first() is not None
+
+
 def programme_cells(connection: Connection, form_id: int) -> list[tuple[str, ColumnElement[Any]]]:
     subs, scores, flags = s.submissions, s.rss_scores, s.duplicate_flags
     cells: list[tuple[str, ColumnElement[Any]]] = []
-    scored = connection.execute(
-        sa.select(sa.literal(1)).where(scores.c.form_id == form_id).limit(1)
-    ).first()
-    if scored:
+    if is_scored(connection, form_id):
         for name in (*SCORES, "weight_version"):
             cells.append(
                 (

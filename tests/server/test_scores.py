@@ -86,3 +86,23 @@ def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project)
     assert intakes["X/9"]["duplicate_review"] == "open"
     assert float(intakes["X/9"]["duplicate_score"]) >= 0.8
     assert intakes["KAY/2026/001"]["duplicate_review"] == ""
+
+
+def test_scores_are_in_the_odata_feed_of_a_scored_form(client, admin, project):
+    device = _set_up(client, admin, project)
+    device.submit(intake("e1"))
+    device.submit(followup_with("e1", 1, RSS))
+    base = f"/v1/projects/{project}/forms/reintegration_followup.svc"
+    metadata = client.get(f"{base}/$metadata", headers=admin).text
+    assert '<ComplexType Name="rss">' in metadata and 'Name="__rss"' in metadata
+    (row,) = client.get(f"{base}/Submissions", headers=admin).json()["value"]
+    assert (
+        row["__rss"]["economic"] == 0.625 and row["__rss"]["weightVersion"] == "2026.1-provisional"
+    )
+    picked = client.get(f"{base}/Submissions?$select=__rss/composite", headers=admin).json()
+    assert set(picked["value"][0]) == {"__id", "__rss"}
+    assert "composite" in picked["value"][0]["__rss"]
+    intake_metadata = client.get(
+        f"/v1/projects/{project}/forms/returnee_intake.svc/$metadata", headers=admin
+    ).text
+    assert "__rss" not in intake_metadata
