@@ -46,13 +46,6 @@ class Scores:
     composite: float | None
     items: Mapping[str, float | None]
 
-    def dimension(self, name: str) -> float | None:
-        return {
-            "economic": self.economic,
-            "social": self.social,
-            "psychosocial": self.psychosocial,
-        }[name]
-
 
 def load_weights(text: str, source: str = "weights") -> WeightSet:
     """A weight set from its JSON; a clear error naming the item when one is wrong."""

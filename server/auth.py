@@ -22,6 +22,7 @@ from server.keys import TOKEN_PATTERN, token_hash
 from server.passwords import verify_password
 from storage.access import (
     ActorRecord,
+    SessionRecord,
     find_app_user_by_token,
     find_session,
     load_actor,
@@ -127,24 +128,30 @@ def authenticate(connection: Connection, request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials:
-        session = find_session(
-            connection, token_hash(credentials.strip()), request.app.state.clock()
-        )
-        actor = load_actor(connection, session.actor_id) if session else None
-        if actor is None:
+        found = session_actor(connection, request, credentials.strip())
+        if found is None:
             raise Problem(401, ProblemCode.AUTH_FAILED)
-        return Caller(actor, "bearer")
+        return Caller(found[0], "bearer")
     if scheme.lower() == "basic" and credentials:
         if request.url.scheme != "https":
             raise Problem(401, ProblemCode.HTTPS_ONLY)
         return Caller(_by_password(connection, credentials.strip()), "basic")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and request.method in ("GET", "HEAD"):
-        session = find_session(connection, token_hash(cookie), request.app.state.clock())
-        actor = load_actor(connection, session.actor_id) if session else None
-        if actor is not None:
-            return Caller(actor, "cookie")
+        signed_in = session_actor(connection, request, cookie)
+        if signed_in is not None:
+            return Caller(signed_in[0], "cookie")
     return Caller(None, "anonymous")
+
+
+def session_actor(
+    connection: Connection, request: Request, token: str
+) -> tuple[ActorRecord, SessionRecord] | None:
+    """The actor of a live session token (bearer or the web interface's cookie) and the
+    session, whose CSRF token the web interface checks."""
+    session = find_session(connection, token_hash(token), request.app.state.clock())
+    actor = load_actor(connection, session.actor_id) if session else None
+    return (actor, session) if actor is not None and session is not None else None
 
 
 def _by_key(connection: Connection, token: str) -> Caller:

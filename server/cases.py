@@ -4,7 +4,7 @@ conflicts. Names and other sensitive properties only for roles that may read the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -37,6 +37,18 @@ class Case:
     assistance: list[tuple[str, list[Entry]]] = field(default_factory=list)  # instance, answers
 
 
+def seen_by(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:
+    """The entity as a role that may not read the `hidden` properties sees it: without them,
+    and with its case number (or uuid) for a label, since labels are built from names."""
+    if not hidden:
+        return entity
+    return replace(
+        entity,
+        label=entity.data.get(CASE_NUMBER) or entity.uuid,
+        data={k: v for k, v in entity.data.items() if k not in hidden},
+    )
+
+
 def load_case(
     connection: Connection,
     caller: Caller,
@@ -47,12 +59,20 @@ def load_case(
 ) -> Case:
     entity_list = get_list(connection, project_id, list_name)
     entity = get_entity(connection, entity_list.id, uuid)
-    may_see = caller.can(Permission.SENSITIVE_READ, project_id)
-    hidden = [] if may_see else sorted(entity_list.sensitive)
-    data = {k: v for k, v in entity.data.items() if k not in hidden}
-    label = entity.label if may_see else data.get(CASE_NUMBER) or entity.uuid
+    hidden = (
+        frozenset() if caller.can(Permission.SENSITIVE_READ, project_id) else entity_list.sensitive
+    )
+    shown = seen_by(entity, hidden)
     events = case_events(connection, entity.id)
-    case = Case(entity_list, entity, label, data, hidden, events, entity_scores(connection, uuid))
+    case = Case(
+        entity_list,
+        entity,
+        shown.label,
+        shown.data,
+        sorted(hidden),
+        events,
+        entity_scores(connection, uuid),
+    )
     schemas: dict[str, FormSchema] = {}
     for event in events:
         if event.form is None or event.instance_id is None:

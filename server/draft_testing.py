@@ -88,7 +88,7 @@ async def form_list_endpoint(request: Request) -> Response:
 def _form_list(request: Request) -> bytes:
     with transaction(request.app.state.engine, read_only=True) as connection:
         form, draft = _draft(connection, request)
-        has_media = bool(form_media(connection, draft.id, form.project_id))
+        has_media = bool(form_media(connection, draft.id, form.project_id, hashes=False))
     base = _base(request, form)
     entry = FormListEntry(
         form_id=form.xml_form_id,

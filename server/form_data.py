@@ -63,7 +63,7 @@ def read_form_data(
     physical = load_plan(connection, form.id)
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
     if not caller.can(Permission.SENSITIVE_READ, form.project_id):
-        model = without_fields(model, sensitive_xpaths(connection, form.id))
+        model = without_fields(model, hidden_xpaths(connection, form, caller))
     if is_scored(connection, form.id):
         model = replace(model, scored=True)
     return FormData(

@@ -17,6 +17,9 @@ from storage.forms import PublishResult, publish_form
 
 log = logging.getLogger(__name__)
 
+MAX_FORM_BYTES = 20_000_000  # an uploaded XLSForm or XForm
+MAX_MEDIA_BYTES = 100_000_000  # a form media file
+
 
 def compile_upload(
     data: bytes,

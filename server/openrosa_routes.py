@@ -65,7 +65,9 @@ def _form_list(request: Request) -> bytes:
                 continue
             version = get_version(connection, form.current_version_id)
             link = f"{base}/forms/{quote(form.xml_form_id, safe='')}"
-            has_media = bool(form_media(connection, form.current_version_id, project_id))
+            has_media = bool(
+                form_media(connection, form.current_version_id, project_id, hashes=False)
+            )
             entries.append(
                 FormListEntry(
                     form_id=form.xml_form_id,
@@ -143,10 +145,13 @@ def readable_form(
     return form
 
 
-def form_media(connection: Connection, form_version_id: int | None, project_id: int) -> list[Media]:
+def form_media(
+    connection: Connection, form_version_id: int | None, project_id: int, *, hashes: bool = True
+) -> list[Media]:
     """The form's media files that have content (Central never lists an empty one: Collect
     would fail the whole download on its 404). A file named after one of the project's entity
-    lists (`returnees.csv`) is that list, as it is now."""
+    lists (`returnees.csv`) is that list, as it is now; its hash takes a scan of the list, so
+    `hashes=False` (a form list only asks whether there is media) leaves it empty."""
     if form_version_id is None:
         return []
     rows = connection.execute(
@@ -162,9 +167,8 @@ def form_media(connection: Connection, form_version_id: int | None, project_id: 
     for row in rows:
         entity_list = lists.get(row.name)
         if entity_list is not None:
-            media.append(
-                Media(row.name, None, list_state(connection, entity_list), None, entity_list)
-            )
+            state = list_state(connection, entity_list) if hashes else ""
+            media.append(Media(row.name, None, state, None, entity_list))
         elif row.sha256 is not None:
             media.append(Media(row.name, row.sha256, row.md5, row.size))
     return media

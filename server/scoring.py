@@ -38,10 +38,11 @@ def score_submission(
     schema: FormSchema,
     submission_id: int,
     form_id: int,
+    returnee: str | None,
     clock: Clock,
 ) -> None:
-    """Store the submission's scores, in the caller's transaction."""
-    returnee = next((a.uuid for a in entity_actions(root, schema) if a.update), None)
+    """Store the submission's scores (about the entity `returnee`), in the caller's
+    transaction."""
     store_scores(
         connection,
         submission_id=submission_id,
@@ -77,6 +78,9 @@ def recompute(engine: Engine, weights: WeightSet, clock: Clock, batch: int = 500
                         schema=schema,
                         submission_id=submission_id,
                         form_id=form_id,
+                        returnee=next(
+                            (a.uuid for a in entity_actions(root, schema) if a.update), None
+                        ),
                         clock=clock,
                     )
             if not pending:

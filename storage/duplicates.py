@@ -130,28 +130,13 @@ def list_flags(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[DuplicateFlag], int]:
-    flags, new, old = s.duplicate_flags, s.entities.alias("new"), s.entities.alias("old")
+    """The list's pairs in a status (all with None), likeliest first, and how many there are."""
+    flags = s.duplicate_flags
     conditions = [flags.c.list_id == list_id]
     if status:
         conditions.append(flags.c.status == status)
     rows = connection.execute(
-        sa.select(
-            flags.c.id,
-            new.c.uuid,
-            new.c.label,
-            old.c.uuid,
-            old.c.label,
-            flags.c.score,
-            flags.c.reasons,
-            flags.c.status,
-            flags.c.submission_id,
-            flags.c.created_at,
-            flags.c.decided_at,
-            flags.c.note,
-        )
-        .join(new, new.c.id == flags.c.entity_id)
-        .join(old, old.c.id == flags.c.candidate_id)
-        .where(*conditions)
+        _FLAGS.where(*conditions)
         .order_by(flags.c.score.desc(), flags.c.id)
         .limit(limit)
         .offset(offset)
@@ -203,8 +188,28 @@ def decide(
                     .where(s.submissions.c.id == submission_id)
                     .values(review_state=None, updated_at=now)
                 )
-    found, _ = list_flags(connection, row["list_id"], status=None, limit=1_000_000)
-    return next(f for f in found if f.id == flag_id)
+    return _flag(connection.execute(_FLAGS.where(flags.c.id == flag_id)).one())
+
+
+_NEW, _OLD = s.entities.alias("new"), s.entities.alias("old")
+_FLAGS = (
+    sa.select(
+        s.duplicate_flags.c.id,
+        _NEW.c.uuid,
+        _NEW.c.label,
+        _OLD.c.uuid,
+        _OLD.c.label,
+        s.duplicate_flags.c.score,
+        s.duplicate_flags.c.reasons,
+        s.duplicate_flags.c.status,
+        s.duplicate_flags.c.submission_id,
+        s.duplicate_flags.c.created_at,
+        s.duplicate_flags.c.decided_at,
+        s.duplicate_flags.c.note,
+    )
+    .join(_NEW, _NEW.c.id == s.duplicate_flags.c.entity_id)
+    .join(_OLD, _OLD.c.id == s.duplicate_flags.c.candidate_id)
+)
 
 
 def _flag(row: Any) -> DuplicateFlag:

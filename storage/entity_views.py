@@ -5,14 +5,16 @@ SQLite."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from converters.form_model import FormSchema
 from storage import schema as s
 from storage.db import is_postgres
-from storage.entity_lists import EntityListRecord, find_list
+from storage.entity_lists import EntityListRecord, ensure_list, find_list
 from storage.views import READER_ROLE, replace_view
 
 PREFIX = "entities__"
@@ -60,3 +62,24 @@ def refresh_all_entity_views(connection: Connection, *, reader: str = READER_ROL
         found = find_list(connection, project_id, name)
         if found is not None:
             refresh_entity_view(connection, found, reader=reader)
+
+
+def fill_entity_lists(
+    connection: Connection, project_id: int, schema: FormSchema, now: datetime
+) -> None:
+    """The lists a published form fills, created or given its properties (sensitive when the
+    field they are saved from is), and their views."""
+    for declaration in schema.entities:
+        entity_list = ensure_list(
+            connection,
+            project_id,
+            declaration.dataset,
+            [p.name for p in declaration.properties],
+            now,
+            sensitive=[
+                p.name
+                for p in declaration.properties
+                if (field := schema.field(p.xpath)) is not None and field.sensitive
+            ],
+        )
+        refresh_entity_view(connection, entity_list)

@@ -21,8 +21,7 @@ from converters.xform_schema import parse_xform
 from storage import schema as s
 from storage.data_tables import load_plan, register_tables, taken_table_names
 from storage.db import is_postgres
-from storage.entity_lists import ensure_list
-from storage.entity_views import refresh_entity_view
+from storage.entity_views import fill_entity_lists
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
 from storage.scores import refresh_scores_view
@@ -189,20 +188,7 @@ def activate_version(
             schema_generation=s.forms.c.schema_generation + 1,
         )
     )
-    for declaration in form_schema.entities:  # the lists this form fills, with its properties
-        entity_list = ensure_list(
-            connection,
-            form.project_id,
-            declaration.dataset,
-            [p.name for p in declaration.properties],
-            now,
-            sensitive=[
-                p.name
-                for p in declaration.properties
-                if (field := form_schema.field(p.xpath)) is not None and field.sensitive
-            ],
-        )
-        refresh_entity_view(connection, entity_list)
+    fill_entity_lists(connection, form.project_id, form_schema, now)
     refresh_views(connection, form.id)
     refresh_scores_view(connection)
     return plan.changes

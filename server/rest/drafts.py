@@ -20,9 +20,9 @@ from server.auth import Permission, authenticate
 from server.draft_testing import draft_token
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
-from server.forms import compile_upload
-from server.rest.forms import media_json
-from server.rest.http import Spool, flag, form_id_fallback, ok, spooled_body
+from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES
+from server.rest.forms import compile_request, media_json
+from server.rest.http import Spool, flag, ok, spooled_body
 from server.rest.shapes import form_json
 from storage import schema as s
 from storage.audit import record
@@ -30,9 +30,6 @@ from storage.db import transaction
 from storage.drafts import discard_draft, get_draft, publish_draft, save_draft
 from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, find_version, get_form, get_xform, list_versions
-
-MAX_FORM_BYTES = 20_000_000
-MAX_MEDIA_BYTES = 100_000_000
 
 
 def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:
@@ -55,19 +52,7 @@ def _create_draft(request: Request, data: bytes) -> Response:
     state = request.app.state
     actor_id, form = _form(request, Permission.FORM_PUBLISH)
     if data:
-        compiled = compile_upload(
-            data,
-            filename=None,
-            content_type=request.headers.get("content-type"),
-            validate=state.settings.odk_validate,
-            form_id_fallback=form_id_fallback(request),
-        )
-        if compiled.warnings and not flag(request, "ignoreWarnings"):
-            raise Problem(
-                400,
-                ProblemCode.FORM_WARNINGS,
-                summary="; ".join(w.message for w in compiled.warnings),
-            )
+        compiled = compile_request(request, data)
         source: bytes | None = data
     else:  # Central: an empty body starts a draft from the published definition
         if form.current_version_id is None:

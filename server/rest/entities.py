@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate
-from server.cases import CASE_NUMBER
+from server.cases import CASE_NUMBER, seen_by
 from server.entity_csv import entity_list_csv
 from server.errors import Problem, ProblemCode
 from server.rest.http import flag, json_body, ok, page, text_field
@@ -120,14 +120,14 @@ def entities(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
         found = list_entities(connection, entity_list.id, limit=limit, offset=offset)
-    return JSONResponse([entity_json(_seen(e, hidden)) for e in found])
+    return JSONResponse([entity_json(seen_by(e, hidden)) for e in found])
 
 
 def entity(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
-    return JSONResponse(entity_json(_seen(found, hidden), data=True))
+    return JSONResponse(entity_json(seen_by(found, hidden), data=True))
 
 
 def versions(request: Request) -> Response:
@@ -157,18 +157,6 @@ def _readable(connection: Connection, request: Request) -> tuple[frozenset[str],
     entity_list = get_list(connection, project_id, request.path_params["name"])
     may_see = caller.can(Permission.SENSITIVE_READ, project_id)
     return (frozenset() if may_see else entity_list.sensitive), entity_list
-
-
-def _seen(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:
-    """The entity as a role that may not read `hidden` properties sees it: without them, and
-    with its case number (or uuid) for a label, since labels are built from names."""
-    if not hidden:
-        return entity
-    return replace(
-        entity,
-        label=entity.data.get(CASE_NUMBER) or entity.uuid,
-        data={k: v for k, v in entity.data.items() if k not in hidden},
-    )
 
 
 async def create_list(request: Request) -> Response:

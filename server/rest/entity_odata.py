@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate
+from server.cases import seen_by
 from server.errors import Problem, ProblemCode
 from server.rest.shapes import iso
 from storage.access import load_actor
@@ -35,7 +36,9 @@ def entities(request: Request) -> Response:
         actor = caller.require(Permission.SUBMISSION_READ, project_id)
         entity_list = get_list(connection, project_id, request.path_params["name"])
         hidden = (
-            set() if caller.can(Permission.SENSITIVE_READ, project_id) else entity_list.sensitive
+            frozenset()
+            if caller.can(Permission.SENSITIVE_READ, project_id)
+            else entity_list.sensitive
         )
         properties = [p for p in entity_list.properties if p not in hidden]
         chosen = [c.strip() for c in params.get("$select", "").split(",") if c.strip()]
@@ -61,7 +64,7 @@ def entities(request: Request) -> Response:
             details={"format": "odata", "filters": dict(params), "sensitiveLeftOut": len(hidden)},
         )
     rows = []
-    for entity in found:
+    for entity in (seen_by(e, hidden) for e in found):
         creator = names.get(entity.creator_id) if entity.creator_id else None
         row: dict[str, object] = {
             "__id": entity.uuid,

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from converters.form_model import CompiledForm
 from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
-from server.forms import compile_upload
+from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.rest.http import Spool, flag, form_id_fallback, json_body, ok, spooled_body, text_field
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from storage import schema as s
@@ -36,9 +37,6 @@ from storage.forms import (
     set_form_state,
 )
 from storage.submission_queries import form_activity
-
-MAX_FORM_BYTES = 20_000_000
-MAX_MEDIA_BYTES = 100_000_000
 
 
 def list_all(request: Request) -> Response:
@@ -102,23 +100,7 @@ def _create(request: Request, data: bytes) -> Response:
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine, read_only=True) as connection:
         actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
-    compiled = compile_upload(
-        data,
-        filename=None,
-        content_type=request.headers.get("content-type"),
-        validate=state.settings.odk_validate,
-        form_id_fallback=form_id_fallback(request),
-    )
-    if compiled.warnings and not flag(request, "ignoreWarnings"):
-        raise Problem(
-            400,
-            ProblemCode.FORM_WARNINGS,
-            summary="; ".join(w.message for w in compiled.warnings),
-            warnings=[
-                {"message": w.message, "sheet": w.sheet, "row": w.row, "column": w.column}
-                for w in compiled.warnings
-            ],
-        )
+    compiled = compile_request(request, data)
     with transaction(state.engine) as connection:
         existing = connection.execute(
             sa.select(s.forms.c.id).where(
@@ -163,6 +145,29 @@ def _create(request: Request, data: bytes) -> Response:
             details={"version": version.version, "published": version.published_at is not None},
         )
     return JSONResponse(form_json(form, version))  # a draft's version and hash, as Central
+
+
+def compile_request(request: Request, data: bytes) -> CompiledForm:
+    """An XLSForm or XForm body compiled and checked; its warnings refuse it (400, each with
+    its sheet, row and column) unless the client sends ignoreWarnings=true, as Central."""
+    compiled = compile_upload(
+        data,
+        filename=None,
+        content_type=request.headers.get("content-type"),
+        validate=request.app.state.settings.odk_validate,
+        form_id_fallback=form_id_fallback(request),
+    )
+    if compiled.warnings and not flag(request, "ignoreWarnings"):
+        raise Problem(
+            400,
+            ProblemCode.FORM_WARNINGS,
+            summary="; ".join(w.message for w in compiled.warnings),
+            warnings=[
+                {"message": w.message, "sheet": w.sheet, "row": w.row, "column": w.column}
+                for w in compiled.warnings
+            ],
+        )
+    return compiled
 
 
 def get_one(request: Request) -> Response:

@@ -15,22 +15,19 @@ from typing import BinaryIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from converters.entities import entity_actions
 from converters.errors import ConversionCode, SubmissionError
 from converters.rss import WeightSet
 from converters.submission import parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
-from server.duplicate_check import DuplicateRules, check_registration
-from server.scoring import score_submission
+from server.duplicate_check import DuplicateRules
+from server.submissions.programme import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
-from storage.entities import apply_actions
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import find_published_version
 from storage.submissions import (
-    Outcome,
     ReceivedFile,
     StoredSubmission,
     Submitter,
@@ -102,45 +99,15 @@ def receive_submission(
         stored = store_submission(
             connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
         )
-        weights = context.weights
-        if (
-            weights is not None
-            and form.xml_form_id == weights.form_id
-            and stored.outcome in (Outcome.CREATED, Outcome.EDITED)
-        ):
-            score_submission(
-                connection,
-                weights,
-                root=root,
-                schema=cached.schema,
-                submission_id=stored.submission_id,
-                form_id=form.id,
-                clock=context.clock,
-            )
-        if stored.outcome is Outcome.CREATED and cached.schema.entities:
-            actions = entity_actions(root, cached.schema)
-            outcomes = apply_actions(
-                connection,
-                form.project_id,
-                actions,
-                submission_version_id=stored.version_id,
-                creator_id=submitter.actor_id,
-                now=context.clock(),
-            )
-            rules = context.duplicates
-            for action, outcome in zip(actions, outcomes, strict=True):
-                if rules and outcome == "create" and form.xml_form_id == rules.form_id:
-                    check_registration(
-                        connection,
-                        rules,
-                        root=root,
-                        schema=cached.schema,
-                        project_id=form.project_id,
-                        entity_uuid=action.uuid,
-                        submission_id=stored.submission_id,
-                        actor_id=submitter.actor_id,
-                        now=context.clock(),
-                    )
+        after_store(
+            connection,
+            context,
+            form=form,
+            schema=cached.schema,
+            root=root,
+            stored=stored,
+            submitter=submitter,
+        )
     log.info(
         "submission %s form_id=%s instanceID=%s files=%d/%d",
         stored.outcome.value,

@@ -16,7 +16,7 @@ from converters.xform_schema import parse_xform
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
-from server.forms import compile_upload
+from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.rest.forms import media_json
 from server.web.http import Web, page
 from server.web.render import N_, translate
@@ -34,8 +34,6 @@ from storage.forms import (
 )
 from storage.projects import get_project
 
-MAX_FORM_BYTES = 20_000_000
-MAX_MEDIA_BYTES = 100_000_000
 FORM = "/projects/{project_id:id}/forms/{form_id}"
 STATE_WORDS = (N_("open"), N_("closing"), N_("closed"))  # shown with _(form.state)
 

@@ -22,12 +22,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from converters.errors import ConversionError
-from server.auth import SESSION_COOKIE, Caller, Permission
+from server.auth import SESSION_COOKIE, Caller, Permission, session_actor
 from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode, render
-from server.keys import token_hash
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
-from storage.access import ActorRecord, find_session, load_actor
+from storage.access import ActorRecord
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import StorageError
@@ -257,13 +256,11 @@ def _signed_in(request: Request) -> tuple[Caller, str | None]:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return Caller(None, "anonymous"), None
-    state = request.app.state
-    with transaction(state.engine, read_only=True) as connection:
-        session = find_session(connection, token_hash(token), state.clock())
-        actor = load_actor(connection, session.actor_id) if session else None
-    if session is None or actor is None:
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        found = session_actor(connection, request, token)
+    if found is None:
         return Caller(None, "anonymous"), None
-    return Caller(actor, "cookie"), session.csrf
+    return Caller(found[0], "cookie"), found[1].csrf
 
 
 def _language(request: Request, caller: Caller) -> str:

@@ -85,5 +85,6 @@ def test_analysts_get_entities_without_names_or_sensitive_properties(
     assert "Traoré" not in str(history) and "70000001" not in str(history)
     table = client.get(f"{base}.svc/Entities", headers=analyst).json()["value"]
     assert "phone" not in table[0] and "first_name" not in table[0]
+    assert table[0]["label"] == "KAY/2026/001"
     full = client.get(f"{base}/entities/e1", headers=admin).json()
     assert full["currentVersion"]["data"]["phone"] == "70000001"
