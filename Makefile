@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install run serve test test-embedded test-services test-all fmt lint typecheck forms check lock clean messages browser
+.PHONY: install run serve test test-embedded test-services test-slow test-all fmt lint typecheck forms check lock clean messages browser
 
 install: $(STAMP)
 
@@ -39,7 +39,11 @@ test-embedded: install
 test-services: install
 	$(BIN)/python scripts/test_services.py -- $(PYTEST)
 
-test-all: test
+# The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS.
+test-slow: install
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow
+
+test-all: test test-slow
 
 fmt: install
 	$(BIN)/ruff format converters storage server tests bench scripts

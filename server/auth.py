@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, token_hash
-from server.passwords import verify_password
+from server.sign_in import check_password, count_failure
 from storage.access import (
     ActorRecord,
     SessionRecord,
@@ -27,7 +27,7 @@ from storage.access import (
     find_session,
     load_actor,
 )
-from storage.users import find_user_by_email
+from storage.db import is_postgres, transaction
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -121,6 +121,11 @@ def api_root(request: Request) -> str:
     return str(request.scope.get("baobab.prefix", "/v1"))
 
 
+def client_address(request: Request) -> str:
+    """The caller's IP address (uvicorn takes it from X-Forwarded-For behind a trusted proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
 def authenticate(connection: Connection, request: Request) -> Caller:
     key = request.scope.get("baobab.key") or request.query_params.get("st")
     if key is not None:
@@ -135,7 +140,7 @@ def authenticate(connection: Connection, request: Request) -> Caller:
     if scheme.lower() == "basic" and credentials:
         if request.url.scheme != "https":
             raise Problem(401, ProblemCode.HTTPS_ONLY)
-        return Caller(_by_password(connection, credentials.strip()), "basic")
+        return Caller(_by_password(connection, request, credentials.strip()), "basic")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and request.method in ("GET", "HEAD"):
         signed_in = session_actor(connection, request, cookie)
@@ -164,13 +169,19 @@ def _by_key(connection: Connection, token: str) -> Caller:
     return Caller(actor, "key", assigned)
 
 
-def _by_password(connection: Connection, credentials: str) -> ActorRecord:
+def _by_password(connection: Connection, request: Request, credentials: str) -> ActorRecord:
     try:
         email, _, password = base64.b64decode(credentials).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError) as error:
         raise Problem(401, ProblemCode.AUTH_FAILED) from error
-    user = find_user_by_email(connection, email)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    client, now = client_address(request), request.app.state.clock()
+    user = check_password(connection, email, password, client, now)
+    if user is None:
+        # Counted in a transaction of its own. On SQLite a writer holding the lock would
+        # wait for itself, so a failure inside a write transaction goes uncounted there.
+        if is_postgres(connection) or connection.get_execution_options().get("read_only"):
+            with transaction(request.app.state.engine) as own:
+                count_failure(own, email, client, now)
         raise Problem(401, ProblemCode.AUTH_FAILED)
     actor = load_actor(connection, user.id)
     if actor is None:

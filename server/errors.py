@@ -44,6 +44,10 @@ class ProblemCode(Enum):
     NOT_ACCEPTABLE = "The requested format is not available: {reason}"
     NOT_IMPLEMENTED = "The requested feature {feature} is not supported by this server."
     UNAVAILABLE = "The server cannot handle the request right now: {reason}"
+    TOO_MANY_SIGN_INS = (
+        "Too many failed sign-in attempts for this account or from this address. "
+        "Try again in {minutes} minutes."
+    )
 
 
 class Problem(Exception):
@@ -163,8 +167,16 @@ async def json_error(request: Request, error: Exception) -> Response:
         and request.app.state.settings.debug
     ):
         body["details"] = {"exception": repr(error)}
-    headers = {"Retry-After": "5"} if rendering.status == 503 else None
-    return JSONResponse(body, status_code=rendering.status, headers=headers)
+    return JSONResponse(body, status_code=rendering.status, headers=retry_after(rendering))
+
+
+def retry_after(rendering: Rendering) -> dict[str, str] | None:
+    """When to try again: after a few seconds for an outage, or when a rate limit lifts."""
+    if rendering.status == 503:
+        return {"Retry-After": "5"}
+    if rendering.status == 429:
+        return {"Retry-After": str(rendering.details.get("retry_after", 60))}
+    return None
 
 
 def log_server_error(request: Request, error: Exception, rendering: Rendering) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.errors import Problem, ProblemCode, log_server_error, render
+from server.errors import Problem, ProblemCode, log_server_error, render, retry_after
 from server.openrosa import XML_CONTENT_TYPE, openrosa_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -67,6 +67,5 @@ def openrosa_error(request: Request, error: Exception) -> Response:
     if rendering.status == 401 and "baobab.key" not in request.scope:
         # Collect sends a password only after a challenge (and Basic only over HTTPS).
         response.headers["WWW-Authenticate"] = 'Basic realm="Baobab", charset="UTF-8"'
-    if rendering.status == 503:
-        response.headers["Retry-After"] = "5"
+    response.headers.update(retry_after(rendering) or {})
     return response

@@ -58,6 +58,17 @@ sessions = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+# Failed sign-ins of the last minutes, for the rate limit (server/sign_in.py). The address is
+# kept as a hash: people type passwords into the e-mail field.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    _id(),
+    sa.Column("account", sa.String(64), nullable=False, index=True),  # sha256 of the address
+    sa.Column("client", sa.String(64), nullable=False, index=True),  # the caller's IP address
+    sa.Column("failed_at", UtcDateTime(), nullable=False, index=True),
+)
+
 projects = sa.Table(
     "projects",
     metadata,

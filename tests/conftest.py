@@ -28,14 +28,25 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_S3_URL = os.environ.get("TEST_S3_URL")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="run only the minute-long tests marked `slow` (crash, outages, soak, fuzzing)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that only make sense against a real server (marked `s3` or `postgres`) are
-    deselected on the embedded run; the Makefile runs the suite again with the servers."""
+    deselected on the embedded run; the Makefile runs the suite again with the servers.
+    Tests marked `slow` run only with --slow (`make test-slow`), and then alone."""
     missing = {"s3": not TEST_S3_URL, "postgres": not TEST_DATABASE_URL}
+    slow_run = config.getoption("--slow")
     kept, dropped = [], []
     for item in items:
         needs = [m.name for m in item.iter_markers() if missing.get(m.name)]
-        (dropped if needs else kept).append(item)
+        wrong_run = (item.get_closest_marker("slow") is None) == slow_run
+        (dropped if needs or wrong_run else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

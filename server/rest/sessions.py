@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import authenticate
+from server.auth import authenticate, client_address
 from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
@@ -28,7 +28,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, email: str, password: str) -> JSONResponse:
-    token, session = sign_in(request.app.state, email, password)
+    token, session = sign_in(request.app.state, email, password, client_address(request))
     return JSONResponse(
         {
             "token": token,

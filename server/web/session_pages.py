@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.auth import SESSION_COOKIE
+from server.auth import SESSION_COOKIE, client_address
 from server.errors import Problem
 from server.keys import token_hash
 from server.sign_in import sign_in
@@ -31,12 +31,23 @@ def login(web: Web) -> Response:
     if web.request.method == "GET":
         if web.caller.actor is not None:
             return web.redirect(_safe_next(web.query("next")))
-        return web.render("login.html", next=web.query("next"), email="", failed=False)
+        return web.render(
+            "login.html", next=web.query("next"), email="", failed=False, wait_minutes=None
+        )
     email, target = web.field("email"), web.field("next")
     try:
-        token, _session = sign_in(web.state, email, web.field("password"))
-    except Problem:
-        return web.render("login.html", status=401, next=target, email=email, failed=True)
+        token, _session = sign_in(
+            web.state, email, web.field("password"), client_address(web.request)
+        )
+    except Problem as problem:
+        return web.render(
+            "login.html",
+            status=problem.status,
+            next=target,
+            email=email,
+            failed=True,
+            wait_minutes=problem.context.get("minutes") if problem.status == 429 else None,
+        )
     web.cookies[SESSION_COOKIE] = token
     return web.redirect(_safe_next(target))
 
