@@ -20,6 +20,7 @@ from server.duplicate_check import load_rules
 from server.errors import EXCEPTION_HANDLERS
 from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
+from server.log_redaction import redact_logs
 from server.rest import (
     app_users,
     cases,
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redact_logs()
         engine = make_engine(settings.database_url)
         blobs = make_blob_store(settings.blob_url)
         app.state.engine = engine

@@ -19,6 +19,7 @@ from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
 from server.passwords import generate_password, hash_password
+from server.rebuild import rebuild_tables
 from server.scoring import load_scoring, recompute
 from server.settings import Settings
 from storage.db import transaction
@@ -121,6 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
     listing = command(forms, "list", "list published forms", _forms_list)
     listing.add_argument("--project", type=int, help="only this project")
+    rebuild = command(
+        forms,
+        "rebuild",
+        "convert every submission's stored XML into the form's tables again",
+        _forms_rebuild,
+    )
+    rebuild.add_argument("form_id", metavar="FORM_ID")
+    rebuild.add_argument("--project", type=int, required=True, help="project id")
     add_device_commands(commands, forms)
     add_export_command(commands)
     return parser
@@ -287,6 +296,13 @@ def _forms_list(args: argparse.Namespace, settings: Settings) -> int:
     with database(settings) as engine, transaction(engine, read_only=True) as connection:
         for form in list_forms(connection, args.project):
             print(f"{form.project_id}\t{form.xml_form_id}\t{form.state}\t{form.name or ''}")
+    return 0
+
+
+def _forms_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    with database(settings) as engine:
+        converted = rebuild_tables(engine, args.project, args.form_id)
+    print(f"rebuilt the tables of {args.form_id} from {converted} submissions")
     return 0
 
 

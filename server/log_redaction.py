@@ -1,0 +1,34 @@
+"""Secrets never reach the logs. App-user and draft-test keys travel in URL paths
+(`/v1/key/{token}/...`, `/v1/test/{token}/...`, as ODK Collect requires) and session tokens may
+come as `?st=`; uvicorn's access log would print them, so every handler gets a filter that blanks
+them out, whichever logger the record comes from."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_SECRET_IN_URL = re.compile(r"(/v1/(?:key|test)/)[^/?\s\"]+|([?&]st=)[^&\s\"]+")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    return _SECRET_IN_URL.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_logs() -> None:
+    """Put the filter on the handlers that exist now: the root's (`baobab` configures it) and
+    uvicorn's (configured before it loads the app). Safe to call more than once."""
+    names = ("", "uvicorn", "uvicorn.access", "uvicorn.error")
+    for handler in {h for name in names for h in logging.getLogger(name).handlers}:
+        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.addFilter(RedactSecrets())
