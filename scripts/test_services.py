@@ -131,34 +131,22 @@ def find_weed() -> str:
     return found
 
 
-def start_seaweedfs(tmpdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_seaweedfs(
+    tmpdir: Path, ports: dict[str, int] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     """Start `weed mini` on loopback, every port free and chosen here, with its data and logs in
     `tmpdir`; wait until its S3 gateway serves `BUCKET`. Returns the process and the S3 port.
-    Call `use_test_credentials()` first: the server and its clients share them via os.environ."""
+    Call `use_test_credentials()` first: the server and its clients share them via os.environ.
+
+    To restart a stopped one where its clients expect it (the outage tests), pass the same
+    `tmpdir` and the `ports` that `seaweedfs_ports()` chose for its first start."""
     if not os.environ.get("AWS_ACCESS_KEY_ID") or not os.environ.get("AWS_SECRET_ACCESS_KEY"):
         raise RuntimeError("set S3 credentials first, e.g. with use_test_credentials()")
-    admin = _admin_port()
-    (s3, s3_grpc, master, master_grpc, volume, volume_grpc, filer, filer_grpc, webdav, metrics) = (
-        _free_ports(10, exclude=frozenset({admin, admin + 10_000}))
-    )
+    if ports is None:
+        ports = seaweedfs_ports()
+    s3 = ports["s3.port"]
     data = tmpdir / "data"
     data.mkdir(parents=True, exist_ok=True)
-    ports = {
-        "s3.port": s3,
-        "s3.port.grpc": s3_grpc,
-        "master.port": master,
-        "master.port.grpc": master_grpc,
-        "volume.port": volume,
-        "volume.port.grpc": volume_grpc,
-        "filer.port": filer,
-        "filer.port.grpc": filer_grpc,
-        "webdav.port": webdav,
-        "admin.port": admin,
-        "admin.port.grpc": admin + 10_000,
-        "metricsPort": metrics,
-        "s3.port.iceberg": 0,  # 0 disables them
-        "s3.port.lance": 0,
-    }
     command = [
         find_weed(),
         f"-logdir={tmpdir}",  # glog writes files to /tmp otherwise
@@ -177,7 +165,7 @@ def start_seaweedfs(tmpdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     # Its gRPC unix sockets (/tmp/seaweedfs-*-grpc-<port>.sock) cannot be moved; weed removes
     # them when it stops on SIGTERM.
     log_path = tmpdir / "weed.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:  # appended: a restart keeps the log of the first run
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -191,6 +179,30 @@ def start_seaweedfs(tmpdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         stop_process(process)
         raise
     return process, s3
+
+
+def seaweedfs_ports() -> dict[str, int]:
+    """Free ports for every listener of `weed mini`, keyed by its command-line flag."""
+    admin = _admin_port()
+    (s3, s3_grpc, master, master_grpc, volume, volume_grpc, filer, filer_grpc, webdav, metrics) = (
+        _free_ports(10, exclude=frozenset({admin, admin + 10_000}))
+    )
+    return {
+        "s3.port": s3,
+        "s3.port.grpc": s3_grpc,
+        "master.port": master,
+        "master.port.grpc": master_grpc,
+        "volume.port": volume,
+        "volume.port.grpc": volume_grpc,
+        "filer.port": filer,
+        "filer.port.grpc": filer_grpc,
+        "webdav.port": webdav,
+        "admin.port": admin,
+        "admin.port.grpc": admin + 10_000,
+        "metricsPort": metrics,
+        "s3.port.iceberg": 0,  # 0 disables them
+        "s3.port.lance": 0,
+    }
 
 
 def _admin_port() -> int:

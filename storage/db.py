@@ -44,6 +44,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=2 * pool_size,
         pool_recycle=1800,
+        # After PostgreSQL restarts, every pooled connection is dead: without a ping the next
+        # request on each one would fail (503) although the database is back.
+        pool_pre_ping=True,
         connect_args={"connect_timeout": 5, "options": "-c timezone=UTC"},
     )
 

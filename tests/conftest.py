@@ -81,7 +81,8 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         engine.dispose()
         return str(path)
     admin, base = _admin_dsn(TEST_DATABASE_URL)
-    template = f"{base}_template"
+    # One template per pytest-xdist worker: they create theirs at the same time.
+    template = f"{base}_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template))

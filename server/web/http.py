@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from converters.errors import ConversionError
 from server.auth import SESSION_COOKIE, Caller, Permission, session_actor
 from server.body_limit import limit_body
-from server.errors import Problem, ProblemCode, render
+from server.errors import Problem, ProblemCode, render, retry_after
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
 from storage.access import ActorRecord
 from storage.audit import record
@@ -186,7 +186,10 @@ def _handle(
     public: bool,
     failure: Exception | None = None,
 ) -> Response:
-    caller, session_csrf = _signed_in(request)
+    try:
+        caller, session_csrf = _signed_in(request)
+    except StorageError as error:  # the database is down: say so on a page, not in JSON
+        caller, session_csrf, failure = Caller(None, "anonymous"), None, failure or error
     anonymous_csrf = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or secrets.token_urlsafe(24)
     csrf = session_csrf or anonymous_csrf
     language = _language(request, caller)
@@ -217,6 +220,7 @@ def _handle(
         else:
             message = _in_language(error, rendering.message)
             response = _error_page(web, rendering.status, message, rendering.details)
+            response.headers.update(retry_after(rendering) or {})  # as the API's answers
     except Exception:
         log.exception("%s %s failed", request.method, request.url.path)
         response = _error_page(
