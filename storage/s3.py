@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,8 @@ _TRANSFER_CONFIG = TransferConfig(
     # Each upload already runs in one of the server's threads: a few parts in flight is enough.
     max_concurrency=4,
 )
+
+log = logging.getLogger(__name__)
 
 
 class S3BlobStore:
@@ -183,7 +186,9 @@ def _s3_errors(sha256: str | None) -> Iterator[None]:
     except ClientError as exc:
         raise _translate_client_error(exc, sha256) from exc
     except (BotoCoreError, boto3.exceptions.Boto3Error) as exc:
-        raise _unavailable(str(exc)) from exc
+        # The detail names the endpoint and the object key: for the log, not for the client.
+        log.warning("S3 request failed: %s", exc)
+        raise _unavailable(f"the S3 request failed ({type(exc).__name__})") from exc
 
 
 def _translate_client_error(exc: ClientError, sha256: str | None) -> StorageError:

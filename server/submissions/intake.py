@@ -25,7 +25,7 @@ from server.submissions.programme import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
-from storage.errors import Conflict, NotFound, StorageCode
+from storage.errors import Conflict, NotFound, StorageCode, StorageError
 from storage.forms import find_published_version
 from storage.submissions import (
     ReceivedFile,
@@ -89,25 +89,34 @@ def receive_submission(
         cached = context.targets.get(connection, form, version_id, envelope.version or "")
     rows = submission_rows(root, cached.schema, cached.target.version_plan)
     wanted = {ref.name for ref in rows.attachments}
-    received = {}
-    for incoming in files:
-        if incoming.name in wanted and incoming.name not in received:
-            received[incoming.name] = store_file(context.blobs, incoming)
-    actor = caller.actor
-    submitter = Submitter(actor.id if actor else None, device_id, user_agent)
-    with transaction(context.engine) as connection:
-        stored = store_submission(
-            connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
+    try:
+        received = {}
+        for incoming in files:
+            if incoming.name in wanted and incoming.name not in received:
+                received[incoming.name] = store_file(context.blobs, incoming)
+        actor = caller.actor
+        submitter = Submitter(actor.id if actor else None, device_id, user_agent)
+        with transaction(context.engine) as connection:
+            stored = store_submission(
+                connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
+            )
+            after_store(
+                connection,
+                context,
+                form=form,
+                schema=cached.schema,
+                root=root,
+                stored=stored,
+                submitter=submitter,
+            )
+    except StorageError as error:  # unavailable, full, a conflict: say which submission
+        log.warning(
+            "submission refused form_id=%s instanceID=%s: %s",
+            envelope.form_id,
+            envelope.instance_id,
+            error,
         )
-        after_store(
-            connection,
-            context,
-            form=form,
-            schema=cached.schema,
-            root=root,
-            stored=stored,
-            submitter=submitter,
-        )
+        raise
     log.info(
         "submission %s form_id=%s instanceID=%s files=%d/%d",
         stored.outcome.value,
