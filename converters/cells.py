@@ -4,7 +4,10 @@ not formulas and stay as they are, so exports still match what devices sent."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 FORMULA_START = ("=", "@", "\t", "\r")
 _SIGNED_NUMBER = re.compile(r"^[+-][0-9]+(\.[0-9]+)?$")
@@ -25,3 +28,18 @@ def contains_word(text: str | None, word: str) -> bool | None:
     if text is None:
         return None
     return word in text.split()
+
+
+def csv_row_writer(out: TextIO) -> Callable[[Sequence[object]], object]:
+    """csv.writer's writerow with "\\n" line ends that also quotes a value holding a bare
+    "\\r": Python's csv quotes only the line terminator's characters, and an unquoted CR starts
+    a new row in Excel (whose first cell then escapes `neutralise`). PostgreSQL's COPY quotes it."""
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write(row: Sequence[object]) -> object:
+        if any(isinstance(value, str) and "\r" in value for value in row):
+            return quoted.writerow(row)
+        return plain.writerow(row)
+
+    return write

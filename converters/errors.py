@@ -19,6 +19,7 @@ class ConversionCode(Enum):
 
     XLSFORM_INVALID = "The XLSForm has errors: {summary}"
     XLSFORM_UNREADABLE = "The file could not be read as an XLSForm ({file_type}): {reason}"
+    XLSFORM_TOO_LARGE = "The XLSForm is too large: {reason}."
     UNSUPPORTED_FILE_TYPE = (
         "Unsupported form file type '{file_type}'. Upload an XLSForm (.xlsx, .xls, .csv, .md) "
         "or an XForm (.xml)."

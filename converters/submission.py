@@ -134,7 +134,7 @@ class _RowBuilder:
             text = _text(node) if node is not None else None
             values[column.name] = _convert(text, column)
             if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
-                self.attachments.append(AttachmentRef(text.strip(), column.xpath))
+                self.attachments.append(AttachmentRef(_file_name(text, column), column.xpath))
         self.rows.append(RowRecord(table.name, key, parent, ordinal, values, segments))
         for child in self.children.get(table.name, ()):
             if child.kind is TableKind.REPEAT:
@@ -184,6 +184,21 @@ def _text(element: etree._Element) -> str | None:
 
 BIGINT_MAX = 2**63 - 1
 BIGINT_MIN = -(2**63)
+
+
+def _file_name(text: str, column: ColumnSpec) -> str:
+    """An attachment's name as the XML gives it: a plain file name, as Collect and Enketo
+    write. A path (`../x`, `/etc/x`, `a\\b`) or a control character would become a path
+    in the exports' zip (`media/<name>`) and in the Content-Disposition of downloads."""
+    name = text.strip()
+    if name in (".", "..") or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in name):
+        raise SubmissionError(
+            ConversionCode.SUBMISSION_BAD_VALUE,
+            value=text[:100],
+            xpath=column.xpath,
+            expected="file name (without a path or control characters)",
+        )
+    return name
 
 
 def _convert(text: str | None, column: ColumnSpec) -> object:

@@ -17,6 +17,7 @@ from pyxform.xls2xform import convert
 from converters.errors import ConversionCode, FormError, FormIssue
 from converters.form_model import CompiledForm
 from converters.xform_schema import read_form_identity
+from converters.xlsform_limits import check_xlsform_size
 
 SPREADSHEET_TYPES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 XFORM_TYPE = ".xml"
@@ -73,6 +74,7 @@ def compile_form(data: bytes, file_type: str, form_id_fallback: str | None = Non
 def compile_xlsform(
     data: bytes, file_type: str, form_id_fallback: str | None = None
 ) -> CompiledForm:
+    check_xlsform_size(data, file_type)
     workbook = _read_workbook(data, file_type)
     name_rows = _survey_name_rows(workbook.survey or ())
     settings = dict((workbook.settings or [{}])[0]) if workbook.settings else {}

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     FORM_PUBLISH = "form.publish"
     SUBMISSION_CREATE = "submission.create"
     SUBMISSION_READ = "submission.read"
+    SUBMISSION_UPDATE = "submission.update"  # REST edits and file uploads (Central's right)
     SUBMISSION_REVIEW = "submission.review"
     SENSITIVE_READ = "sensitive.read"
 

@@ -147,6 +147,7 @@ def list_flags(
 
 def decide(
     connection: Connection,
+    list_id: int,
     flag_id: int,
     decision: str,
     actor_id: int,
@@ -154,7 +155,8 @@ def decide(
     now: datetime,
 ) -> DuplicateFlag:
     """Record a person's decision. When the intake has no open flag left, its review state says
-    the outcome: rejected if it duplicates someone, back to received if it does not."""
+    the outcome: rejected if it duplicates someone, back to received if it does not. A flag of
+    another list (another project's) is not found."""
     if decision not in DECISIONS:
         raise InvalidData(
             StorageCode.INVALID_STATE,
@@ -163,7 +165,13 @@ def decide(
             expected=", ".join(DECISIONS),
         )
     flags = s.duplicate_flags
-    row = connection.execute(sa.select(flags).where(flags.c.id == flag_id)).mappings().first()
+    row = (
+        connection.execute(
+            sa.select(flags).where(flags.c.id == flag_id, flags.c.list_id == list_id)
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the duplicate flag {flag_id}")
     connection.execute(

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from sqlalchemy.engine import Connection
 
+from converters.cells import csv_row_writer
 from storage.db import is_postgres
 from storage.export_queries import CsvTable, stream_rows
 
@@ -52,9 +53,9 @@ def _copy(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[N
 
 def _rows(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    write = csv_row_writer(text)
     for count, row in enumerate(stream_rows(connection, table.statement), start=1):
-        writer.writerow(["" if value is None else value for value in row])
+        write(["" if value is None else value for value in row])
         if count % FLUSH_ROWS == 0:
             out.write(text.getvalue().encode("utf-8"))
             text.seek(0)

@@ -5,7 +5,6 @@ with who asked, for what, and with which filters."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from starlette.routing import Route
 
 from server.exports.formats import FORMATS, ExportSpec, export_chunks
 from server.form_data import FormData, load_form_data, submission_filter
-from server.rest.http import flag
+from server.rest.http import attachment_header, flag
 from storage.audit import record
 from storage.db import transaction
 from storage.export_queries import CsvOptions
@@ -71,13 +70,6 @@ def audit_export(request: Request, data: FormData, export: str) -> None:
                 "sensitiveLeftOut": len(data.model.hidden),
             },
         )
-
-
-def attachment_header(file_name: str) -> dict[str, str]:
-    encoded = quote(file_name)
-    return {
-        "Content-Disposition": f"attachment; filename=\"{file_name}\"; filename*=UTF-8''{encoded}"
-    }
 
 
 def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:

@@ -115,9 +115,10 @@ def _decide(request: Request, body: dict[str, object]) -> Response:
     note = body.get("note")
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.SUBMISSION_REVIEW, project_id)
-        get_list(connection, project_id, request.path_params["name"])
+        entity_list = get_list(connection, project_id, request.path_params["name"])
         decided = decide(
             connection,
+            entity_list.id,
             int(request.path_params["flag_id"]),
             text_field(body, "decision") or "",
             actor.id,

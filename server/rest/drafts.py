@@ -18,11 +18,10 @@ from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
 from server.auth import Permission, authenticate
 from server.draft_testing import draft_token
-from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES
 from server.rest.forms import compile_request, media_json
-from server.rest.http import Spool, flag, ok, spooled_body
+from server.rest.http import Spool, attachment_header, bounded_body, flag, ok, spooled_body
 from server.rest.shapes import form_json
 from storage import schema as s
 from storage.audit import record
@@ -38,13 +37,12 @@ def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:
         caller = authenticate(connection, request)
         actor = caller.require(permission, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
+        caller.require(permission, project_id, form.id)  # an app user: only its own forms
     return actor.id, form
 
 
 async def create_draft(request: Request) -> Response:
-    data = await request.body()
-    if len(data) > MAX_FORM_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+    data = await bounded_body(request, MAX_FORM_BYTES)
     return await run_in_threadpool(_create_draft, request, data)
 
 
@@ -202,9 +200,11 @@ def version_xml(request: Request) -> Response:
 def fields(request: Request) -> Response:
     """Every group, repeat and field of the published form, a named version or the draft, as
     Central lists them (`?odata=true` for OData names)."""
-    _actor, form = _form(request, Permission.FORM_READ)
+    draft = request.url.path.endswith("/draft/fields")
+    # The draft is seen only by those who may publish it, as its XML and its JSON are.
+    _actor, form = _form(request, Permission.FORM_PUBLISH if draft else Permission.FORM_READ)
     with transaction(request.app.state.engine, read_only=True) as connection:
-        if request.url.path.endswith("/draft/fields"):
+        if draft:
             version_id = get_draft(connection, form).id
         elif "version" in request.path_params:
             version_id = _named_version(connection, form, request.path_params)
@@ -248,7 +248,7 @@ def spreadsheet(request: Request) -> Response:
     return Response(
         row.source,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{form.xml_form_id}.{extension}"'},
+        headers=attachment_header(f"{form.xml_form_id}.{extension}"),
     )
 
 

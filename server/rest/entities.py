@@ -19,7 +19,7 @@ from server.auth import Permission, authenticate
 from server.cases import CASE_NUMBER, seen_by
 from server.entity_csv import entity_list_csv
 from server.errors import Problem, ProblemCode
-from server.rest.http import flag, json_body, ok, page, text_field
+from server.rest.http import attachment_header, flag, json_body, ok, page, text_field
 from server.rest.shapes import JsonObject, iso
 from storage.audit import record
 from storage.db import transaction
@@ -331,7 +331,7 @@ async def csv_export(request: Request) -> Response:
     return StreamingResponse(
         entity_list_csv(request.app.state.engine, entity_list),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{entity_list.name}.csv"'},
+        headers=attachment_header(f"{entity_list.name}.csv"),
     )
 
 

@@ -18,7 +18,16 @@ from server.auth import Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
-from server.rest.http import Spool, flag, form_id_fallback, json_body, ok, spooled_body, text_field
+from server.rest.http import (
+    Spool,
+    bounded_body,
+    flag,
+    form_id_fallback,
+    json_body,
+    ok,
+    spooled_body,
+    text_field,
+)
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
@@ -89,9 +98,7 @@ def _form_body(connection: Connection, request: Request, form: FormRecord) -> Js
 async def create(request: Request) -> Response:
     """A new form from an XLSForm or XForm body: published at once with ?publish=true, else
     kept as its draft (Central's default)."""
-    data = await request.body()
-    if len(data) > MAX_FORM_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+    data = await bounded_body(request, MAX_FORM_BYTES)
     return await run_in_threadpool(_create, request, data)
 
 
@@ -212,6 +219,7 @@ def list_media(request: Request) -> Response:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         form = get_form(connection, project_id, request.path_params["form_id"])
+        caller.require(Permission.FORM_READ, project_id, form.id)
         return JSONResponse(media_json(connection, form.current_version_id, project_id))
 
 

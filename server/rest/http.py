@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,10 +17,24 @@ MAX_JSON_BYTES = 1_000_000
 Spool = tempfile.SpooledTemporaryFile[bytes]
 
 
+async def bounded_body(request: Request, limit: int) -> bytes:
+    """The whole body in memory, or 413 as soon as it passes `limit` bytes: by its declared
+    Content-Length before anything is read, else (chunked) when one chunk too many arrives."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_body(request: Request) -> dict[str, object]:
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_JSON_BYTES)
+    raw = await bounded_body(request, MAX_JSON_BYTES)
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
@@ -67,6 +81,18 @@ def page(request: Request, maximum: int = 10_000) -> tuple[int | None, int]:
 
 def ok() -> JSONResponse:
     return JSONResponse({"success": True})
+
+
+def attachment_header(file_name: str) -> dict[str, str]:
+    """Content-Disposition for a download named after a form or a list. Header values are
+    Latin-1 on the wire, and a form ID may be any text: `filename` gets an ASCII stand-in
+    (no quote, backslash or control character), `filename*` the real name (RFC 6266)."""
+    ascii_name = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in file_name)
+    return {
+        "Content-Disposition": (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+        )
+    }
 
 
 def form_id_fallback(request: Request) -> str | None:

@@ -42,6 +42,8 @@ def _create(request: Request, email: str, password: str) -> JSONResponse:
 def delete_current(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if "baobab.key" in request.scope:  # an app user holds a key, not a session to end
+        raise Problem(403, ProblemCode.FORBIDDEN)
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, ProblemCode.AUTH_REQUIRED)
     with transaction(request.app.state.engine) as connection:

@@ -17,7 +17,7 @@ from converters.submission_view import without_answers
 from server.auth import Caller, Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths
-from server.rest.http import Spool, json_body, ok, page, spooled_body, text_field
+from server.rest.http import Spool, bounded_body, json_body, ok, page, spooled_body, text_field
 from server.rest.shapes import comment_json, submission_json, version_json
 from server.submissions.intake import receive_submission
 from storage.access import ActorRecord, load_actor
@@ -174,7 +174,7 @@ def _require_edit_of(request: Request, body: bytes) -> None:
     envelope, _root = parse_submission(body)
     with transaction(request.app.state.engine, read_only=True) as connection:
         _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_CREATE
+            connection, request, Permission.SUBMISSION_UPDATE
         )
     if envelope.deprecated_id is None:
         raise Problem(
@@ -188,10 +188,7 @@ def _require_edit_of(request: Request, body: bytes) -> None:
 
 
 async def _xml_body(request: Request) -> bytes:
-    body = await request.body()
-    if len(body) > MAX_XML_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
-    return body
+    return await bounded_body(request, MAX_XML_BYTES)
 
 
 async def review(request: Request) -> Response:
@@ -316,7 +313,7 @@ def _upload_attachment(request: Request, spool: Spool) -> None:
     state = request.app.state
     with transaction(state.engine, read_only=True) as connection:
         _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_CREATE
+            connection, request, Permission.SUBMISSION_UPDATE
         )
     info = copy_hashing(spool, lambda _chunk: None)  # type: ignore[arg-type]
     spool.seek(0)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from server.auth import Caller, Permission, authenticate
 from server.errors import Problem, ProblemCode
-from server.passwords import hash_password
+from server.passwords import MIN_LENGTH, hash_password
 from server.rest.http import json_body, ok, page, text_field
 from server.rest.shapes import actor_json, audit_json
 from storage import schema as s
@@ -55,6 +55,14 @@ async def create(request: Request) -> Response:
 
 def _create(request: Request, email: str, password: str | None) -> Response:
     state = request.app.state
+    with transaction(state.engine, read_only=True) as connection:
+        _admin(authenticate(connection, request))  # before the costly hash, for nobody else
+    if password and len(password) < MIN_LENGTH:
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason=f"the password must have at least {MIN_LENGTH} characters",
+        )
     password_hash = hash_password(password) if password else None
     with transaction(state.engine) as connection:
         actor_id = _admin(authenticate(connection, request))

@@ -131,8 +131,10 @@ def duplicates(web: Web) -> Response:
     if web.request.method == "POST":
         flag_id = int(web.field("flag")) if web.field("flag").isdigit() else 0
         with transaction(web.state.engine) as connection:
+            entity_list = get_list(connection, project_id, name)
             decided = decide(
                 connection,
+                entity_list.id,
                 flag_id,
                 web.field("decision"),
                 web.actor.id,

@@ -28,7 +28,7 @@ def home(web: Web) -> Response:
 
 
 def login(web: Web) -> Response:
-    if web.request.method == "GET":
+    if web.request.method != "POST":  # GET, and HEAD like GET (never a sign-in attempt)
         if web.caller.actor is not None:
             return web.redirect(_safe_next(web.query("next")))
         return web.render(

@@ -1,0 +1,344 @@
+"""Who may use each route: the intended access of every (method, path) of the app, by role,
+and the request each route is checked with (a real object in every path parameter, a body that
+gets past validation to the permission check, a throwaway object for what a call destroys)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.security.access_world import (
+    ADMIN,
+    ANON,
+    APP,
+    APP_NONE,
+    APP_OTHER,
+    FORGED_KEY,
+    OUTSIDER,
+    PASSWORD,
+    PNG,
+    Person,
+    World,
+    form_md,
+    multipart,
+    visit_xml,
+)
+
+USERS = frozenset({"data_collector", "viewer", "analyst", "protection_officer", "manager"})
+PUBLIC = frozenset({ANON, APP_OTHER, APP, APP_NONE, ADMIN, OUTSIDER} | USERS)
+SIGNED_IN = USERS | {ADMIN, OUTSIDER}
+AUTHENTICATED = SIGNED_IN | {APP_OTHER, APP, APP_NONE}
+PROJECT = frozenset(USERS | {ADMIN})  # every role of this project
+READ = PROJECT - {"data_collector"}  # submissions, entities, exports
+FORMS = PROJECT | {APP}  # a form assigned to the app user
+FORM_LIST = FORMS | {APP_NONE}  # the project's forms, each caller seeing its own
+SUBMIT = frozenset({APP, "data_collector", "manager", ADMIN})
+REVIEW = frozenset({"protection_officer", "manager", ADMIN})
+MANAGE = frozenset({"manager", ADMIN})
+ADMINS = frozenset({ADMIN})
+SELF = frozenset({"viewer", ADMIN})  # GET /v1/users/{the viewer's id}
+
+Recipe = Callable[[World, Person], dict]
+
+
+@dataclass(frozen=True)
+class Rule:
+    methods: str  # GET stands for GET and HEAD
+    path: str
+    allowed: frozenset[str]
+    recipe: Recipe | None = None
+
+
+def _json(body: dict) -> Recipe:
+    return lambda w, who: {"json": body}
+
+
+def _form(data: dict) -> Recipe:
+    return lambda w, who: {"data": data}
+
+
+def _fresh_session(w: World, who: Person) -> dict:
+    return {"person": w.fresh(who)}
+
+
+def _fresh_app_user(w: World, who: Person) -> dict:
+    p = f"/v1/projects/{w.project}/app-users"
+    return {"params": {"actor_id": w.api("POST", p, json={"displayName": "lost"}).json()["id"]}}
+
+
+def _fresh_entity(w: World, who: Person) -> dict:
+    created = w.api(
+        "POST", f"/v1/projects/{w.project}/datasets/returnees/entities", json={"label": "x"}
+    )
+    return {"params": {"uuid": created.json()["uuid"]}}
+
+
+def _scratch_draft(w: World, who: Person) -> dict:
+    w.api("POST", f"/v1/projects/{w.project}/forms/scratch/draft")
+    return {"params": {"form_id": "scratch"}}
+
+
+def _publish_scratch(w: World, who: Person) -> dict:
+    return {
+        **_scratch_draft(w, who),
+        "params": {"form_id": "scratch"},
+        "query": f"version=v{w.next()}",
+    }
+
+
+def _web_publish_scratch(w: World, who: Person) -> dict:
+    return {**_scratch_draft(w, who), "data": {"version": f"w{w.next()}"}}
+
+
+def _assigned_role(w: World, who: Person) -> dict:
+    w.api("POST", f"/v1/projects/{w.project}/assignments/viewer/{w.ids['spare_user']}")
+    return {}
+
+
+def _assigned_form(w: World, who: Person) -> dict:
+    w.api("POST", f"/v1/projects/{w.project}/forms/visit/assignments/app-user/{w.ids['spare_app']}")
+    return {}
+
+
+def _new_form(w: World, who: Person) -> dict:
+    return {
+        "content": form_md(f"new{w.next()}", "1"),
+        "headers": {"Content-Type": "text/markdown"},
+        "query": "publish=true&ignoreWarnings=true",
+    }
+
+
+def _new_submission(w: World, who: Person) -> dict:
+    return {"content": visit_xml(f"uuid:rest-{w.next()}"), "headers": {"Content-Type": "text/xml"}}
+
+
+def _edit(w: World, who: Person) -> dict:
+    """A submission of its own to edit, so that each allowed edit is a real one."""
+    n = w.next()
+    w.client.post(
+        f"/v1/key/{w.people[APP].key}/projects/{w.project}/submission",
+        files=multipart(visit_xml(f"uuid:edit-{n}")),
+        headers={"X-OpenRosa-Version": "1.0"},
+    )
+    edited = visit_xml(f"uuid:edit-{n}-2", deprecated=f"uuid:edit-{n}")
+    return {
+        "params": {"instance_id": f"uuid:edit-{n}"},
+        "content": edited,
+        "headers": {"Content-Type": "text/xml"},
+    }
+
+
+def _openrosa(version: str = "1") -> Recipe:
+    return lambda w, who: {"files": multipart(visit_xml(f"uuid:or-{w.next()}", version))}
+
+
+def _upload(name: str, field: str) -> Recipe:
+    return lambda w, who: {
+        "files": {field: (name, form_md("scratch", f"u{w.next()}"), "text/plain")}
+    }
+
+
+V1P = "/v1/projects/{project_id:id}"
+FORM = V1P + "/forms/{form_id}"
+ONE = FORM + "/submissions/{instance_id}"
+TEST = "/v1/test/{token}/projects/{project_id:id}/forms/{form_id}"
+DATASET = V1P + "/datasets/{name}"
+ENTITY = DATASET + "/entities/{uuid}"
+WP = "/projects/{project_id:id}"
+WFORM = WP + "/forms/{form_id}"
+WLIST = WP + "/entities/{name}"
+
+RULES = [
+    Rule("GET", "/health", PUBLIC),
+    Rule("GET", "/static/{path:path}", PUBLIC),
+    # OData, exports, OpenRosa
+    Rule("GET", FORM + ".svc", READ),
+    Rule("GET", FORM + ".svc/$metadata", READ),
+    Rule("GET", FORM + ".svc/{resource:path}", READ),
+    *[
+        Rule(m, FORM + f"/submissions.{x}", READ)
+        for x in ("csv.zip", "csv", "xlsx", "geojson", "sps")
+        for m in ("GET", "POST")
+    ],
+    Rule("GET", V1P + "/formList", FORM_LIST),
+    Rule("GET", FORM + ".xml", FORMS),
+    Rule("GET", FORM + "/manifest", FORMS),
+    Rule("GET", FORM + "/attachments/{name}", FORMS),
+    # Trying a draft: the draft's key is the credential (who may see the draft holds it)
+    Rule("GET", TEST + "/draft/formList", MANAGE),
+    Rule("GET", TEST + "/draft.xml", MANAGE),
+    Rule("GET", TEST + "/draft/manifest", MANAGE),
+    Rule("GET", TEST + "/draft/attachments/{name}", MANAGE),
+    Rule("GET", TEST + "/draft/submission", MANAGE),
+    Rule("POST", TEST + "/draft/submission", MANAGE, _openrosa("2")),
+    Rule("GET", V1P + "/submission", SUBMIT | {APP_NONE}),  # Collect's pre-flight: the project
+    Rule("POST", V1P + "/submission", SUBMIT, _openrosa()),
+    # sessions, users, roles, audit
+    Rule(
+        "POST", "/v1/sessions", PUBLIC, _json({"email": "viewer@example.org", "password": PASSWORD})
+    ),
+    Rule("DELETE", "/v1/sessions/current", SIGNED_IN, _fresh_session),
+    Rule("GET", "/v1/users/current", AUTHENTICATED),
+    Rule("GET", "/v1/users", ADMINS),
+    Rule(
+        "POST", "/v1/users", ADMINS, lambda w, who: {"json": {"email": f"u{w.next()}@example.org"}}
+    ),
+    Rule("GET", "/v1/users/{user_id:id}", SELF),
+    Rule("GET", "/v1/roles", PUBLIC),
+    Rule("GET", V1P + "/assignments", MANAGE),
+    Rule("POST", V1P + "/assignments/{role}/{actor_id:id}", MANAGE),
+    Rule("DELETE", V1P + "/assignments/{role}/{actor_id:id}", MANAGE, _assigned_role),
+    Rule("GET", "/v1/audits", ADMINS),
+    # projects, forms, drafts
+    Rule("GET", "/v1/projects", AUTHENTICATED),
+    Rule("POST", "/v1/projects", ADMINS, _json({"name": "New"})),
+    Rule("GET", V1P, PROJECT),
+    Rule("GET", FORM + ".xlsx", FORMS),
+    Rule("GET", FORM + ".xls", FORMS),
+    Rule("GET", FORM + "/draft.xml", MANAGE),
+    Rule("GET", FORM + "/draft", MANAGE),
+    Rule("POST", FORM + "/draft", MANAGE, lambda w, who: {"params": {"form_id": "scratch"}}),
+    Rule("DELETE", FORM + "/draft", MANAGE, _scratch_draft),
+    Rule("POST", FORM + "/draft/publish", MANAGE, _publish_scratch),
+    Rule("GET", FORM + "/draft/attachments", MANAGE),
+    Rule("POST", FORM + "/draft/attachments/{name}", MANAGE, lambda w, who: {"content": PNG}),
+    Rule("GET", FORM + "/versions", FORMS),
+    Rule("GET", FORM + "/versions/{version}.xml", FORMS),
+    Rule("GET", FORM + "/fields", FORMS),
+    Rule("GET", FORM + "/draft/fields", MANAGE),
+    Rule("GET", FORM + "/versions/{version}/fields", FORMS),
+    Rule("GET", V1P + "/forms", FORM_LIST),
+    Rule("POST", V1P + "/forms", MANAGE, _new_form),
+    Rule("GET", FORM, FORMS),
+    Rule("PATCH", FORM, MANAGE, _json({"state": "open"})),
+    Rule("GET", FORM + "/attachments", FORMS),
+    Rule("POST", FORM + "/attachments/{name}", MANAGE, lambda w, who: {"content": PNG}),
+    Rule("GET", FORM + "/assignments/app-user", MANAGE),
+    Rule("POST", FORM + "/assignments/app-user/{actor_id:id}", MANAGE),
+    Rule("POST", FORM + "/assignments/2/{actor_id:id}", MANAGE),
+    Rule("DELETE", FORM + "/assignments/app-user/{actor_id:id}", MANAGE, _assigned_form),
+    Rule("DELETE", FORM + "/assignments/2/{actor_id:id}", MANAGE, _assigned_form),
+    # app users
+    Rule("GET", V1P + "/app-users", MANAGE),
+    Rule("POST", V1P + "/app-users", MANAGE, _json({"displayName": "Tablet"})),
+    Rule("DELETE", V1P + "/app-users/{actor_id:id}", MANAGE, _fresh_app_user),
+    Rule("GET", V1P + "/app-users/{actor_id:id}/qr", MANAGE),
+    Rule("GET", V1P + "/app-users/{actor_id:id}/qr.{kind:str}", MANAGE),
+    # submissions
+    Rule("GET", FORM + "/submissions", READ),
+    Rule("POST", FORM + "/submissions", SUBMIT, _new_submission),
+    Rule("GET", ONE + ".xml", READ),
+    Rule("GET", ONE, READ),
+    Rule("PATCH", ONE, REVIEW, _json({"reviewState": "approved"})),
+    Rule("PUT", ONE, MANAGE, _edit),  # Central's submission.update (devices edit over OpenRosa)
+    Rule("GET", ONE + "/versions", READ),
+    Rule("GET", ONE + "/versions/{version_id}.xml", READ),
+    Rule("GET", ONE + "/comments", READ),
+    Rule("POST", ONE + "/comments", REVIEW, _json({"body": "Checked"})),
+    Rule("GET", ONE + "/attachments", READ),
+    Rule("GET", ONE + "/attachments/{name}", READ),
+    Rule("POST", ONE + "/attachments/{name}", MANAGE, lambda w, who: {"content": PNG}),
+    # entities and cases
+    Rule("GET", V1P + "/datasets/{name}.svc/Entities", READ),
+    Rule("GET", V1P + "/datasets", READ),
+    Rule("POST", V1P + "/datasets", MANAGE, lambda w, who: {"json": {"name": f"list{w.next()}"}}),
+    Rule(
+        "POST", DATASET + "/properties", MANAGE, lambda w, who: {"json": {"name": f"p{w.next()}"}}
+    ),
+    Rule("GET", DATASET + "/entities.csv", READ),
+    Rule("GET", DATASET, READ),
+    Rule("GET", DATASET + "/entities", READ),
+    Rule("POST", DATASET + "/entities", MANAGE, _json({"label": "Someone"})),
+    Rule("GET", ENTITY, READ),
+    Rule("PATCH", ENTITY, REVIEW, lambda w, who: {"json": {}, "query": "force=true"}),
+    Rule("DELETE", ENTITY, MANAGE, _fresh_entity),
+    Rule("GET", ENTITY + "/versions", READ),
+    Rule("GET", ENTITY + "/case", READ),
+    Rule("GET", DATASET + "/duplicates", REVIEW),
+    Rule("POST", DATASET + "/duplicates/{flag_id:id}", REVIEW, _json({"decision": "distinct"})),
+    # web pages
+    Rule("GET", "/", PUBLIC),
+    Rule("GET", "/login", PUBLIC),
+    Rule("POST", "/login", PUBLIC, _form({"email": "viewer@example.org", "password": PASSWORD})),
+    Rule("POST", "/logout", SIGNED_IN, _fresh_session),
+    Rule("POST", "/account/language", PUBLIC, _form({"language": "en", "next": "/projects"})),
+    Rule("GET", "/projects", SIGNED_IN),
+    Rule("POST", "/projects", ADMINS, _form({"name": "From the web"})),
+    Rule("GET", WP, PROJECT),
+    Rule("GET", WP + "/members", MANAGE),
+    Rule("POST", WP + "/members", MANAGE, _form({"role": "viewer", "email": "spare@example.org"})),
+    Rule("GET", "/users", ADMINS),
+    Rule(
+        "POST",
+        "/users",
+        ADMINS,
+        lambda w, who: {"data": {"email": f"web{w.next()}@example.org", "password": PASSWORD}},
+    ),
+    Rule("POST", WP + "/forms/upload", MANAGE, _upload("scratch.md", "xlsform")),
+    Rule("GET", WFORM, PROJECT),
+    Rule("POST", WFORM + "/publish", MANAGE, _web_publish_scratch),
+    Rule("POST", WFORM + "/draft/discard", MANAGE, _scratch_draft),
+    Rule("POST", WFORM + "/state", MANAGE, _form({"state": "open"})),
+    Rule("POST", WFORM + "/media", MANAGE, lambda w, who: {"files": {"file": ("logo.png", PNG)}}),
+    Rule("GET", WFORM + "/draft/qr.png", MANAGE),
+    Rule("GET", WFORM + "/draft/tests/{instance_id}", MANAGE),
+    Rule("GET", WFORM + "/draft/tests/{instance_id}/files/{name}", MANAGE),
+    Rule("GET", WP + "/app-users", MANAGE),
+    Rule("POST", WP + "/app-users", MANAGE, _form({"display_name": "Tablet", "forms": "visit"})),
+    Rule("GET", WP + "/app-users/{actor_id:id}", MANAGE),
+    Rule("POST", WP + "/app-users/{actor_id:id}", MANAGE, _form({"forms": "visit"})),
+    Rule("POST", WP + "/app-users/{actor_id:id}/revoke", MANAGE, _fresh_app_user),
+    Rule("GET", WFORM + "/submissions", READ),
+    Rule(
+        "POST",
+        WFORM + "/submissions/review",
+        REVIEW,
+        lambda w, who: {"data": {"state": "approved", "instance": w.ids["instance"]}},
+    ),
+    Rule("GET", WFORM + "/submissions/{instance_id}", READ),
+    Rule("POST", WFORM + "/submissions/{instance_id}/review", REVIEW, _form({"state": "approved"})),
+    Rule("GET", WFORM + "/export", READ),
+    Rule("GET", WFORM + "/export/download", READ, lambda w, who: {"query": "format=csv"}),
+    Rule("GET", WFORM + "/dashboard", READ),
+    Rule("GET", "/audit", ADMINS),
+    Rule("GET", WFORM + "/preview", PROJECT),
+    Rule("GET", WLIST + "/duplicates", REVIEW),
+    Rule(
+        "POST",
+        WLIST + "/duplicates",
+        REVIEW,
+        lambda w, who: {"data": {"flag": str(w.ids["flag"]), "decision": "distinct"}},
+    ),
+    Rule("GET", WP + "/entities", READ),
+    Rule("GET", WLIST, READ),
+    Rule("GET", WLIST + "/{uuid}", READ),
+    Rule("POST", WLIST + "/{uuid}", REVIEW),
+    Rule("GET", WP + "/programme", READ),
+]
+
+
+def params_for(w: World, path: str, who: Person) -> dict[str, object]:
+    """A real object for each path parameter of `path`."""
+    name = "logo.png"
+    if "/datasets/{name}" in path or "/entities/{name}" in path:
+        name = "returnees"
+    elif "/{instance_id}/attachments/{name}" in path or "/files/{name}" in path:
+        name = "p.jpg"
+    draft_key = w.ids["draft_key"] if who.role in ("manager", ADMIN) else who.key or FORGED_KEY
+    return {
+        "project_id": w.project,
+        "form_id": "returnee_intake" if path.endswith((".xlsx", ".xls")) else "visit",
+        "instance_id": w.ids["draft_test" if "/draft/tests/" in path else "instance"],
+        "version": "1",
+        "version_id": w.ids["instance"],
+        "resource": "Submissions",
+        "uuid": "e1",
+        "flag_id": w.ids["flag"],
+        "user_id": w.people["viewer"].actor_id,
+        "role": "viewer",
+        "kind": "png",
+        "actor_id": w.ids["spare_user" if "/assignments/{role}/" in path else "spare_app"],
+        "token": draft_key,
+        "path": "baobab.css",
+        "name": name,
+    }
