@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
+# The suite runs on both cores (pytest-xdist); `make test JOBS=1` runs it in one process.
+JOBS ?= 2
 
 .PHONY: install run serve test test-embedded test-services test-slow test-all fmt lint typecheck forms check lock clean messages browser
 
@@ -34,10 +36,10 @@ browser:
 	@test -x /usr/bin/chromium || (echo "could not install chromium" && false)
 
 test-embedded: install
-	$(PYTEST)
+	$(PYTEST) -n $(JOBS)
 
 test-services: install
-	$(BIN)/python scripts/test_services.py -- $(PYTEST)
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) -n $(JOBS)
 
 # The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS.
 test-slow: install

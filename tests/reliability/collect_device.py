@@ -45,9 +45,12 @@ class Field:
         )
 
 
-def set_up_field(url: str, engine: sa.Engine) -> Field:
+def set_up_field(
+    url: str, engine: sa.Engine, form: bytes | None = None, form_id: str = "household"
+) -> Field:
     """The administrator (straight into the migrated database), then over REST a project, the
-    household form published, and an app user assigned to it."""
+    form (markdown; the household form unless another is given) published, and an app user
+    assigned to it."""
     create_admin(engine, lambda: datetime.now(UTC))
     with httpx.Client(base_url=url, timeout=30) as http:
         signed_in = http.post(
@@ -56,12 +59,12 @@ def set_up_field(url: str, engine: sa.Engine) -> Field:
         assert signed_in.status_code == 200, signed_in.text
         token = signed_in.json()["token"]
         admin = {"Authorization": f"Bearer {token}"}
-        created = http.post("/v1/projects", json={"name": "Outages"}, headers=admin)
+        created = http.post("/v1/projects", json={"name": "Field"}, headers=admin)
         assert created.status_code == 200, created.text
         project = created.json()["id"]
         published = http.post(
             f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=(DATA / "household.md").read_bytes(),
+            content=form or (DATA / "household.md").read_bytes(),
             headers={**admin, "Content-Type": "text/markdown"},
         )
         assert published.status_code == 200, published.text
@@ -70,7 +73,7 @@ def set_up_field(url: str, engine: sa.Engine) -> Field:
         )
         assert user.status_code == 200, user.text
         assigned = http.post(
-            f"/v1/projects/{project}/forms/household/assignments/app-user/{user.json()['id']}",
+            f"/v1/projects/{project}/forms/{form_id}/assignments/app-user/{user.json()['id']}",
             headers=admin,
         )
         assert assigned.status_code == 200, assigned.text

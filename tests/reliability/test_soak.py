@@ -13,14 +13,14 @@ import time
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from tests.reliability.collect_device import set_up_field
 from tests.reliability.server_process import ServerProcess
 from tests.reliability.test_crash import server_env
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
+from tests.server.conftest import OPENROSA
 from tests.xlsforms import md_form
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.s3]
@@ -107,10 +107,10 @@ class Load:
 
 
 def test_fifty_a_second_for_a_minute_then_exports_while_submitting(settings, engine, tmp_path):
-    create_admin(engine, lambda: datetime.now(UTC))
     with ServerProcess(server_env(settings), tmp_path / "server.log") as server:
-        collect, export_url, admin = set_up(server.url)
-        load = Load(collect)
+        field = set_up_field(server.url, engine, wide_form(), "wide")
+        export_url = f"{server.url}/v1/projects/{field.project}/forms/wide/submissions.csv.zip"
+        load = Load(field.collect)
         began = time.monotonic()
         load.run(SECONDS)
         took = time.monotonic() - began
@@ -123,7 +123,7 @@ def test_fifty_a_second_for_a_minute_then_exports_while_submitting(settings, eng
         rss: list[int] = []
         sender = threading.Thread(target=load.run, args=(EXPORT_SECONDS,))
         sender.start()
-        with httpx.Client(timeout=120, headers=admin) as http:
+        with httpx.Client(timeout=120, headers=field.admin) as http:
             while sender.is_alive():
                 before = load.acknowledged
                 rows = exported_rows(http, export_url)
@@ -149,34 +149,6 @@ def test_fifty_a_second_for_a_minute_then_exports_while_submitting(settings, eng
         f"{rss_after_submitting / 2**20:.0f} MB after the minute, "
         f"{min(rss) / 2**20:.0f}-{max(rss) / 2**20:.0f} MB across exports, "
         f"peak {peak / 2**20:.0f} MB"
-    )
-
-
-def set_up(url: str) -> tuple[str, str, dict[str, str]]:
-    """A project with the wide form and an app user: (Collect's base URL, export URL, headers)."""
-    with httpx.Client(base_url=url, timeout=60) as http:
-        token = http.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = http.post("/v1/projects", json={"name": "Soak"}, headers=admin).json()["id"]
-        published = http.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=wide_form(),
-            headers={**admin, "Content-Type": "text/markdown"},
-        )
-        assert published.status_code == 200, published.text
-        user = http.post(
-            f"/v1/projects/{project}/app-users", json={"displayName": "tablet"}, headers=admin
-        ).json()
-        assigned = http.post(
-            f"/v1/projects/{project}/forms/wide/assignments/app-user/{user['id']}", headers=admin
-        )
-        assert assigned.status_code == 200, assigned.text
-    return (
-        f"{url}/v1/key/{user['token']}/projects/{project}",
-        f"{url}/v1/projects/{project}/forms/wide/submissions.csv.zip",
-        admin,
     )
 
 

@@ -178,13 +178,7 @@ def test_a_200_mb_xml_part_streamed_in_is_413_without_being_read_whole(live, dev
         b'--b\r\nContent-Disposition: form-data; name="xml_submission_file"; '
         b'filename="s.xml"\r\nContent-Type: text/xml\r\n\r\n'
     )
-    status, body, sent = stream_chunked(
-        live,
-        f"{device.base}/submission",
-        {**OPENROSA, "Content-Type": "multipart/form-data; boundary=b"},
-        head,
-        total=200_000_000,
-    )
+    status, body, sent = stream_200_mb(live, device, head)
     assert status == 413 and b"larger than the 100000000 bytes" in body
     assert sent < limit + 50_000_000  # answered long before the 200 MB were all sent
     unchanged()
@@ -193,17 +187,22 @@ def test_a_200_mb_xml_part_streamed_in_is_413_without_being_read_whole(live, dev
 
 def test_a_200_mb_plain_field_is_refused_after_its_first_megabyte(live, device, unchanged):
     head = b'--b\r\nContent-Disposition: form-data; name="xml_submission_file"\r\n\r\n'
-    status, body, sent = stream_chunked(
+    status, body, sent = stream_200_mb(live, device, head)
+    assert status == 400 and b"Part exceeded maximum size of 1024KB" in body
+    assert sent < 50_000_000
+    unchanged()
+    live_submission_works(live, device)
+
+
+def stream_200_mb(live, device, head: bytes):
+    """`head` then 200 MB of data, sent in chunks to the real server as a submission."""
+    return stream_chunked(
         live,
         f"{device.base}/submission",
         {**OPENROSA, "Content-Type": "multipart/form-data; boundary=b"},
         head,
         total=200_000_000,
     )
-    assert status == 400 and b"Part exceeded maximum size of 1024KB" in body
-    assert sent < 50_000_000
-    unchanged()
-    live_submission_works(live, device)
 
 
 def live_submission_works(live, device):

@@ -10,35 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import DATA
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
+from tests.reliability.collect_device import set_up_field
+from tests.server.conftest import OPENROSA
 
 PHOTO = b"\xff\xd8\xff" + bytes(range(256)) * 800  # ~200 KB
 
 
 @pytest.fixture
-def collect(live, engine, clock):
-    """An HTTP client configured the way an app user's QR code configures Collect."""
-    create_admin(engine, clock)
-    with httpx.Client(base_url=live, timeout=30) as http:
-        token = http.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = http.post("/v1/projects", json={"name": "P"}, headers=admin).json()["id"]
-        published = http.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=(DATA / "household.md").read_bytes(),
-            headers={**admin, "Content-Type": "text/markdown"},
-        )
-        assert published.status_code == 200, published.text
-        user = http.post(
-            f"/v1/projects/{project}/app-users", json={"displayName": "tab"}, headers=admin
-        ).json()
-        http.post(
-            f"/v1/projects/{project}/forms/household/assignments/app-user/{user['id']}",
-            headers=admin,
-        )
-    return f"{live}/v1/key/{user['token']}/projects/{project}"
+def collect(live, engine):
+    """The base URL an app user's QR code configures Collect with."""
+    return set_up_field(live, engine).collect
 
 
 def post(base, xml, files=()):
