@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.s3]
 QUESTIONS = 250
 RATE = 50  # submissions per second
 SECONDS = 60
-EXPORT_SECONDS = 40  # submissions go on at RATE while exports run
+EXPORT_SECONDS = 25  # submissions go on at RATE while exports run
 SENDERS = 8
 TYPES = ("text", "integer", "decimal", "select_one yn", "date")
 
