@@ -35,6 +35,7 @@ from server.rest import (
 )
 from server.scoring import load_scoring
 from server.settings import Settings
+from server.sign_in import BasicSignIn
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
 from server.submissions.targets import FormTargets
@@ -67,7 +68,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app = Starlette(
         debug=False,
         routes=routes(),
-        middleware=[Middleware(CompressPages), Middleware(KeyPrefixMiddleware)],
+        middleware=[
+            Middleware(CompressPages),
+            Middleware(KeyPrefixMiddleware),
+            Middleware(BasicSignIn),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

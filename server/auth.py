@@ -8,8 +8,6 @@ over plain HTTP, and app users see only the forms assigned to them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, token_hash
-from server.sign_in import check_password, count_failure
+from server.sign_in import BASIC_RESULT
 from storage.access import (
     ActorRecord,
     SessionRecord,
@@ -27,7 +25,6 @@ from storage.access import (
     find_session,
     load_actor,
 )
-from storage.db import is_postgres, transaction
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -141,7 +138,7 @@ def authenticate(connection: Connection, request: Request) -> Caller:
     if scheme.lower() == "basic" and credentials:
         if request.url.scheme != "https":
             raise Problem(401, ProblemCode.HTTPS_ONLY)
-        return Caller(_by_password(connection, request, credentials.strip()), "basic")
+        return Caller(_by_password(connection, request), "basic")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and request.method in ("GET", "HEAD"):
         signed_in = session_actor(connection, request, cookie)
@@ -170,21 +167,13 @@ def _by_key(connection: Connection, token: str) -> Caller:
     return Caller(actor, "key", assigned)
 
 
-def _by_password(connection: Connection, request: Request, credentials: str) -> ActorRecord:
-    try:
-        email, _, password = base64.b64decode(credentials).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise Problem(401, ProblemCode.AUTH_FAILED) from error
-    client, now = client_address(request), request.app.state.clock()
-    user = check_password(connection, email, password, client, now)
-    if user is None:
-        # Counted in a transaction of its own. On SQLite a writer holding the lock would
-        # wait for itself, so a failure inside a write transaction goes uncounted there.
-        if is_postgres(connection) or connection.get_execution_options().get("read_only"):
-            with transaction(request.app.state.engine) as own:
-                count_failure(own, email, client, now)
-        raise Problem(401, ProblemCode.AUTH_FAILED)
-    actor = load_actor(connection, user.id)
-    if actor is None:
+def _by_password(connection: Connection, request: Request) -> ActorRecord:
+    """The user BasicSignIn verified before the handler started (it counts failures and
+    rate-limits them, holding no connection while it hashes)."""
+    verdict = request.scope.get(BASIC_RESULT)
+    if isinstance(verdict, Exception):
+        raise verdict
+    actor = load_actor(connection, verdict.id) if verdict is not None else None
+    if actor is None:  # malformed credentials, or the user is gone
         raise Problem(401, ProblemCode.AUTH_FAILED)
     return actor

@@ -46,7 +46,7 @@ class ProblemCode(Enum):
     UNAVAILABLE = "The server cannot handle the request right now: {reason}"
     TOO_MANY_SIGN_INS = (
         "Too many failed sign-in attempts for this account or from this address. "
-        "Try again in {minutes} minutes."
+        "Try again in {minutes} min."
     )
 
 

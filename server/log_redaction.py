@@ -18,10 +18,14 @@ def redact(text: str) -> str:
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+            # Its formatter reads the five arguments (client, method, path, version, status).
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        else:
+            record.msg, record.args = redact(record.getMessage()), ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text once it is set: an exception's message may hold a URL.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 

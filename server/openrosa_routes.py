@@ -21,6 +21,7 @@ from server.auth import Caller, Permission, api_root, authenticate
 from server.entity_csv import entity_list_csv
 from server.openrosa import FormListEntry, MediaFile, form_list, manifest
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from server.rest.http import attachment_header
 from storage import schema as s
 from storage.db import transaction
 from storage.entity_lists import EntityListRecord, list_lists, list_state
@@ -181,7 +182,7 @@ def media_response(request: Request, media: Media) -> Response:
         return Response(status_code=304, headers={"ETag": etag})
     headers = {
         "ETag": etag,
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(media.name)}",
+        **attachment_header(media.name),
     }
     if media.entity_list is not None:
         chunks = entity_list_csv(request.app.state.engine, media.entity_list)

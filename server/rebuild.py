@@ -3,7 +3,9 @@
 The XML of each version is the record; the tables are derived from it. Rebuilding proves that
 (the crash test compares the rows before and after) and repairs the tables after a restore or a
 conversion fix. It runs in one transaction: readers see the old rows until it commits, and a
-failure leaves them as they were. Entities, scores and duplicate reviews are not touched.
+failure leaves them as they were; submissions that arrive meanwhile wait until it ends (on
+SQLite, for up to 30 s, then 503: run it when devices are quiet). Entities, scores and duplicate
+reviews are not touched.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from converters.errors import ConversionError
 from converters.submission import parse_submission, submission_rows
 from server.submissions.targets import FormTargets
 from storage import schema as s
 from storage.data_tables import load_plan
-from storage.db import transaction
+from storage.db import is_postgres, transaction
 from storage.forms import get_form
 from storage.rows import write_rows
 from storage.tables import build_tables
@@ -35,13 +38,21 @@ def rebuild_tables(engine: Engine, project_id: int, xml_form_id: str) -> int:
         form = get_form(connection, project_id, xml_form_id)
         physical = load_plan(connection, form.id)
         tables = build_tables(physical)
+        if is_postgres(connection):  # submissions arriving meanwhile wait until it commits
+            names = ", ".join(f'"{spec.name}"' for spec in physical.tables)
+            connection.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
         for spec in reversed(physical.tables):  # children first
             connection.execute(sa.delete(tables[spec.name]))
         for version in _current_versions(connection, form.id):
             cached = targets.get(connection, form, version.form_version_id, version.version)
             target = cached.target
-            _envelope, root = parse_submission(version.xml.encode("utf-8"))
-            rows = submission_rows(root, cached.schema, target.version_plan)
+            try:
+                _envelope, root = parse_submission(version.xml.encode("utf-8"))
+                rows = submission_rows(root, cached.schema, target.version_plan)
+            except ConversionError as error:  # nothing is changed: the transaction rolls back
+                raise ValueError(
+                    f"submission {version.logical_id} cannot be converted: {error.message}"
+                ) from error
             write_rows(
                 connection,
                 target.tables,

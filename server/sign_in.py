@@ -1,21 +1,27 @@
-"""Opening a session with an e-mail address and a password: shared by POST /v1/sessions, the web
-interface's sign-in page and HTTP Basic (data collectors over HTTPS).
+"""Signing in with an e-mail address and a password: POST /v1/sessions, the web interface's
+sign-in page and HTTP Basic (data collectors over HTTPS) all go through `verify_sign_in`.
 
-Guessing is rate-limited, per account and per client address, over a sliding window kept in the
-database (so every worker process sees the same counts): past the limit, sign-in is refused with
-429 and Retry-After without looking at the password, so a correct guess cannot be told apart. A
-successful sign-in clears the account's count.
+Guessing is rate-limited per account and per client address over a sliding window kept in the
+database, so every worker process sees the same counts. Each attempt is counted before the
+password is checked (under a lock on the account and the client, so parallel guesses cannot slip
+past the limit) and the count is cleared when the password is right. Past the limit the answer
+is 429 with Retry-After, without looking at the password, so a right guess cannot be told apart.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import ipaddress
 import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Problem, ProblemCode
 from server.keys import new_token, token_hash
@@ -23,27 +29,28 @@ from server.passwords import verify_password
 from storage.access import SessionRecord, create_session
 from storage.audit import record
 from storage.db import transaction
-from storage.sign_in_failures import failures_since, forget_account, record_failure
+from storage.errors import StorageError
+from storage.sign_in_failures import (
+    failures_since,
+    forget_account,
+    lock_keys,
+    record_failure,
+)
 from storage.users import UserRecord, find_user_by_email
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 10  # failures per account in WINDOW
-CLIENT_LIMIT = 30  # failures per client address in WINDOW, whatever the accounts
+CLIENT_LIMIT = 30  # failures per client address (an IPv6 /64) in WINDOW, whatever the accounts
+BASIC_RESULT = "baobab.basic"  # the scope key where BasicSignIn leaves its verdict
 
 
 def sign_in(state: Any, email: str, password: str, client: str) -> tuple[str, SessionRecord]:
     """A new session token (returned once, stored hashed) and its record; 401 when the
     address or the password is wrong, without saying which; 429 past the limits."""
+    user = verify_sign_in(state.engine, email, password, client, state.clock())
     now = state.clock()
-    with transaction(state.engine, read_only=True) as connection:
-        user = check_password(connection, email, password, client, now)
-    if user is None:
-        with transaction(state.engine) as connection:
-            count_failure(connection, email, client, now)
-        raise Problem(401, ProblemCode.AUTH_FAILED)
     with transaction(state.engine) as connection:
         token = new_token()
-        forget_account(connection, _account(email))
         session = create_session(
             connection,
             actor_id=user.id,
@@ -63,34 +70,88 @@ def sign_in(state: Any, email: str, password: str, client: str) -> tuple[str, Se
     return token, session
 
 
-def check_password(
-    connection: Connection, email: str, password: str, client: str, now: datetime
-) -> UserRecord | None:
-    """The user whose address and password these are, None if they are wrong; 429 without
-    looking at the password when the account or the client is past its limit."""
-    by_account, by_client = failures_since(
-        connection, account=_account(email), client=client, since=now - WINDOW
-    )
-    for failures, limit in ((by_account, ACCOUNT_LIMIT), (by_client, CLIENT_LIMIT)):
-        if len(failures) >= limit:
-            free_at = failures[len(failures) - limit] + WINDOW
-            wait = max(1, math.ceil((free_at - now).total_seconds()))
-            raise Problem(
-                429, ProblemCode.TOO_MANY_SIGN_INS, minutes=math.ceil(wait / 60), retry_after=wait
-            )
-    user = find_user_by_email(connection, email)
+def verify_sign_in(
+    engine: Engine, email: str, password: str, client: str, now: datetime
+) -> UserRecord:
+    """The user whose address and password these are; 401 (counted) when they are wrong, 429
+    when the account or the client is past its limit. Holds no connection while hashing."""
+    account, client_key = _account(email), _client(client)
+    with transaction(engine) as connection:
+        lock_keys(connection, account, client_key)
+        by_account, by_client = failures_since(
+            connection, account=account, client=client_key, since=now - WINDOW
+        )
+        for failures, limit in ((by_account, ACCOUNT_LIMIT), (by_client, CLIENT_LIMIT)):
+            if len(failures) >= limit:
+                free_at = failures[len(failures) - limit] + WINDOW
+                wait = max(1, math.ceil((free_at - now).total_seconds()))
+                raise Problem(
+                    429,
+                    ProblemCode.TOO_MANY_SIGN_INS,
+                    minutes=math.ceil(wait / 60),
+                    retry_after=wait,
+                )
+        record_failure(  # until the password proves right
+            connection, account=account, client=client_key, now=now, forget_before=now - WINDOW
+        )
+    with transaction(engine, read_only=True) as connection:
+        user = find_user_by_email(connection, email)
     # verify_password does the same work whether or not the account exists.
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        return None
+        raise Problem(401, ProblemCode.AUTH_FAILED)
+    with transaction(engine) as connection:
+        forget_account(connection, account)
     return user
 
 
-def count_failure(connection: Connection, email: str, client: str, now: datetime) -> None:
-    """Count a failed attempt, in a transaction that commits (the 401 comes after it)."""
-    record_failure(
-        connection, account=_account(email), client=client, now=now, forget_before=now - WINDOW
-    )
+class BasicSignIn:
+    """Checks HTTP Basic credentials (over HTTPS) before any handler holds a database
+    connection, and leaves the verdict in the scope for `server.auth.authenticate`: the user,
+    or the Problem (401, 429) to answer with."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("scheme") == "https":
+            credentials = _basic_credentials(scope)
+            if credentials is not None:
+                state = scope["app"].state
+                client = scope["client"][0] if scope.get("client") else "unknown"
+                try:
+                    scope[BASIC_RESULT] = await run_in_threadpool(
+                        verify_sign_in, state.engine, *credentials, client, state.clock()
+                    )
+                except (Problem, StorageError) as refusal:  # answered by the route's handlers
+                    scope[BASIC_RESULT] = refusal
+        await self.app(scope, receive, send)
+
+
+def _basic_credentials(scope: Scope) -> tuple[str, str] | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, encoded = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "basic" or not encoded.strip():
+                return None
+            try:
+                text = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            email, _, password = text.partition(":")
+            return email, password
+    return None
 
 
 def _account(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def _client(address: str) -> str:
+    """The address, or for IPv6 its /64: one subscriber holds a whole /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

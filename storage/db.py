@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.sql.dml import Insert
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def lookups(engine: Engine) -> Iterator[Connection]:
 def _unavailable_as_error() -> Iterator[None]:
     try:
         yield
-    except OperationalError as error:
+    except (OperationalError, PoolTimeout) as error:  # down, or every connection is busy
         raise StorageUnavailable(
             StorageCode.UNAVAILABLE, service="database", reason=_short(error)
         ) from error

@@ -3,14 +3,27 @@ server/sign_in.py). Old rows are pruned as new ones arrive, so the table stays s
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage import schema as s
+from storage.db import is_postgres
 
 _failures = s.sign_in_failures
+
+
+def lock_keys(connection: Connection, *keys: str) -> None:
+    """Serialise attempts on the same account or client until the transaction ends: PostgreSQL
+    advisory locks, taken in one global order; SQLite's writers are serialised already."""
+    if not is_postgres(connection):
+        return
+    for key in sorted(
+        int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys
+    ):
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def failures_since(

@@ -3,7 +3,6 @@ in C), SQLite through the csv module, both from the same SELECT (storage/export_
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import IO, Any
@@ -21,7 +20,7 @@ COPY_BLOCK = 256 * 1024
 def write_csv(connection: Connection, table: CsvTable, out: IO[bytes]) -> Iterator[None]:
     """Write the header and every row of `table` to `out`, yielding now and then."""
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(table.headers)
+    csv_row_writer(header)(table.headers)
     out.write(header.getvalue().encode("utf-8"))
     if is_postgres(connection):
         yield from _copy(connection, table, out)

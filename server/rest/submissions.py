@@ -4,7 +4,6 @@ edit from an XML body, review state, comments, versions (edit history) and attac
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +16,16 @@ from converters.submission_view import without_answers
 from server.auth import Caller, Permission, authenticate
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths
-from server.rest.http import Spool, bounded_body, json_body, ok, page, spooled_body, text_field
+from server.rest.http import (
+    Spool,
+    attachment_header,
+    bounded_body,
+    json_body,
+    ok,
+    page,
+    spooled_body,
+    text_field,
+)
 from server.rest.shapes import comment_json, submission_json, version_json
 from server.submissions.intake import receive_submission
 from storage.access import ActorRecord, load_actor
@@ -137,6 +145,13 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
     form_id = request.path_params["form_id"]
     if editing:
         _require_edit_of(request, body)
+    elif parse_submission(body)[0].deprecated_id is not None:
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason="this XML edits another submission (meta/deprecatedID): send it with PUT to "
+            "that submission's URL",
+        )
     stored = receive_submission(
         state.intake,
         project_id=project_id,
@@ -173,8 +188,9 @@ def _require_edit_of(request: Request, body: bytes) -> None:
     """A PUT must edit the submission in its URL, at its current version."""
     envelope, _root = parse_submission(body)
     with transaction(request.app.state.engine, read_only=True) as connection:
+        # Central lets whoever may submit edit over REST, as devices do over OpenRosa.
         _caller, _form_record, submission = _submission(
-            connection, request, Permission.SUBMISSION_UPDATE
+            connection, request, Permission.SUBMISSION_CREATE
         )
     if envelope.deprecated_id is None:
         raise Problem(
@@ -267,7 +283,7 @@ async def attachment(request: Request) -> Response:
         headers={
             "ETag": etag,
             "Content-Length": str(found.size),
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            **attachment_header(name),
         },
     )
 

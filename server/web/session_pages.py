@@ -6,7 +6,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.auth import SESSION_COOKIE, client_address
-from server.errors import Problem
+from server.errors import Problem, retry_after
+from server.errors import render as render_problem
 from server.keys import token_hash
 from server.sign_in import sign_in
 from server.web.http import LANGUAGE_COOKIE, Web, page
@@ -40,7 +41,7 @@ def login(web: Web) -> Response:
             web.state, email, web.field("password"), client_address(web.request)
         )
     except Problem as problem:
-        return web.render(
+        page = web.render(
             "login.html",
             status=problem.status,
             next=target,
@@ -48,6 +49,8 @@ def login(web: Web) -> Response:
             failed=True,
             wait_minutes=problem.context.get("minutes") if problem.status == 429 else None,
         )
+        page.headers.update(retry_after(render_problem(problem)) or {})
+        return page
     web.cookies[SESSION_COOKIE] = token
     return web.redirect(_safe_next(target))
 

@@ -39,3 +39,36 @@ def test_the_rebuild_command_reports_what_it_did(device, engine, monkeypatch, se
     assert "from 1 submissions" in capsys.readouterr().out
     assert main(["forms", "rebuild", "nope", "--project", str(device.project)]) == 1
     assert "nope" in capsys.readouterr().err
+
+
+def test_each_submission_is_rebuilt_with_its_own_form_version(client, admin, device, engine):
+    """Version 2 drops a question and adds one; rows of both versions come back as stored."""
+    assert device.submit(sample("with_repeat.xml")).status_code == 201
+    base = f"/v1/projects/{device.project}/forms/household"
+    version_2 = (
+        sample("household.md")
+        .decode()
+        .replace("| | integer | age | Age |\n", "")
+        .replace("| | dateTime | visit | Visit time |", "| | text | visit_note | Note |")
+        .replace("| | household | 1 |", "| | household | 2 |")
+    )
+    drafted = client.post(
+        f"{base}/draft?ignoreWarnings=true",
+        content=version_2,
+        headers={**admin, "Content-Type": "text/markdown"},
+    )
+    assert drafted.status_code == 200, drafted.text
+    assert client.post(f"{base}/draft/publish", headers=admin).status_code == 200
+    second = (
+        sample("simple.xml")
+        .replace(b'version="1"', b'version="2"')
+        .replace(b"<age>28</age>", b"")
+        .replace(b"<visit>2026-03-04T10:15:00.000+01:00</visit>", b"<visit_note>ok</visit_note>")
+        .replace(b"000000000001", b"000000000077")
+    )
+    assert device.submit(second).status_code == 201
+    before = table_contents(engine, device.project, "household")
+    rows = sorted(before["household"], key=repr)
+    assert len(rows) == 2 and {dict(r)["_form_version"] for r in rows} == {"'1'", "'2'"}
+    assert rebuild_tables(engine, device.project, "household") == 2
+    assert table_contents(engine, device.project, "household") == before

@@ -230,7 +230,7 @@ RULES = [
     Rule("GET", ONE + ".xml", READ),
     Rule("GET", ONE, READ),
     Rule("PATCH", ONE, REVIEW, _json({"reviewState": "approved"})),
-    Rule("PUT", ONE, MANAGE, _edit),  # Central's submission.update (devices edit over OpenRosa)
+    Rule("PUT", ONE, SUBMIT, _edit),  # as Central: whoever may submit, as over OpenRosa
     Rule("GET", ONE + "/versions", READ),
     Rule("GET", ONE + "/versions/{version_id}.xml", READ),
     Rule("GET", ONE + "/comments", READ),

@@ -209,3 +209,22 @@ def live_submission_works(live, device):
     files = [("xml_submission_file", ("submission.xml", SIMPLE, "text/xml"))]
     response = httpx.post(f"{live}{device.base}/submission", files=files, headers=OPENROSA)
     assert response.status_code == 201, response.text
+
+
+def test_an_edit_posted_as_a_new_submission_is_refused_and_writes_nothing(
+    device, engine, blob_store, tmp_path
+):
+    """Over REST an edit goes to PUT on the submission's URL; sent to POST .../submissions (as
+    an app user might try) it is refused before anything is stored."""
+    assert device.submit(sample("simple.xml")).status_code == 201
+    before = footprint(engine, blob_store, tmp_path)
+    response = device.client.post(
+        f"{device.base}/forms/household/submissions",
+        content=sample("edit_deprecated.xml"),
+        headers={"Content-Type": "application/xml"},
+    )
+    assert response.status_code == 400 and "deprecatedID" in response.text
+    assert footprint(engine, blob_store, tmp_path) == before
+    with engine.connect() as connection:
+        age = connection.exec_driver_sql("SELECT respondent__age FROM household").scalar()
+    assert age == 28

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import pytest
 import sqlalchemy as sa
 
 from server.sign_in import ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
@@ -58,23 +62,69 @@ def test_the_web_sign_in_page_says_when_to_try_again(client, engine, clock):
     locked = browser.post("/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert locked.status_code == 429
     assert "Try again in 15 minutes" in locked.text
+    assert 840 < int(locked.headers["Retry-After"]) <= WINDOW.total_seconds()
     assert "baobab_session" not in locked.headers.get("set-cookie", "")
 
 
-def test_basic_auth_guesses_count_too(client, engine, clock, project):
+def basic(password):
+    token = base64.b64encode(f"{ADMIN_EMAIL}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.mark.parametrize("route", ["formList", "app-users"])
+def test_basic_auth_guesses_count_too_on_reading_and_writing_routes(client, project, route):
     # `project` signed the administrator in once; Basic over HTTPS, as data collectors use it.
-    url = f"https://baobab.test/v1/projects/{project}/formList"
+    url = f"https://baobab.test/v1/projects/{project}/{route}"
 
-    def basic(password):
-        token = base64.b64encode(f"{ADMIN_EMAIL}:{password}".encode()).decode()
-        return client.get(url, headers={**OPENROSA, "Authorization": f"Basic {token}"})
+    def call(password):
+        if route == "formList":
+            return client.get(url, headers={**OPENROSA, **basic(password)})
+        return client.post(url, json={"displayName": "tablet"}, headers=basic(password))
 
-    assert basic(ADMIN_PASSWORD).status_code == 200
+    assert call(ADMIN_PASSWORD).status_code == 200
     for n in range(ACCOUNT_LIMIT):
-        assert basic(f"guess {n}").status_code == 401
-    locked = basic(ADMIN_PASSWORD)
+        assert call(f"guess {n}").status_code == 401
+    locked = call(ADMIN_PASSWORD)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
     assert "Too many failed sign-in attempts" in locked.text
+
+
+def test_a_basic_sign_in_clears_the_account_s_failures(client, project):
+    url = f"https://baobab.test/v1/projects/{project}/formList"
+    for _round in range(2):
+        for n in range(ACCOUNT_LIMIT - 1):
+            assert client.get(url, headers={**OPENROSA, **basic(f"g{n}")}).status_code == 401
+        assert client.get(url, headers={**OPENROSA, **basic(ADMIN_PASSWORD)}).status_code == 200
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(live, engine, clock):
+    create_admin(engine, clock)
+
+    def guess(n):
+        with httpx.Client(base_url=live, timeout=60) as http:
+            return attempt(http, f"parallel guess {n}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = Counter(pool.map(guess, range(3 * ACCOUNT_LIMIT)))
+    assert statuses == {401: ACCOUNT_LIMIT, 429: 2 * ACCOUNT_LIMIT}
+
+
+def test_one_ipv6_subscriber_counts_as_one_client(live, engine, clock):
+    """Behind a trusted proxy (uvicorn takes the address from X-Forwarded-For), addresses of
+    one /64 share the per-client count; another /64 does not."""
+
+    def from_address(address, email):
+        with httpx.Client(base_url=live, timeout=60) as http:
+            return http.post(
+                "/v1/sessions",
+                json={"email": email, "password": "password1"},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+
+    for n in range(CLIENT_LIMIT):
+        assert from_address(f"2001:db8:1:2::{n + 1:x}", f"u{n}@example.org") == 401
+    assert from_address("2001:db8:1:2:ffff::9", "other@example.org") == 429
+    assert from_address("2001:db8:1:3::1", "other@example.org") == 401
 
 
 def test_failures_are_kept_without_the_address_typed(client, engine, clock):

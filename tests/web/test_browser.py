@@ -27,6 +27,12 @@ from tests.web.conftest import SURVEY, visit_xml, xlsform
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("BAOBAB_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
 
+# An image's width once it has loaded (0 if it failed): it loads after the page says visible.
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(resolve => {
+    img.addEventListener("load", () => resolve(img.naturalWidth));
+    img.addEventListener("error", () => resolve(0));
+})"""
+
 
 def _jpeg() -> bytes:
     out = io.BytesIO()
@@ -117,7 +123,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     page.get_by_role("button", name="Create app user").click()
     qr = page.get_by_role("img", name="QR code that configures ODK Collect for Tablet Awa")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.naturalWidth") > 100
+    assert qr.evaluate(LOADED_WIDTH) > 100
     _checked(page, "04-app-user-qr")
     png = page.request.get(qr.get_attribute("src") or "").body()
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
@@ -144,7 +150,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     photo = page.get_by_role("img", name="Photo")
     expect(photo).to_be_visible()
     page.wait_for_function("() => document.querySelector('dd img').complete")
-    assert photo.evaluate("img => img.naturalWidth") == 64  # the photo itself, inline
+    assert photo.evaluate(LOADED_WIDTH) == 64  # the photo itself, inline
     page.get_by_label("Has issues").check()
     page.get_by_label("Comment").fill("Vérifier l'âge")
     page.get_by_role("button", name="Save review").click()
