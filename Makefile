@@ -41,9 +41,10 @@ test-embedded: install
 test-services: install
 	$(BIN)/python scripts/test_services.py -- $(PYTEST) -n $(JOBS)
 
-# The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS.
+# The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS;
+# -s shows the figures they print.
 test-slow: install
-	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow -s
 
 test-all: test test-slow
 

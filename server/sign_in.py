@@ -1,11 +1,14 @@
 """Signing in with an e-mail address and a password: POST /v1/sessions, the web interface's
 sign-in page and HTTP Basic (data collectors over HTTPS) all go through `verify_sign_in`.
 
-Guessing is rate-limited per account and per client address over a sliding window kept in the
-database, so every worker process sees the same counts. Each attempt is counted before the
-password is checked (under a lock on the account and the client, so parallel guesses cannot slip
-past the limit) and the count is cleared when the password is right. Past the limit the answer
-is 429 with Retry-After, without looking at the password, so a right guess cannot be told apart.
+Guessing is rate-limited over a sliding window kept in the database, so every worker process
+sees the same counts: per account from one client address (a stranger guessing from their
+address does not lock the owner out everywhere), per account from anywhere (a guesser with many
+addresses), and per client address whatever the account (password spraying). Each attempt is
+counted before the password is checked, under a lock on the account and the client, so parallel
+guesses cannot slip past the limit; the count is cleared when the password is right. Past a
+limit the answer is 429 with Retry-After, without looking at the password, so a right guess
+cannot be told apart.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from storage.sign_in_failures import (
 from storage.users import UserRecord, find_user_by_email
 
 WINDOW = timedelta(minutes=15)
-ACCOUNT_LIMIT = 10  # failures per account in WINDOW
-CLIENT_LIMIT = 30  # failures per client address (an IPv6 /64) in WINDOW, whatever the accounts
+ACCOUNT_HERE_LIMIT = 10  # failures in WINDOW for one account from one client address
+ACCOUNT_LIMIT = 50  # failures in WINDOW for one account, whatever the addresses
+CLIENT_LIMIT = 30  # failures in WINDOW from one client address (an IPv6 /64), whatever the accounts
 BASIC_RESULT = "baobab.basic"  # the scope key where BasicSignIn leaves its verdict
 
 
@@ -78,10 +82,12 @@ def verify_sign_in(
     account, client_key = _account(email), _client(client)
     with transaction(engine) as connection:
         lock_keys(connection, account, client_key)
-        by_account, by_client = failures_since(
-            connection, account=account, client=client_key, since=now - WINDOW
-        )
-        for failures, limit in ((by_account, ACCOUNT_LIMIT), (by_client, CLIENT_LIMIT)):
+        recent = failures_since(connection, account=account, client=client_key, since=now - WINDOW)
+        for failures, limit in (
+            (recent.account_here, ACCOUNT_HERE_LIMIT),
+            (recent.account, ACCOUNT_LIMIT),
+            (recent.client, CLIENT_LIMIT),
+        ):
             if len(failures) >= limit:
                 free_at = failures[len(failures) - limit] + WINDOW
                 wait = max(1, math.ceil((free_at - now).total_seconds()))

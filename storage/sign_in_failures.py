@@ -4,6 +4,7 @@ server/sign_in.py). Old rows are pruned as new ones arrive, so the table stays s
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,20 +27,34 @@ def lock_keys(connection: Connection, *keys: str) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+@dataclass(frozen=True, slots=True)
+class RecentFailures:
+    """When sign-ins failed since some moment, oldest first."""
+
+    account: list[datetime]  # for this account, from anywhere
+    account_here: list[datetime]  # for this account, from this client
+    client: list[datetime]  # from this client, for any account
+
+
 def failures_since(
     connection: Connection, *, account: str, client: str, since: datetime
-) -> tuple[list[datetime], list[datetime]]:
-    """When the account and when the client failed since `since`, oldest first."""
-
-    def times(column: sa.Column[str], value: str) -> list[datetime]:
-        query = (
-            sa.select(_failures.c.failed_at)
-            .where(column == value, _failures.c.failed_at > since)
-            .order_by(_failures.c.failed_at)
-        )
-        return list(connection.execute(query).scalars())
-
-    return times(_failures.c.account, account), times(_failures.c.client, client)
+) -> RecentFailures:
+    recent = _failures.c.failed_at > since
+    of_account = connection.execute(
+        sa.select(_failures.c.failed_at, _failures.c.client)
+        .where(_failures.c.account == account, recent)
+        .order_by(_failures.c.failed_at)
+    ).all()
+    from_client = connection.execute(
+        sa.select(_failures.c.failed_at)
+        .where(_failures.c.client == client, recent)
+        .order_by(_failures.c.failed_at)
+    ).scalars()
+    return RecentFailures(
+        account=[row.failed_at for row in of_account],
+        account_here=[row.failed_at for row in of_account if row.client == client],
+        client=list(from_client),
+    )
 
 
 def record_failure(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from server.sign_in import ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
+from server.sign_in import ACCOUNT_HERE_LIMIT, ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
 from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
 from tests.web.conftest import Browser
 
@@ -24,7 +24,7 @@ def attempt(client, password, email=ADMIN_EMAIL):
 
 def test_an_account_is_locked_after_repeated_failures_then_frees_itself(client, engine, clock):
     create_admin(engine, clock)
-    for n in range(ACCOUNT_LIMIT):
+    for n in range(ACCOUNT_HERE_LIMIT):
         assert attempt(client, f"guess {n}").status_code == 401
     locked = attempt(client, ADMIN_PASSWORD)
     assert locked.status_code == 429
@@ -38,7 +38,7 @@ def test_an_account_is_locked_after_repeated_failures_then_frees_itself(client, 
 def test_a_success_clears_the_account_s_failures(client, engine, clock):
     create_admin(engine, clock)
     for _round in range(3):
-        for n in range(ACCOUNT_LIMIT - 1):
+        for n in range(ACCOUNT_HERE_LIMIT - 1):
             assert attempt(client, f"guess {n}").status_code == 401
         assert attempt(client, ADMIN_PASSWORD).status_code == 200
 
@@ -56,7 +56,7 @@ def test_the_web_sign_in_page_says_when_to_try_again(client, engine, clock):
     create_admin(engine, clock)
     browser = Browser(client)
     browser.get("/login")
-    for n in range(ACCOUNT_LIMIT):
+    for n in range(ACCOUNT_HERE_LIMIT):
         failed = browser.post("/login", {"email": ADMIN_EMAIL, "password": f"guess {n}"})
         assert failed.status_code == 401 and "password is wrong" in failed.text
     locked = browser.post("/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
@@ -82,7 +82,7 @@ def test_basic_auth_guesses_count_too_on_reading_and_writing_routes(client, proj
         return client.post(url, json={"displayName": "tablet"}, headers=basic(password))
 
     assert call(ADMIN_PASSWORD).status_code == 200
-    for n in range(ACCOUNT_LIMIT):
+    for n in range(ACCOUNT_HERE_LIMIT):
         assert call(f"guess {n}").status_code == 401
     locked = call(ADMIN_PASSWORD)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
@@ -92,7 +92,7 @@ def test_basic_auth_guesses_count_too_on_reading_and_writing_routes(client, proj
 def test_a_basic_sign_in_clears_the_account_s_failures(client, project):
     url = f"https://baobab.test/v1/projects/{project}/formList"
     for _round in range(2):
-        for n in range(ACCOUNT_LIMIT - 1):
+        for n in range(ACCOUNT_HERE_LIMIT - 1):
             assert client.get(url, headers={**OPENROSA, **basic(f"g{n}")}).status_code == 401
         assert client.get(url, headers={**OPENROSA, **basic(ADMIN_PASSWORD)}).status_code == 200
 
@@ -105,8 +105,8 @@ def test_parallel_guesses_cannot_slip_past_the_limit(live, engine, clock):
             return attempt(http, f"parallel guess {n}").status_code
 
     with ThreadPoolExecutor(8) as pool:
-        statuses = Counter(pool.map(guess, range(3 * ACCOUNT_LIMIT)))
-    assert statuses == {401: ACCOUNT_LIMIT, 429: 2 * ACCOUNT_LIMIT}
+        statuses = Counter(pool.map(guess, range(3 * ACCOUNT_HERE_LIMIT)))
+    assert statuses == {401: ACCOUNT_HERE_LIMIT, 429: 2 * ACCOUNT_HERE_LIMIT}
 
 
 def test_one_ipv6_subscriber_counts_as_one_client(live, engine, clock):
@@ -134,3 +134,25 @@ def test_failures_are_kept_without_the_address_typed(client, engine, clock):
     with engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT account, client FROM sign_in_failures")).all()
     assert rows == [(hashlib.sha256(b"my secret passphrase").hexdigest(), "testclient")]
+
+
+def test_a_stranger_s_guesses_lock_the_account_only_where_they_come_from(live, engine, clock):
+    """Guesses from one address lock the account for that address; its owner elsewhere still
+    signs in, until guesses from many addresses pass the account's own limit."""
+    create_admin(engine, clock)
+
+    def from_address(address, password):
+        with httpx.Client(base_url=live, timeout=60) as http:
+            return http.post(
+                "/v1/sessions",
+                json={"email": ADMIN_EMAIL, "password": password},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+
+    for n in range(ACCOUNT_HERE_LIMIT):
+        assert from_address("198.51.100.7", f"guess {n}") == 401
+    assert from_address("198.51.100.7", ADMIN_PASSWORD) == 429
+    assert from_address("203.0.113.5", ADMIN_PASSWORD) == 200  # the owner, at the office
+    for n in range(ACCOUNT_LIMIT):
+        assert from_address(f"192.0.2.{n // ACCOUNT_HERE_LIMIT + 1}", f"guess {n}") == 401
+    assert from_address("203.0.113.5", ADMIN_PASSWORD) == 429
