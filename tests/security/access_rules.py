@@ -47,6 +47,7 @@ class Rule:
     path: str
     allowed: frozenset[str]
     recipe: Recipe | None = None
+    answer: int | None = None  # what allowed callers get, when not a 2xx or 3xx
 
 
 def _json(body: dict) -> Recipe:
@@ -194,7 +195,7 @@ RULES = [
     Rule("POST", "/v1/projects", ADMINS, _json({"name": "New"})),
     Rule("GET", V1P, PROJECT),
     Rule("GET", FORM + ".xlsx", FORMS),
-    Rule("GET", FORM + ".xls", FORMS),
+    Rule("GET", FORM + ".xls", FORMS, answer=404),  # the form was uploaded as .xlsx
     Rule("GET", FORM + "/draft.xml", MANAGE),
     Rule("GET", FORM + "/draft", MANAGE),
     Rule("POST", FORM + "/draft", MANAGE, lambda w, who: {"params": {"form_id": "scratch"}}),
