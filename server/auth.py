@@ -119,11 +119,6 @@ def api_root(request: Request) -> str:
     return str(request.scope.get("baobab.prefix", "/v1"))
 
 
-def client_address(request: Request) -> str:
-    """The caller's IP address (uvicorn takes it from X-Forwarded-For behind a trusted proxy)."""
-    return request.client.host if request.client else "unknown"
-
-
 def authenticate(connection: Connection, request: Request) -> Caller:
     key = request.scope.get("baobab.key") or request.query_params.get("st")
     if key is not None:

@@ -1,5 +1,6 @@
-"""A request body that stops at a size: 413 as soon as more arrives than the limit, before it is
-all written to disk (chunked uploads have no Content-Length to check up front)."""
+"""A request body that stops at a size: 413 at once when its Content-Length says it is too large,
+else as soon as more arrives than the limit, before it is all read or written to disk (chunked
+uploads have no Content-Length to check up front)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from server.errors import Problem, ProblemCode
 
 
 def limit_body(request: Request, limit: int) -> Request:
-    """The same request, failing with 413 as soon as more than `limit` bytes arrive (chunked
-    uploads have no Content-Length to check up front)."""
+    """The same request, failing with 413 now if it declares more than `limit` bytes, or as soon
+    as more than `limit` bytes arrive."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
     received = 0
 
     async def receive() -> Message:

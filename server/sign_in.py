@@ -123,7 +123,7 @@ class BasicSignIn:
             credentials = _basic_credentials(scope)
             if credentials is not None:
                 state = scope["app"].state
-                client = scope["client"][0] if scope.get("client") else "unknown"
+                client = client_address(scope)
                 try:
                     scope[BASIC_RESULT] = await run_in_threadpool(
                         verify_sign_in, state.engine, *credentials, client, state.clock()
@@ -146,6 +146,12 @@ def _basic_credentials(scope: Scope) -> tuple[str, str] | None:
             email, _, password = text.partition(":")
             return email, password
     return None
+
+
+def client_address(scope: Scope) -> str:
+    """The caller's IP address (uvicorn takes it from X-Forwarded-For behind a trusted proxy)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _account(email: str) -> str:

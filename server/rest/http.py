@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode
 
 MAX_JSON_BYTES = 1_000_000
@@ -19,21 +20,7 @@ Spool = tempfile.SpooledTemporaryFile[bytes]
 
 async def bounded_body(request: Request, limit: int) -> bytes:
     """The whole body in memory, or 413 as soon as it passes `limit` bytes."""
-    return b"".join([chunk async for chunk in _chunks_within(request, limit)])
-
-
-async def _chunks_within(request: Request, limit: int) -> AsyncIterator[bytes]:
-    """The body as it arrives; 413 when its declared Content-Length passes `limit`, before
-    anything is read, or (chunked) as soon as one chunk too many arrives."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
-        yield chunk
+    return b"".join([chunk async for chunk in limit_body(request, limit).stream()])
 
 
 async def json_body(request: Request) -> dict[str, object]:
@@ -110,7 +97,7 @@ async def spooled_body(request: Request, limit: int) -> AsyncIterator[Spool]:
     """The request body (pyodk sends files chunked) in a temporary file that stays in memory up
     to 1 MB, rewound; 413 as soon as it passes `limit` bytes."""
     with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-        async for chunk in _chunks_within(request, limit):
+        async for chunk in limit_body(request, limit).stream():
             spool.write(chunk)
         spool.seek(0)
         yield spool

@@ -8,12 +8,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import authenticate, client_address
+from server.auth import authenticate
 from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
-from server.sign_in import sign_in
+from server.sign_in import client_address, sign_in
 from storage.access import delete_session
 from storage.db import transaction
 
@@ -28,7 +28,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, email: str, password: str) -> JSONResponse:
-    token, session = sign_in(request.app.state, email, password, client_address(request))
+    token, session = sign_in(request.app.state, email, password, client_address(request.scope))
     return JSONResponse(
         {
             "token": token,

@@ -145,13 +145,6 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
     form_id = request.path_params["form_id"]
     if editing:
         _require_edit_of(request, body)
-    elif parse_submission(body)[0].deprecated_id is not None:
-        raise Problem(
-            400,
-            ProblemCode.BAD_REQUEST,
-            reason="this XML edits another submission (meta/deprecatedID): send it with PUT to "
-            "that submission's URL",
-        )
     stored = receive_submission(
         state.intake,
         project_id=project_id,
@@ -161,6 +154,7 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
         device_id=request.query_params.get("deviceID"),
         user_agent=request.headers.get("user-agent"),
         expected_form_id=form_id,
+        takes_edits=editing,  # POST creates; an edit goes to the submission's URL
     )
     if stored.outcome is Outcome.RESENT or (editing and stored.outcome is not Outcome.EDITED):
         # Over REST a resend is a mistake (Central: 409.3), and PUT must edit something.

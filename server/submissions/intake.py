@@ -21,6 +21,7 @@ from converters.submission import parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
 from server.duplicate_check import DuplicateRules
+from server.errors import Problem, ProblemCode
 from server.submissions.programme import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
@@ -64,11 +65,19 @@ def receive_submission(
     device_id: str | None = None,
     user_agent: str | None = None,
     expected_form_id: str | None = None,
+    takes_edits: bool = True,
 ) -> StoredSubmission:
     envelope, root = parse_submission(xml)
     if expected_form_id is not None and envelope.form_id != expected_form_id:
         raise SubmissionError(
             ConversionCode.SUBMISSION_WRONG_FORM, got=envelope.form_id, expected=expected_form_id
+        )
+    if not takes_edits and envelope.deprecated_id is not None:
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason="this XML edits another submission (meta/deprecatedID): send it with PUT to "
+            "that submission's URL",
         )
     with lookups(context.engine) as connection:
         # Who is sending, and to which form version: independent reads, no transaction.

@@ -58,10 +58,7 @@ async def submission_parts(
 ) -> AsyncIterator[tuple[bytes, list[IncomingFile]]]:
     """The XML and the files of a multipart OpenRosa submission, the files spooled to disk
     while the body streams in; 413 past the server's limit, 400 without the XML part."""
-    limit = request.app.state.settings.max_submission_size
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+    limited = limit_body(request, request.app.state.settings.max_submission_size)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Problem(
             400,
@@ -69,7 +66,6 @@ async def submission_parts(
             content_type=request.headers.get("content-type", "none"),
             expected="an OpenRosa submission is multipart/form-data",
         )
-    limited = limit_body(request, limit)
     async with limited.form(max_files=1000, max_fields=1000) as form:
         xml = await _xml_part(form.get(XML_PART))
         files = [

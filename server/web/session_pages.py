@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.auth import SESSION_COOKIE, client_address
+from server.auth import SESSION_COOKIE
 from server.errors import Problem, retry_after
 from server.errors import render as render_problem
 from server.keys import token_hash
-from server.sign_in import sign_in
+from server.sign_in import client_address, sign_in
 from server.web.http import LANGUAGE_COOKIE, Web, page
 from server.web.render import LANGUAGES
 from storage.access import delete_session
@@ -38,7 +38,7 @@ def login(web: Web) -> Response:
     email, target = web.field("email"), web.field("next")
     try:
         token, _session = sign_in(
-            web.state, email, web.field("password"), client_address(web.request)
+            web.state, email, web.field("password"), client_address(web.request.scope)
         )
     except Problem as problem:
         page = web.render(
