@@ -36,6 +36,9 @@ class ConversionCode(Enum):
     XFORM_INVALID = "The XForm is not valid: {reason}"
     XFORM_UNSUPPORTED = "The XForm uses something Baobab does not support: {reason}"
     XML_MALFORMED = "The XML is not well-formed: {reason}"
+    XFORM_ACTIVE_CONTENT = (
+        "The XForm contains what a web browser would run, which a form never needs: {summary}"
+    )
     XML_FORBIDDEN = "The XML contains {what}, which is not allowed."
     SUBMISSION_NO_FORM_ID = "The submission's root element <{root}> has no 'id' attribute."
     SUBMISSION_NO_INSTANCE_ID = (
@@ -49,6 +52,26 @@ class ConversionCode(Enum):
     SUBMISSION_UNEXPECTED_REPEAT = (
         "{xpath} appears {count} times but is not a repeat in form version '{version}'."
     )
+    SUBMISSION_BAD_ID = (
+        "The {field} '{value}' cannot be used: an ID starts with a letter or a digit and holds "
+        "only letters, digits, ':', '.', '_' and '-', at most {limit} characters (Collect, "
+        "Enketo and ODK Web Forms send 'uuid:' and a UUID)."
+    )
+    SUBMISSION_TOO_MANY_REPEATS = (
+        "The repeat {xpath} takes the submission past {limit} repeat instances (all repeats "
+        "together), the most this server accepts in one submission."
+    )
+    # What a submission asks of an entity that cannot apply; the submission is kept and the
+    # action is audited as entity.error with the message.
+    ENTITY_NO_ID = "The entity declared at {xpath} has no id."
+    ENTITY_BAD_ID = "The entity id '{value}' is not a UUID."
+    ENTITY_BAD_VERSION = (
+        "The entity {uuid} has {field} '{value}', which is not a whole number from 1 to {limit}."
+    )
+    ENTITY_BAD_BRANCH = "The entity {uuid} has branchId '{value}', which is not a UUID."
+    ENTITY_NO_BASE_VERSION = "The update of the entity {uuid} has no baseVersion."
+    ENTITY_TOO_LONG = "The entity {uuid} has a {field} of {length} characters; at most {limit}."
+    ENTITY_WRONG_LIST = "The form saves entities to the list '{expected}', not to '{got}'."
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ entity declarations. Plain frozen records, shared by every converter."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -143,6 +144,23 @@ class FormSchema:
 
     def repeat(self, xpath: str) -> Repeat | None:
         return next((r for r in self.repeats if r.xpath == xpath), None)
+
+    def sensitive_xpaths(self) -> frozenset[str]:
+        """The fields marked sensitive, and what the form computes from them without a mark of
+        its own: an entity's label (`meta/entity/label`) built from a sensitive field, as the
+        intake's is from the returnee's names."""
+        marked = {f.xpath for f in self.fields if f.sensitive}
+        labels = {
+            f"{entity.xpath}/label"
+            for entity in self.entities
+            if entity.label and any(_mentions(entity.label, xpath) for xpath in marked)
+        }
+        return frozenset(marked | labels)
+
+
+def _mentions(expression: str, xpath: str) -> bool:
+    """Whether an XPath expression refers to `xpath` itself (not a longer name it begins)."""
+    return re.search(re.escape(xpath) + r"(?![\w.\-/])", expression) is not None
 
 
 @dataclass(frozen=True, slots=True)

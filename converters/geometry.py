@@ -11,7 +11,8 @@ from typing import Any
 
 from converters.form_model import DataType
 
-NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+# What a coordinate may be: intake accepts these (Collect writes 1.0E-4 near 0 degrees).
+NUMBER = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 # A trace or shape whose every point has 2 to 4 numbers; PostgreSQL checks the same pattern
 # before it casts anything (storage/sql_functions.py).
 POINTS_PATTERN = rf"^\s*{NUMBER}(\s+{NUMBER}){{1,3}}\s*(;\s*{NUMBER}(\s+{NUMBER}){{1,3}}\s*)*;?\s*$"

@@ -26,16 +26,32 @@ _SYSTEM_FORMATS = {
     "SubmitterID": "F12.0",
 }
 TEXT_FORMAT = "A2000"
+# SPSS's limits, in bytes: longer labels are cut by SPSS anyway (PSPP takes 255 for any string).
+TITLE_BYTES = 60
+VARIABLE_LABEL_BYTES = 255
+VALUE_LABEL_BYTES = 120
+VALUE_BYTES = 255
+LINE_BYTES = 256  # SPSS reads longer lines of syntax only in some modes
+PIECE_BYTES = 80  # a piece of a long literal: its line stays under LINE_BYTES, '' and all
+# What may not stand in a literal: control characters (CR, LF, tab...), Unicode's line and
+# paragraph separators, and the bidirectional controls that could make a reader of the syntax
+# see a string end where it does not.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Words SPSS keeps for itself: a variable named `to` or `by` would change what a command means.
+_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 
 
 def spss_names(headers: Sequence[str]) -> list[str]:
-    """Valid, unique SPSS variable names (letters first, at most 64 bytes, no '-')."""
+    """Valid, unique SPSS variable names (letters first, at most 64 bytes, no '-', no reserved
+    word)."""
     names: list[str] = []
     taken: set[str] = set()
     for header in headers:
         base = _NOT_NAME.sub("_", header).strip("._") or "v"
         if not base[0].isalpha():
             base = "v_" + base
+        if base.upper() in _RESERVED:
+            base += "_"
         base = base[:60]
         name, number = base, 2
         while name.lower() in taken:
@@ -53,39 +69,58 @@ def spss_syntax(
     language: str | None,
     title: str,
 ) -> str:
+    """The syntax, built so that no text from the form or its data can leave its string: user
+    text is never put in a comment, only in string literals made by `spss_string`."""
     names = spss_names([c.header for c in columns])
     lines = [
-        f"* SPSS syntax for {csv_name}: {title}.",
-        "* Written by Baobab. Put it next to the CSV and run it (File > Open > Syntax, Run All).",
+        "* SPSS syntax written by Baobab for the CSV file named in /FILE below.",
+        "* Put it next to that file and run it (File > Open > Syntax, Run All).",
+    ]
+    if title.strip():
+        lines.append(f"TITLE {spss_string(title, TITLE_BYTES, split=False)}.")
+    lines += [
         "GET DATA /TYPE=TXT",
-        f"  /FILE='{_quote(csv_name)}'",
+        f"  /FILE={spss_string(csv_name, split=False)}",
         "  /ENCODING='UTF8' /DELCASE=LINE /DELIMITERS=',' /QUALIFIER='\"'",
         "  /ARRANGEMENT=DELIMITED /FIRSTCASE=2",
         "  /VARIABLES=",
     ]
     lines += [f"  {name} {_format(column)}" for name, column in zip(names, columns, strict=True)]
     lines[-1] += "."
-    lines += ["CACHE.", "EXECUTE.", "", "VARIABLE LABELS"]
+    lines += ["CACHE.", "EXECUTE."]
     labelled = [
         (name, column_label(column, choice_lists, language))
         for name, column in zip(names, columns, strict=True)
     ]
-    labelled = [(name, label) for name, label in labelled if label]
-    lines += [f"  {name} '{_quote(label)}'" for name, label in labelled]
-    lines[-1] += "."
+    labels = [
+        f"  {name} {spss_string(label, VARIABLE_LABEL_BYTES)}" for name, label in labelled if label
+    ]
+    if labels:
+        lines += ["", "VARIABLE LABELS", *labels]
+        lines[-1] += "."
     values = [
         _value_labels(name, column, choice_lists, language)
         for name, column in zip(names, columns, strict=True)
     ]
-    values = [v for v in values if v]
-    if values:
+    blocks = [block for block in values if block]
+    if blocks:
         lines += ["", "VALUE LABELS"]
-        for block in values:
-            lines += block + ["  /"]
-        lines[-1] = lines[-2] + "."
-        del lines[-2]
+        for number, block in enumerate(blocks):
+            lines += (["  /"] if number else []) + block
+        lines[-1] += "."
     lines += ["EXECUTE.", ""]
     return "\n".join(lines)
+
+
+def spss_string(text: str, limit: int = 32767, *, split: bool = True) -> str:
+    """`text` as an SPSS string literal that nothing can leave: line breaks and other control
+    characters become spaces (a literal must stay on its line, and SPSS would read what follows
+    a line break as a command), apostrophes are doubled, and the text is cut to `limit` UTF-8
+    bytes. With `split`, a long literal is written as pieces joined by '+' on lines of their
+    own, as SPSS allows, so no line passes its 256 characters."""
+    cleaned = _fit(_UNSAFE.sub(" ", text), limit)
+    pieces = _pieces(cleaned) if split else [cleaned]
+    return " +\n    ".join("'" + piece.replace("'", "''") + "'" for piece in pieces)
 
 
 def _format(column: ExportColumn) -> str:
@@ -106,11 +141,32 @@ def _value_labels(
     if choices is None or not choices.choices:
         return []
     pairs = [
-        f"'{_quote(c.name)}' '{_quote(pick(c.labels, language) or c.name)}'"
+        f"{spss_string(c.name, VALUE_BYTES)} "
+        + spss_string(pick(c.labels, language) or c.name, VALUE_LABEL_BYTES)
         for c in choices.choices
     ]
-    return [f"  {name} " + " ".join(pairs)]
+    line = f"  {name} " + " ".join(pairs)
+    if "\n" not in line and len(line.encode("utf-8")) < LINE_BYTES:
+        return [line]
+    return [f"  {name}", *[f"    {pair}" for pair in pairs]]
 
 
-def _quote(text: str) -> str:
-    return text.replace("'", "''").replace("\n", " ")
+def _fit(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def _pieces(text: str) -> list[str]:
+    pieces: list[str] = []
+    current, size = "", 0
+    for character in text:
+        width = len(character.encode("utf-8"))
+        if size + width > PIECE_BYTES:
+            pieces.append(current)
+            current, size = "", 0
+        current += character
+        size += width
+    return [*pieces, current]

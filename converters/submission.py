@@ -9,6 +9,7 @@ widened by a later form version still fits. An empty element and an absent one b
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -18,6 +19,7 @@ from lxml import etree
 
 from converters.errors import ConversionCode, SubmissionError
 from converters.form_model import DataType, FormSchema
+from converters.geometry import NUMBER
 from converters.safe_xml import element_children, local_name, parse_xml
 from converters.table_plan import ColumnRole, ColumnSpec, SqlType, TableKind, TablePlan, TableSpec
 
@@ -27,6 +29,18 @@ _GEO_INDEX = {
     ColumnRole.ALTITUDE: 2,
     ColumnRole.ACCURACY: 3,
 }
+# instanceID and deprecatedID: Central's 'uuid:' and a UUID, as Collect, Enketo and ODK Web
+# Forms generate them, and the ids of older or custom clients (Aggregate's, a calculated
+# `concat('uuid:', uuid())`), all within this set. The id names files (`<id>.xml` downloads),
+# export rows and URLs, so nothing else is let in: no spaces, slashes, quotes or controls.
+INSTANCE_ID_MAX = 100
+_INSTANCE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9:._-]{{0,{INSTANCE_ID_MAX - 1}}}")
+# A location number as clients write them: Collect with Java's Double.toString (`1.0E-4` near
+# the equator), Enketo and Web Forms with JavaScript's (`1e-7`, `1e+21`).
+_POINT = re.compile(rf"{NUMBER}(?: {NUMBER}){{1,3}}")
+# geotrace and geoshape: points joined by ';' (Collect writes no space and drops the last ';';
+# a trailing ';' or a space around each ';' is taken from other clients).
+_POINT_SEPARATOR = re.compile(r" ?; ?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +79,9 @@ class SubmissionRows:
     attachments: tuple[AttachmentRef, ...]
 
 
-def parse_submission(xml: bytes) -> tuple[Envelope, etree._Element]:
-    """Parse untrusted submission XML and read its envelope (form id, version, instanceID)."""
+def parse_submission(xml: bytes, *, check_ids: bool = True) -> tuple[Envelope, etree._Element]:
+    """Parse untrusted submission XML and read its envelope (form id, version, instanceID).
+    `check_ids=False` reads XML stored before instanceIDs were held to a character set."""
     root = parse_xml(xml)
     form_id = (root.get("id") or "").strip()
     if not form_id:
@@ -83,12 +98,33 @@ def parse_submission(xml: bytes) -> tuple[Envelope, etree._Element]:
         instance_name=_child_text(meta, "instanceName"),
         root_name=local_name(root),
     )
+    if check_ids:
+        _check_id("meta/instanceID", envelope.instance_id)
+        if envelope.deprecated_id is not None:
+            _check_id("meta/deprecatedID", envelope.deprecated_id)
     return envelope, root
 
 
-def submission_rows(root: etree._Element, schema: FormSchema, plan: TablePlan) -> SubmissionRows:
-    """Every row the submission gives each table of the plan, values typed by column."""
-    builder = _RowBuilder(schema, plan)
+def _check_id(field_name: str, value: str) -> None:
+    if not _INSTANCE_ID.fullmatch(value):
+        raise SubmissionError(
+            ConversionCode.SUBMISSION_BAD_ID,
+            field=field_name,
+            value=value[:INSTANCE_ID_MAX],
+            limit=INSTANCE_ID_MAX,
+        )
+
+
+def submission_rows(
+    root: etree._Element,
+    schema: FormSchema,
+    plan: TablePlan,
+    *,
+    max_repeat_instances: int | None = None,
+) -> SubmissionRows:
+    """Every row the submission gives each table of the plan, values typed by column; more
+    than `max_repeat_instances` repeat instances in all is refused before the rest is read."""
+    builder = _RowBuilder(schema, plan, max_repeat_instances)
     builder.add(root, plan.root, None, 1)
     return SubmissionRows(tuple(builder.rows), tuple(builder.attachments))
 
@@ -106,9 +142,16 @@ def _child_text(parent: etree._Element | None, name: str) -> str | None:
 
 
 class _RowBuilder:
-    def __init__(self, schema: FormSchema, plan: TablePlan) -> None:
+    def __init__(self, schema: FormSchema, plan: TablePlan, max_repeats: int | None) -> None:
         self.schema = schema
         self.binary = {f.xpath for f in schema.fields if f.data_type is DataType.BINARY}
+        self.lines = {
+            f.xpath: f.data_type
+            for f in schema.fields
+            if f.data_type in (DataType.GEOTRACE, DataType.GEOSHAPE)
+        }
+        self.max_repeats = max_repeats
+        self.repeats = 0
         self.children: dict[str, list[TableSpec]] = {}
         for table in plan.tables:
             if table.parent is not None:
@@ -133,6 +176,8 @@ class _RowBuilder:
             node = nodes.get(column.xpath)
             text = _text(node) if node is not None else None
             values[column.name] = _convert(text, column)
+            if column.role is ColumnRole.VALUE and text and column.xpath in self.lines:
+                _check_points(text, column, self.lines[column.xpath])
             if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
                 self.attachments.append(AttachmentRef(_file_name(text, column), column.xpath))
         self.rows.append(RowRecord(table.name, key, parent, ordinal, values, segments))
@@ -141,9 +186,17 @@ class _RowBuilder:
                 *groups, name = child.path[len(path) + 1 :].split("/")
                 between = segments + tuple((group, None) for group in groups)
                 for position, instance in enumerate(self._instances(element, path, child.path)):
+                    self._count_repeat(child.path)
                     self.add(instance, child, key, position + 1, (*between, (name, position)))
             else:
                 self._add_selection(child, key, nodes.get(child.path))
+
+    def _count_repeat(self, xpath: str) -> None:
+        self.repeats += 1
+        if self.max_repeats is not None and self.repeats > self.max_repeats:
+            raise SubmissionError(
+                ConversionCode.SUBMISSION_TOO_MANY_REPEATS, xpath=xpath, limit=self.max_repeats
+            )
 
     def _add_selection(self, table: TableSpec, parent: int, node: etree._Element | None) -> None:
         column = table.columns[0]
@@ -253,21 +306,45 @@ def _value(text: str, sql_type: SqlType) -> object:
 
 
 def _geo_part(text: str, role: ColumnRole) -> float | None:
-    parts = text.split()
+    parts = _point(text.strip())
     index = _GEO_INDEX[role]
-    if len(parts) < 2:
+    return parts[index] if index < len(parts) else None
+
+
+def _point(text: str) -> list[float]:
+    """'latitude longitude [altitude [accuracy]]': numbers separated by single spaces (no tabs,
+    no text, which exports would carry to spreadsheets), latitude and longitude on the globe."""
+    if not _POINT.fullmatch(text):
         raise ValueError(text)
-    if index >= len(parts):
-        return None
-    number = float(parts[index])
-    if not math.isfinite(number):
+    numbers = [float(part) for part in text.split(" ")]
+    if not all(math.isfinite(n) for n in numbers):  # '1e999' matches and is infinite
         raise ValueError(text)
-    return number
+    if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
+        raise ValueError(text)
+    return numbers
+
+
+def _check_points(text: str, column: ColumnSpec, data_type: DataType) -> None:
+    """A geotrace or geoshape is kept as text, but each of its points is held to _point's rule."""
+    try:
+        for point in _POINT_SEPARATOR.split(text.strip().removesuffix(";").rstrip()):
+            _point(point)
+    except ValueError as error:
+        raise SubmissionError(
+            ConversionCode.SUBMISSION_BAD_VALUE,
+            value=text[:100],
+            xpath=column.xpath,
+            expected=f"{data_type.value} (points '{_POINT_RULE}' separated by ';', {_GEO_RANGE})",
+        ) from error
+
+
+_POINT_RULE = "latitude longitude [altitude accuracy]"
+_GEO_RANGE = "numbers separated by single spaces, latitude -90 to 90, longitude -180 to 180"
 
 
 def _expected(column: ColumnSpec) -> str:
     if column.role in _GEO_INDEX:
-        return "geopoint (latitude longitude [altitude accuracy])"
+        return f"geopoint ('{_POINT_RULE}', {_GEO_RANGE})"
     return {
         SqlType.BIGINT: "integer",
         SqlType.DECIMAL: "decimal number",

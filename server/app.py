@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from server import draft_testing, odata, openrosa_routes
 from server.auth import KeyPrefixMiddleware
@@ -34,6 +35,7 @@ from server.rest import (
     users,
 )
 from server.scoring import load_scoring
+from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from server.sign_in import BasicSignIn
 from server.submissions import routes as submission_routes
@@ -58,14 +60,16 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         app.state.token_box = TokenBox(load_server_key(settings.data_dir, settings.secret_key))
         weights = load_scoring(settings.forms_dir)
         rules = load_rules(settings.forms_dir)
-        app.state.intake = IntakeContext(engine, blobs, FormTargets(), clock, weights, rules)
+        app.state.intake = IntakeContext(
+            engine, blobs, FormTargets(), clock, weights, rules, settings.max_repeat_instances
+        )
         try:
             yield
         finally:
             blobs.close()
             engine.dispose()
 
-    app = Starlette(
+    app = Baobab(
         debug=False,
         routes=routes(),
         middleware=[
@@ -79,6 +83,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     app.state.settings = settings
     app.state.clock = clock
     return app
+
+
+class Baobab(Starlette):
+    """Starlette, with the security headers outermost: Starlette's own error middleware sits
+    outside user middleware, and its 500s must carry the headers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def routes() -> list[BaseRoute]:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, token_hash
 from server.sign_in import BASIC_RESULT
@@ -25,6 +27,8 @@ from storage.access import (
     find_session,
     load_actor,
 )
+from storage.db import transaction
+from storage.forms import get_form
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -112,6 +116,31 @@ class KeyPrefixMiddleware:
             scope["baobab.key"] = token
             scope["baobab.prefix"] = KEY_PREFIX + token
         await self.app(scope, receive, send)
+
+
+async def authorize(request: Request, permission: Permission) -> Caller:
+    """Check the caller's credentials and `permission` (in the path's project and form, when it
+    names them) before a body is read, then let it be read: a forged key, a stale token or a
+    caller without the right is refused without the server reading, spooling or parsing what
+    they sent. The handler checks again in its own transaction."""
+    caller = await run_in_threadpool(_authorized, request, permission)
+    allow_body(request)
+    return caller
+
+
+def _authorized(request: Request, permission: Permission) -> Caller:
+    project = request.path_params.get("project_id")
+    project_id = int(project) if project is not None else None
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(permission, project_id)
+        if project_id is not None and "form_id" in request.path_params:
+            form = get_form(connection, project_id, request.path_params["form_id"])
+            caller.require(permission, project_id, form.id)
+    if caller.is_app_user and not caller.assigned_forms and request.method not in ("GET", "HEAD"):
+        # An app user with no form can send nothing (Collect's pre-flight still answers 204).
+        raise Problem(403, ProblemCode.FORBIDDEN)
+    return caller
 
 
 def api_root(request: Request) -> str:

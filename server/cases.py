@@ -16,13 +16,12 @@ from converters.xform_schema import parse_xform
 from server.auth import Caller, Permission
 from storage.cases import CaseEvent, case_events
 from storage.entities import EntityRecord, get_entity
-from storage.entity_lists import EntityListRecord, get_list
+from storage.entity_lists import CASE_NUMBER, EntityListRecord, get_list
 from storage.forms import get_form, get_xform
 from storage.scores import entity_scores
 from storage.submission_queries import get_submission, get_xml
 
 ASSISTANCE_GROUP = "/data/assistance_received"  # in the follow-up form
-CASE_NUMBER = "case_number"
 
 
 @dataclass

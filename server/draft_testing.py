@@ -18,6 +18,8 @@ from converters.errors import ConversionCode, SubmissionError
 from converters.submission import parse_submission, submission_rows
 from converters.table_plan import plan_tables
 from converters.xform_schema import parse_xform
+from server.body_limit import allow_body
+from server.downloads import xml_download
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, TokenBox, collect_settings, new_token, qr_payload, token_hash
 from server.openrosa import FormListEntry, MediaFile, form_list, manifest, openrosa_response
@@ -109,7 +111,7 @@ async def form_xml_endpoint(request: Request) -> Response:
             return get_xform(connection, draft.id)
 
     xform = await run_in_threadpool(read)
-    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+    return xml_download(xform.encode("utf-8"), f"{request.path_params['form_id']}.xml")
 
 
 @openrosa_endpoint
@@ -154,6 +156,7 @@ async def submission_endpoint(request: Request) -> Response:
         await run_in_threadpool(_check, request)
         return Response(status_code=204)
     await run_in_threadpool(_check, request)
+    allow_body(request)  # the draft's key is right and the form still a draft
     async with submission_parts(request) as (xml, files):
         await run_in_threadpool(_receive, request, xml, files)
     return xml_response(openrosa_response(SUCCESS), request, 201)
@@ -182,7 +185,10 @@ def _receive(request: Request, xml: bytes, files: list[IncomingFile]) -> None:
         )
     schema = parse_xform(xform.encode("utf-8"))
     plan = plan_tables(schema, table_prefix=form.table_prefix).version
-    rows = submission_rows(root, schema, plan)  # refuses what the tables could not hold
+    # Refuses what the tables could not hold, as for a published form.
+    rows = submission_rows(
+        root, schema, plan, max_repeat_instances=state.settings.max_repeat_instances
+    )
     wanted = [ref.name for ref in rows.attachments]
     received = {}
     for incoming in files:

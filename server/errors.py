@@ -33,6 +33,10 @@ class ProblemCode(Enum):
     AUTH_REQUIRED = "This resource requires authentication."
     HTTPS_ONLY = "This authentication method is only available over HTTPS."
     FORBIDDEN = "The authenticated actor does not have rights to perform that action."
+    EDIT_FORBIDDEN = (
+        "Only the app user or web user who sent the submission {instance_id}, or a project "
+        "role that may update submissions, can edit it."
+    )
     NOT_FOUND = "Could not find the resource you were looking for."
     FORM_CLOSED = "This form is not accepting submissions at this time."
     FORM_WARNINGS = (
@@ -40,6 +44,10 @@ class ProblemCode(Enum):
         "it anyway."
     )
     TOO_LARGE = "The request body is larger than the {limit} bytes this server accepts."
+    BODY_TIMEOUT = (
+        "The request body stopped arriving for {seconds} s, so the request was dropped. "
+        "Send it again."
+    )
     UNSUPPORTED_MEDIA_TYPE = "Unsupported content type {content_type}: {expected}."
     NOT_ACCEPTABLE = "The requested format is not available: {reason}"
     NOT_IMPLEMENTED = "The requested feature {feature} is not supported by this server."
@@ -81,6 +89,8 @@ _CONVERSION = {
     ConversionCode.SUBMISSION_WRONG_FORM: (400, 400.8),
     ConversionCode.SUBMISSION_NO_FORM_ID: (400, 400.2),
     ConversionCode.SUBMISSION_NO_INSTANCE_ID: (400, 400.2),
+    ConversionCode.SUBMISSION_BAD_ID: (400, 400.8),
+    ConversionCode.SUBMISSION_TOO_MANY_REPEATS: (400, 400.0),
     ConversionCode.UNSUPPORTED_FILE_TYPE: (415, 415.0),
 }
 _STORAGE = {
@@ -97,6 +107,8 @@ _STORAGE = {
     StorageCode.DEPRECATED_NOT_FOUND: (404, 404.5),
     StorageCode.EDIT_STALE: (409, 409.9),
     StorageCode.ENTITY_STALE: (409, 409.15),
+    StorageCode.ENTITY_EXISTS: (409, 409.3),
+    StorageCode.ENTITY_VERSION_NOT_FOUND: (404, 404.9),
     StorageCode.FORM_CLOSED: (409, 409.2),
     StorageCode.DRAFT_NOT_FOUND: (404, 404.1),
     StorageCode.FORM_ID_MISMATCH: (400, 400.8),
@@ -142,6 +154,7 @@ def _central_code(status: int, code: ProblemCode) -> float:
         ProblemCode.FORM_CLOSED: 2,
         ProblemCode.NOT_FOUND: 1,
         ProblemCode.FORBIDDEN: 1,
+        ProblemCode.EDIT_FORBIDDEN: 1,
     }
     minor = minors.get(code, 0)
     return round(status + minor / (100 if minor >= 10 else 10), 2)

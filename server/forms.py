@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy.engine import Engine
 
+from converters.active_content import refuse_active_content
 from converters.errors import ConversionCode, FormError
 from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
@@ -42,7 +43,9 @@ def compile_upload(
             reason="the file is empty",
         )
     compiled = compile_form(data, detect_file_type(filename, data, content_type), form_id_fallback)
-    parse_xform(compiled.xform.encode("utf-8"))  # refuses what Baobab cannot store
+    xform = compiled.xform.encode("utf-8")
+    parse_xform(xform)  # refuses what Baobab cannot store
+    refuse_active_content(xform)
     if should_validate(validate):
         outcome = run_odk_validate(compiled)
         if outcome.errors:

@@ -8,7 +8,15 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET_IN_URL = re.compile(r"(/v1/(?:key|test)/)[^/?\s\"]+|([?&]st=)[^&\s\"]+")
+# A URL may also reach a log percent-encoded, once or more (`/login?next=%2Fprojects%3Fst%3D...`
+# or `%253F` inside another parameter): each separator is matched in every such form.
+_ENCODED = r"%(?:25)*"
+_SLASH = rf"(?:/|{_ENCODED}2[fF])"
+_SECRET_END = rf"(?!{_ENCODED}(?:2[fF]|3[fF]|26))[^/?&\s\"]"
+_SECRET_IN_URL = re.compile(
+    rf"({_SLASH}v1{_SLASH}(?:key|test){_SLASH})(?:{_SECRET_END})+"
+    rf"|((?:[?&]|{_ENCODED}(?:3[fF]|26))st(?:=|{_ENCODED}3[dD]))(?:{_SECRET_END})+"
+)
 REDACTED = "[redacted]"
 
 

@@ -6,7 +6,6 @@ every link keeps the prefix it was asked under, as Central's do.
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -18,7 +17,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Caller, Permission, api_root, authenticate
-from server.entity_csv import entity_list_csv
+from server.downloads import safe_media_type, xml_download
+from server.entity_csv import COLLECT_COPY, ListCopy, attachment_copy, entity_list_csv
 from server.openrosa import FormListEntry, MediaFile, form_list, manifest
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
 from server.rest.http import attachment_header
@@ -86,7 +86,7 @@ def _form_list(request: Request) -> bytes:
 async def form_xml_endpoint(request: Request) -> Response:
     xform = await run_in_threadpool(_form_xml, request)
     # The exact bytes stored: their MD5 is the hash in the form list.
-    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+    return xml_download(xform.encode("utf-8"), f"{request.path_params['form_id']}.xml")
 
 
 def _form_xml(request: Request) -> str:
@@ -115,13 +115,14 @@ def _manifest(request: Request) -> bytes:
 
 @openrosa_endpoint
 async def media_endpoint(request: Request) -> Response:
-    return media_response(request, await run_in_threadpool(_media, request))
+    return media_response(request, *await run_in_threadpool(_media, request))
 
 
-def _media(request: Request) -> Media:
+def _media(request: Request) -> tuple[Media, ListCopy]:
     name = request.path_params["name"]
     with transaction(request.app.state.engine, read_only=True) as connection:
-        form = readable_form(connection, request)
+        caller = authenticate(connection, request)
+        form = readable_form(connection, request, caller)
         found = next(
             (
                 m
@@ -132,7 +133,9 @@ def _media(request: Request) -> Media:
         )
     if found is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the form attachment '{name}'")
-    return found
+    if found.entity_list is None:
+        return found, COLLECT_COPY
+    return found, attachment_copy(caller, found.entity_list, form.id)
 
 
 def readable_form(
@@ -175,9 +178,10 @@ def form_media(
     return media
 
 
-def media_response(request: Request, media: Media) -> Response:
-    """A form media file: the stored blob, or an entity list written out as CSV as it streams."""
-    etag = f'"{media.md5}"'
+def media_response(request: Request, media: Media, copy: ListCopy = COLLECT_COPY) -> Response:
+    """A form media file: the stored blob, or an entity list written out as CSV as it streams
+    (Collect's copy, or a person's: server/entity_csv.py)."""
+    etag = f'"{copy.etag(media.md5)}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     headers = {
@@ -185,13 +189,13 @@ def media_response(request: Request, media: Media) -> Response:
         **attachment_header(media.name),
     }
     if media.entity_list is not None:
-        chunks = entity_list_csv(request.app.state.engine, media.entity_list)
+        chunks = entity_list_csv(request.app.state.engine, media.entity_list, copy)
         return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
     assert media.sha256 is not None
     chunks = request.app.state.blobs.iter_chunks(media.sha256)
-    content_type = mimetypes.guess_type(media.name)[0] or "application/octet-stream"
     headers["Content-Length"] = str(media.size)
-    return StreamingResponse(chunks, media_type=content_type, headers=headers)
+    headers["Content-Type"] = safe_media_type(media.name)  # a download: never as uploaded
+    return StreamingResponse(chunks, headers=headers)
 
 
 ROUTES = [

@@ -47,7 +47,8 @@ def rebuild_tables(engine: Engine, project_id: int, xml_form_id: str) -> int:
             cached = targets.get(connection, form, version.form_version_id, version.version)
             target = cached.target
             try:
-                _envelope, root = parse_submission(version.xml.encode("utf-8"))
+                # Stored XML: kept as received, before instanceIDs had a character set.
+                _envelope, root = parse_submission(version.xml.encode("utf-8"), check_ids=False)
                 rows = submission_rows(root, cached.schema, target.version_plan)
             except ConversionError as error:  # nothing is changed: the transaction rolls back
                 raise ValueError(

@@ -70,7 +70,8 @@ def recompute(engine: Engine, weights: WeightSet, clock: Clock, batch: int = 500
             with transaction(engine) as connection:
                 pending = current_xml(connection, form_id, after=after, limit=batch)
                 for submission_id, xml in pending:
-                    _envelope, root = parse_submission(xml.encode("utf-8"))
+                    # Stored XML: kept as received, before instanceIDs had a character set.
+                    _envelope, root = parse_submission(xml.encode("utf-8"), check_ids=False)
                     score_submission(
                         connection,
                         weights,
@@ -79,7 +80,12 @@ def recompute(engine: Engine, weights: WeightSet, clock: Clock, batch: int = 500
                         submission_id=submission_id,
                         form_id=form_id,
                         returnee=next(
-                            (a.uuid for a in entity_actions(root, schema) if a.update), None
+                            (
+                                a.uuid
+                                for a in entity_actions(root, schema)
+                                if a.update and a.problem is None
+                            ),
+                            None,
                         ),
                         clock=clock,
                     )

@@ -90,6 +90,20 @@ SETTINGS: tuple[Setting, ...] = (
         "When empty, one is created in BAOBAB_DATA_DIR/secret.key; set it when several "
         "machines share a database.",
     ),
+    Setting(
+        "BAOBAB_MAX_REPEAT_INSTANCES",
+        "max_repeat_instances",
+        "5000",
+        "Most repeat instances one submission may hold, all repeats together; a submission "
+        "with more is refused (400) before anything is stored.",
+    ),
+    Setting(
+        "BAOBAB_BODY_TIMEOUT",
+        "body_timeout",
+        "30",
+        "Seconds a request body may pause between two chunks before the request is refused "
+        "with 408; no database connection is held while a body arrives.",
+    ),
     Setting("BAOBAB_SESSION_HOURS", "session_hours", "24", "Lifetime of a sign-in session."),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
@@ -113,6 +127,8 @@ class Settings:
     admin_email: str = "admin@baobab.local"
     admin_password: str = ""
     secret_key: str = ""
+    max_repeat_instances: int = 5000
+    body_timeout: int = 30
     session_hours: int = 24
     log_level: str = "info"
     debug: bool = False
@@ -166,6 +182,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "workers": _positive,
     "max_submission_size": _positive,
     "session_hours": _positive,
+    "max_repeat_instances": _positive,
+    "body_timeout": _positive,
     "debug": _boolean,
     "odk_validate": lambda v: v.strip().lower(),
     "log_level": lambda v: v.strip().lower(),

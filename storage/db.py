@@ -114,12 +114,12 @@ def _unavailable_as_error() -> Iterator[None]:
         yield
     except (OperationalError, PoolTimeout) as error:  # down, or every connection is busy
         raise StorageUnavailable(
-            StorageCode.UNAVAILABLE, service="database", reason=_short(error)
+            StorageCode.UNAVAILABLE, service="database", reason=_reason(error)
         ) from error
     except DBAPIError as error:
         if error.connection_invalidated:
             raise StorageUnavailable(
-                StorageCode.UNAVAILABLE, service="database", reason=_short(error)
+                StorageCode.UNAVAILABLE, service="database", reason=_reason(error)
             ) from error
         raise
 
@@ -168,6 +168,13 @@ def current_revision(engine: Engine) -> str | None:
         if not sa.inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _reason(error: Exception) -> str:
+    """Why the database cannot serve, in words fit for any caller: what the database said (it
+    can name a host, a table or a piece of SQL) goes to the log only."""
+    log.warning("the database is unavailable: %s", _short(error))
+    return "every connection is busy" if isinstance(error, PoolTimeout) else "it is down or busy"
 
 
 def _short(error: Exception) -> str:

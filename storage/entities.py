@@ -4,7 +4,7 @@ resolve, never dropped."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,10 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from converters.entities import EntityAction
 from storage import schema as s
-from storage.audit import record
-from storage.entity_lists import EntityListRecord, find_list
+from storage.entity_lists import EntityListRecord
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 
 LABEL = "label"  # how a label change is named among the received properties
@@ -51,7 +49,7 @@ class EntityVersionRecord:
 
 
 def get_entity(connection: Connection, list_id: int, uuid: str) -> EntityRecord:
-    found = _find_entity(connection, list_id, uuid)
+    found = find_entity(connection, list_id, uuid)
     if found is None or found.deleted_at is not None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity {uuid}")
     return found
@@ -69,6 +67,18 @@ def list_entities(
     if limit is not None:
         query = query.limit(limit)
     return [_entity(r) for r in connection.execute(query).mappings()]
+
+
+def stream_entities(connection: Connection, list_id: int) -> Iterator[EntityRecord]:
+    """Every live entity of the list, in list_entities' order, read in batches: writing a list
+    out as CSV takes the memory of a batch, not of the list."""
+    result = connection.execution_options(stream_results=True, yield_per=2000).execute(
+        sa.select(s.entities)
+        .where(s.entities.c.list_id == list_id, s.entities.c.deleted_at.is_(None))
+        .order_by(s.entities.c.created_at, s.entities.c.id)
+    )
+    for row in result.mappings():
+        yield _entity(row)
 
 
 def entity_versions(connection: Connection, entity_id: int) -> list[EntityVersionRecord]:
@@ -103,7 +113,7 @@ def create_entity(
     now: datetime,
     submission_version_id: int | None = None,
 ) -> EntityRecord:
-    if _find_entity(connection, entity_list.id, uuid) is not None:
+    if find_entity(connection, entity_list.id, uuid) is not None:
         raise Conflict(StorageCode.ALREADY_EXISTS, what="entity", key=f"uuid {uuid}")
     values = _known(entity_list, data)
     entity_id = connection.execute(
@@ -148,14 +158,29 @@ def update_entity(
     now: datetime,
     submission_version_id: int | None = None,
     stale_allowed: bool = False,
+    trunk_version: int | None = None,
 ) -> EntityRecord:
     """A new version with `data` merged in. Based on an older version than the current one:
     refused (409) for the API unless `stale_allowed` (submissions: devices work offline), in
     which case it is applied and the entity is flagged: a hard conflict when the properties it
-    sets were changed since its base version, a soft one otherwise."""
-    current = _find_entity(connection, entity_list.id, uuid, lock=True)
+    sets were changed since its base version, a soft one otherwise. Based on a version the
+    entity does not have yet: refused (404), never applied as if it were current."""
+    current = find_entity(connection, entity_list.id, uuid, lock=True)
     if current is None or current.deleted_at is not None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity {uuid}")
+    # Central holds such an update back while it is part of an offline branch whose earlier
+    # updates have not arrived (lib/model/query/entities.js, _computeBaseVersion), and refuses
+    # it otherwise (404.9). Baobab keeps no backlog: it refuses, and the submission keeps the
+    # change for a person to apply (its entity.error names the versions).
+    for name, given in (("baseVersion", base_version), ("trunkVersion", trunk_version)):
+        if given is not None and given > current.version:
+            raise NotFound(
+                StorageCode.ENTITY_VERSION_NOT_FOUND,
+                field=name,
+                given=given,
+                uuid=uuid,
+                current=current.version,
+            )
     stale = base_version is not None and base_version < current.version
     if stale and not stale_allowed:
         raise Conflict(
@@ -221,82 +246,6 @@ def delete_entity(
     )
 
 
-def apply_actions(
-    connection: Connection,
-    project_id: int,
-    actions: Sequence[EntityAction],
-    *,
-    submission_version_id: int,
-    creator_id: int | None,
-    now: datetime,
-) -> list[str]:
-    """What a submission does to entities, in its transaction. Each action is written to the
-    audit log with its outcome (created, updated, conflict, or why it could not be applied);
-    the submission is kept whatever the outcome."""
-    outcomes = []
-    for action in actions:
-        outcome = _apply(connection, project_id, action, submission_version_id, creator_id, now)
-        record(
-            connection,
-            actor_id=creator_id,
-            action="entity.error" if outcome.startswith("not applied") else f"entity.{outcome}",
-            actee_type="entity",
-            actee_id=action.uuid,
-            now=now,
-            details={
-                "list": action.dataset,
-                "outcome": outcome,
-                "submissionVersion": submission_version_id,
-            },
-        )
-        outcomes.append(outcome)
-    return outcomes
-
-
-def _apply(
-    connection: Connection,
-    project_id: int,
-    action: EntityAction,
-    submission_version_id: int,
-    creator_id: int | None,
-    now: datetime,
-) -> str:
-    entity_list = find_list(connection, project_id, action.dataset)
-    if entity_list is None:
-        return f"not applied: no entity list '{action.dataset}' in this project"
-    existing = _find_entity(connection, entity_list.id, action.uuid)
-    if action.create and existing is None:
-        create_entity(
-            connection,
-            entity_list,
-            uuid=action.uuid,
-            label=action.label or action.uuid,
-            data=action.properties,
-            creator_id=creator_id,
-            now=now,
-            submission_version_id=submission_version_id,
-        )
-        return "create"
-    if action.update and existing is not None and existing.deleted_at is None:
-        updated = update_entity(
-            connection,
-            entity_list,
-            action.uuid,
-            label=action.label,
-            data=action.properties,
-            base_version=action.base_version,
-            creator_id=creator_id,
-            now=now,
-            submission_version_id=submission_version_id,
-            stale_allowed=True,
-        )
-        stale = action.base_version is not None and action.base_version < existing.version
-        return f"update.conflict.{updated.conflict}" if stale else "update"
-    if action.create:
-        return f"not applied: the entity {action.uuid} exists already"
-    return f"not applied: no entity {action.uuid} to update"
-
-
 def _known(entity_list: EntityListRecord, data: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted(set(data) - set(entity_list.properties))
     if unknown:
@@ -344,11 +293,11 @@ def _add_version(
     )
 
 
-def _find_entity(
+def find_entity(
     connection: Connection, list_id: int, uuid: str, *, lock: bool = False
 ) -> EntityRecord | None:
-    """`lock`: hold the row until the transaction ends, so that two updates of one entity
-    arriving together take turns and number their versions one after the other."""
+    """The entity, deleted or not. `lock`: hold the row until the transaction ends, so that two
+    updates of one entity arriving together take turns and number their versions in turn."""
     query = sa.select(s.entities).where(s.entities.c.list_id == list_id, s.entities.c.uuid == uuid)
     row = connection.execute(query.with_for_update() if lock else query).mappings().first()
     return _entity(row) if row else None

@@ -1,11 +1,12 @@
 """Entity lists (ODK datasets) per project: created when a form that declares one is
-published, their properties the union of every form's save_to; and the list as the CSV that
-ODK Collect downloads as a form attachment, with a hash that changes whenever it does."""
+published, their properties the union of every form's save_to; and the hash of the list that
+ODK Collect downloads as a form attachment (server/entity_csv.py), which changes whenever it
+does."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,10 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from storage import schema as s
 from storage.errors import NotFound, StorageCode
+
+# The property that names a case without naming the person: what roles that may not read
+# sensitive properties see instead of a label (labels are built from names).
+CASE_NUMBER = "case_number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +96,6 @@ def list_lists(connection: Connection, project_id: int) -> list[EntityListRecord
         .order_by(s.entity_lists.c.name)
     ).mappings()
     return [_list(r) for r in rows]
-
-
-def csv_rows(connection: Connection, entity_list: EntityListRecord) -> Iterator[list[str]]:
-    """The list as Collect reads it (name, label, __version, then each property), streamed."""
-    yield ["name", "label", "__version", *entity_list.properties]
-    result = connection.execution_options(stream_results=True, yield_per=2000).execute(
-        sa.select(s.entities.c.uuid, s.entities.c.label, s.entities.c.version, s.entities.c.data)
-        .where(s.entities.c.list_id == entity_list.id, s.entities.c.deleted_at.is_(None))
-        .order_by(s.entities.c.created_at, s.entities.c.id)
-    )
-    for uuid, label, version, data in result:
-        values = data or {}
-        yield [uuid, label, str(version), *[values.get(p, "") for p in entity_list.properties]]
 
 
 def list_state(connection: Connection, entity_list: EntityListRecord) -> str:

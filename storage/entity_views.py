@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from converters.form_model import FormSchema
 from storage import schema as s
 from storage.db import is_postgres
-from storage.entity_lists import EntityListRecord, ensure_list, find_list
+from storage.entity_lists import CASE_NUMBER, EntityListRecord, ensure_list, find_list
 from storage.views import READER_ROLE, replace_view
 
 PREFIX = "entities__"
@@ -30,9 +30,23 @@ def refresh_entity_view(
 ) -> bool:
     table = s.entities
     postgres = is_postgres(connection)
+
+    def property_value(prop: str) -> Any:
+        return (
+            table.c.data.op("->>")(sa.literal(prop, sa.Text))
+            if postgres
+            else sa.func.json_extract(table.c.data, f'$."{prop}"')
+        )
+
+    # Labels are built from names: with sensitive properties, the case number stands in.
+    label = (
+        sa.func.coalesce(sa.cast(property_value(CASE_NUMBER), sa.Text), table.c.uuid)
+        if entity_list.sensitive
+        else table.c.label
+    )
     columns: list[Any] = [
         table.c.uuid.label("uuid"),
-        table.c.label.label("label"),
+        label.label("label"),
         table.c.version.label("version"),
         table.c.conflict.label("conflict"),
         table.c.created_at.label("created_at"),
@@ -42,12 +56,7 @@ def refresh_entity_view(
     for prop in entity_list.properties:
         if prop in entity_list.sensitive or prop in taken:
             continue
-        value = (
-            table.c.data.op("->>")(sa.literal(prop, sa.Text))
-            if postgres
-            else sa.func.json_extract(table.c.data, f'$."{prop}"')
-        )
-        columns.append(sa.cast(value, sa.Text).label(prop))
+        columns.append(sa.cast(property_value(prop), sa.Text).label(prop))
     select = sa.select(*columns).where(
         table.c.list_id == entity_list.id, table.c.deleted_at.is_(None)
     )

@@ -53,6 +53,10 @@ class StorageCode(Enum):
         "The entity {uuid} is at version {current}, not {given}: fetch it again and apply your "
         "change to the current version (or send force=true)."
     )
+    ENTITY_EXISTS = "The entity {uuid} exists already in the list '{list}'."
+    ENTITY_VERSION_NOT_FOUND = (
+        "The {field} {given} does not exist for the entity {uuid}, which is at version {current}."
+    )
     UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
     BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."
 

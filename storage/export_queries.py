@@ -1,6 +1,7 @@
 """The SELECTs behind the CSV exports: one per table, every cell already formatted as ODK
-Central writes it (the answer as sent, geopoints in four columns, Central's system columns), so
-that PostgreSQL can stream it with COPY and SQLite through the csv module, from one query."""
+Central writes it (the answer as sent, geopoints in four columns, Central's system columns) and
+neutralised for spreadsheets (`_inert`), so that PostgreSQL can stream it with COPY and SQLite
+through the csv module, from one query."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import Cast
 
 from converters.export_model import ExportColumn, ExportModel, OutField, OutTable, column_kind
 from converters.form_model import DataType
@@ -176,7 +178,7 @@ def _select(
         cells.append(row.c._key)
         joined = joined.join(root, root.c._submission_id == subs.c.id)
     statement = (
-        sa.select(*[sa.func.nullif(c, "") if _is_text(c) else c for c in cells])
+        sa.select(*[_inert(c) for c in cells])
         .select_from(joined)
         .where(*_conditions(form_id, options, now, root))
         .order_by(subs.c.created_at.desc(), subs.c.id.desc())
@@ -198,7 +200,7 @@ def _cells(out: OutField, row: sa.Table) -> list[tuple[str, ColumnElement[Any]]]
     if out.raw is not None:
         return [("", row.c[out.raw.name])]
     if data_type is DataType.STRING or data_type is DataType.BINARY or out.value.sql_type == "text":
-        return [("", neutralised(value))]
+        return [("", value)]
     return [("", sa.cast(value, sa.Text))]
 
 
@@ -208,12 +210,12 @@ def _system_cells(root: sa.Table) -> list[ColumnElement[Any]]:
     return [
         subs.c.instance_id,
         sa.cast(subs.c.submitter_id, sa.Text),
-        neutralised(submitter),
+        submitter,
         sa.cast(present, sa.Text),
         sa.cast(expected, sa.Text),
         sa.null(),
         subs.c.review_state,
-        neutralised(subs.c.device_id),
+        subs.c.device_id,
         sa.cast(edits, sa.Text),
         root.c._form_version,
     ]
@@ -265,5 +267,26 @@ def _values_seen(
     return sorted(r[0] for r in connection.execute(sa.select(selection.c.value).distinct()))
 
 
-def _is_text(cell: ColumnElement[Any]) -> bool:
-    return isinstance(cell.type, sa.Text | sa.String)
+def _inert(cell: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Every cell of every export passes here, whatever its column (answers, split geopoint
+    parts, KEY, PARENT_KEY, system columns): a text is neutralised as a spreadsheet must get it
+    (converters/cells.py) in the SELECT itself, so that COPY's output, the csv module's, XLSX
+    and GeoJSON all get the same cells; '' becomes NULL (Central writes nothing for either).
+    A number, date, time or boolean typed by the database holds no text (its text form cannot
+    start a formula), so it is left as it is: a negative number stays a number, and a count or
+    a score is not computed twice. (SQLite's columns take any value: there the csv and XLSX
+    writers neutralise every text again, converters/cells.py.)"""
+    if _holds_text(cell):
+        return neutralised(sa.func.nullif(cell, ""))
+    return cell
+
+
+_NOT_TEXT = (sa.Integer, sa.Numeric, sa.Date, sa.DateTime, sa.Time, sa.Boolean, sa.types.NullType)
+
+
+def _holds_text(cell: ColumnElement[Any]) -> bool:
+    """Whether the cell's value can be any text: a text column (or a value cast to text from
+    one), as opposed to the text of a typed value."""
+    typed = cell.clause if isinstance(cell, Cast) else cell
+    affinity = typed.type._type_affinity  # the generic type behind a TypeDecorator
+    return affinity is None or not issubclass(affinity, _NOT_TEXT)

@@ -274,6 +274,20 @@ def attachment_counts(connection: Connection, version_id: int) -> tuple[int, int
     return int(row[0]), int(row[1])
 
 
+def original_submitter(connection: Connection, form_id: int, instance_id: str) -> int | None:
+    """Who first sent the submission that has a version `instance_id` (None: sent without an
+    account). NotFound when the form has no such version."""
+    v, sub = s.submission_versions, s.submissions
+    row = connection.execute(
+        sa.select(sub.c.submitter_id)
+        .join(v, v.c.submission_id == sub.c.id)
+        .where(v.c.form_id == form_id, v.c.instance_id == instance_id)
+    ).first()
+    if row is None:
+        raise NotFound(StorageCode.DEPRECATED_NOT_FOUND, instance_id=instance_id)
+    return None if row.submitter_id is None else int(row.submitter_id)
+
+
 def _version_by_instance(
     connection: Connection, form_id: int, instance_id: str, lock: bool = False
 ) -> _StoredVersion | None:

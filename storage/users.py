@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +28,13 @@ class UserRecord:
     updated_at: datetime | None
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # something@domain.tld, no more
+def is_email(text: str) -> bool:
+    """something@domain.tld, no more: one "@", no white space, a "." inside the domain, in one
+    pass over the text. (It replaces a regular expression that backtracked: quadratic in the
+    length of an address full of dots.)"""
+    local, _, domain = text.partition("@")
+    no_space = text.split() == [text]  # str.split() cuts at what the regex's \s matched
+    return bool(local) and "@" not in domain and "." in domain[1:-1] and no_space
 
 
 def create_user(
@@ -43,7 +48,7 @@ def create_user(
     language: str = "en",
 ) -> UserRecord:
     email = email.strip().lower()
-    if not EMAIL.match(email):
+    if not is_email(email):
         raise InvalidData(StorageCode.INVALID_EMAIL, email=email)
     try:
         with connection.begin_nested():

@@ -292,7 +292,7 @@ def _sensitive_xpaths(
 ) -> frozenset[str]:
     """Fields marked sensitive in the current version or any earlier one: a sensitive field
     dropped from the form keeps its column, and its old values stay sensitive."""
-    hidden = {f.xpath for f in current.fields if f.sensitive} if current else set()
+    hidden = set(current.sensitive_xpaths()) if current else set()
     earlier = connection.execute(
         sa.select(s.form_versions.c.xform).where(
             s.form_versions.c.form_id == form_id,
@@ -302,7 +302,7 @@ def _sensitive_xpaths(
         )
     ).scalars()
     for xform in earlier:
-        hidden |= {f.xpath for f in parse_xform(xform.encode("utf-8")).fields if f.sensitive}
+        hidden |= parse_xform(xform.encode("utf-8")).sensitive_xpaths()
     return frozenset(hidden)
 
 

@@ -1,5 +1,7 @@
 """Writing one export table as CSV: PostgreSQL streams it with COPY (formatted by the database,
-in C), SQLite through the csv module, both from the same SELECT (storage/export_queries.py)."""
+in C), SQLite through the csv module, both from the same SELECT (storage/export_queries.py),
+whose cells are neutralised for spreadsheets; the csv module's writer neutralises every cell
+again, the header included (converters/cells.py)."""
 
 from __future__ import annotations
 

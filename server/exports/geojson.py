@@ -1,19 +1,23 @@
 """The GeoJSON export: one feature per submission and location question (geopoint, geotrace,
-geoshape) with every other answer of the submission as its properties. Streamed."""
+geoshape) with every other answer of the submission as its properties. Streamed. The cells are
+the CSV export's (neutralised for spreadsheets, as a GIS user's attribute table ends up in one);
+a geopoint part that is not a plain number (stored before intake checked them) gives no feature."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
 from converters.export_model import ExportColumn
 from converters.form_model import DataType
-from converters.geometry import geometry_of
+from converters.geometry import NUMBER, geometry_of
 from storage.export_queries import CsvTable, stream_rows
 
 GEO_TYPES = (DataType.GEOPOINT, DataType.GEOTRACE, DataType.GEOSHAPE)
+_PART = re.compile(rf"^{NUMBER}$")
 
 
 def geojson_chunks(
@@ -39,7 +43,10 @@ def geojson_chunks(
         for indexes in geo.values():
             field = columns[indexes[0]].field
             assert field is not None
-            geometry = geometry_of(field.data_type, [row[i] for i in indexes])
+            parts = [row[i] for i in indexes]
+            geometry = (
+                geometry_of(field.data_type, parts) if _plain(field.data_type, parts) else None
+            )
             if geometry is None:
                 continue
             feature = {
@@ -50,6 +57,12 @@ def geojson_chunks(
             yield separator + json.dumps(feature, ensure_ascii=False, default=str).encode()
             separator = b","
     yield b"]}"
+
+
+def _plain(data_type: DataType, parts: Sequence[str | None]) -> bool:
+    """Whether a geopoint's parts are numbers (or missing); traces and shapes are checked by
+    geometry_of itself."""
+    return data_type is not DataType.GEOPOINT or all(not p or _PART.match(p) for p in parts)
 
 
 def _name(column: ExportColumn) -> str:

@@ -1,9 +1,12 @@
 """The XLSX export: one sheet per table (repeats linked by PARENT_KEY/KEY), cells typed (numbers
 as numbers, dates as dates), codes or choice labels in a chosen language. xlsxwriter's
-constant-memory mode writes row by row to a temporary file, so memory stays flat."""
+constant-memory mode writes row by row to a temporary file, so memory stays flat. No cell is a
+formula: every text (headers and labels too) is written by `_text`, neutralised as in CSV."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy.engine import Connection
 
+from converters.cells import neutralise
 from converters.export_labels import answer_label, column_label
 from converters.export_model import ExportColumn
 from converters.form_model import ChoiceList
@@ -20,6 +24,10 @@ from storage.export_queries import CsvTable, stream_rows
 MAX_SHEET_NAME = 31
 MAX_SHEET_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 _SYSTEM_NUMBERS = {"SubmitterID", "AttachmentsPresent", "AttachmentsExpected", "Edits"}
+EXACT_DIGITS = 10**15  # Excel keeps 15 significant digits
+# What a numeric cell may hold to be written as a number: Python's int() and float() also take
+# "1_000", " 7 ", "nan" and "inf" (which xlsxwriter refuses), so they only see this.
+_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 
 
 def write_xlsx(
@@ -74,9 +82,16 @@ def _new_sheet(
     workbook: Any, name: str, used: set[str], headers: list[str], styles: dict[str, Any]
 ) -> Any:
     sheet = workbook.add_worksheet(_sheet_name(name, used))
-    sheet.write_row(0, 0, headers, styles["header"])
+    for column, header in enumerate(headers):
+        _text(sheet, 0, column, header, styles["header"])
     sheet.freeze_panes(1, 0)
     return sheet
+
+
+def _text(sheet: Any, row: int, column: int, value: object, style: Any = None) -> None:
+    """The one way a text reaches a sheet: neutralised as in CSV, so that a cell that is edited,
+    or the sheet saved as CSV, never becomes a formula."""
+    sheet.write_string(row, column, neutralise(str(value)) or "", style)
 
 
 Writer = Callable[[Any, int, int, Any], None]
@@ -91,9 +106,9 @@ def _writer(
 ) -> Writer:
     kind = column.kind
     if kind in ("integer", "flag") or (kind == "system" and column.header in _SYSTEM_NUMBERS):
-        return _typed(lambda text: int(text), None)
+        return _typed(_integer, None)
     if kind in ("decimal", "coordinate"):
-        return _typed(lambda text: float(text), None)
+        return _typed(lambda text: _finite(float(_number(text))), None)
     if kind == "date":
         return _typed(lambda text: date.fromisoformat(str(text)[:10]), styles["date"])
     if kind == "datetime" or (kind == "system" and column.header == "SubmissionDate"):
@@ -109,10 +124,10 @@ def _writer(
         and column.choice is None
         and field.kind in ("select_one", "select_multiple", "rank")
     ):
-        return lambda sheet, r, c, value: sheet.write_string(
-            r, c, answer_label(field, str(value), choice_lists, language)
+        return lambda sheet, r, c, value: _text(
+            sheet, r, c, answer_label(field, str(value), choice_lists, language)
         )
-    return lambda sheet, r, c, value: sheet.write_string(r, c, str(value))
+    return _text
 
 
 def _typed(convert: Callable[[Any], Any], style: Any) -> Writer:
@@ -120,7 +135,7 @@ def _typed(convert: Callable[[Any], Any], style: Any) -> Writer:
         try:
             converted = convert(value)
         except ValueError:  # a widened column may hold text from an older form version
-            sheet.write_string(row, column, str(value))
+            _text(sheet, row, column, value)
             return
         if isinstance(converted, date):
             sheet.write_datetime(row, column, converted, style)
@@ -128,6 +143,26 @@ def _typed(convert: Callable[[Any], Any], style: Any) -> Writer:
             sheet.write_number(row, column, converted)
 
     return write
+
+
+def _number(value: object) -> str:
+    text = str(value)
+    if not _NUMBER.match(text):
+        raise ValueError(f"not a plain number: {text!r}")
+    return text
+
+
+def _integer(value: object) -> int:
+    number = int(_number(value))
+    if abs(number) >= EXACT_DIGITS:  # as text, every digit stays
+        raise ValueError("too long for a number cell")
+    return number
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):  # "1e999"
+        raise ValueError("not a finite number")
+    return number
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

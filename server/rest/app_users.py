@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.app_users import collect_qr, issue_app_user
-from server.auth import Permission, authenticate
+from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.keys import qr_image
 from server.rest.http import json_body, ok, text_field
@@ -24,6 +24,7 @@ from storage.db import transaction
 
 
 async def create(request: Request) -> Response:
+    await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
     return await run_in_threadpool(_create, request, text_field(body, "displayName") or "")
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate
+from server.auth import Permission, authenticate, authorize
 from server.cases import load_case
 from server.rest.entities import ENTITIES
 from server.rest.http import json_body, text_field
@@ -105,6 +105,7 @@ def duplicates(request: Request) -> Response:
 
 async def decide_duplicate(request: Request) -> Response:
     """POST .../datasets/{name}/duplicates/{id} {"decision": "duplicate"|"distinct", "note"}."""
+    await authorize(request, Permission.SUBMISSION_REVIEW)
     body = await json_body(request)
     return await run_in_threadpool(_decide, request, body)
 

@@ -16,7 +16,8 @@ from starlette.routing import Route
 from converters.form_fields import central_fields
 from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
-from server.auth import Permission, authenticate
+from server.auth import Permission, authenticate, authorize
+from server.downloads import xml_download
 from server.draft_testing import draft_token
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES
@@ -42,6 +43,7 @@ def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:
 
 
 async def create_draft(request: Request) -> Response:
+    await authorize(request, Permission.FORM_PUBLISH)
     data = await bounded_body(request, MAX_FORM_BYTES)
     return await run_in_threadpool(_create_draft, request, data)
 
@@ -112,7 +114,7 @@ def draft_xml(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_PUBLISH)
     with transaction(request.app.state.engine, read_only=True) as connection:
         xform = get_xform(connection, get_draft(connection, form).id)
-    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+    return xml_download(xform.encode("utf-8"), f"{form.xml_form_id}.xml")
 
 
 def delete_draft(request: Request) -> Response:
@@ -154,6 +156,7 @@ def publish(request: Request) -> Response:
 
 
 async def upload_draft_media(request: Request) -> Response:
+    await authorize(request, Permission.FORM_PUBLISH)
     async with spooled_body(request, MAX_MEDIA_BYTES) as spool:
         await run_in_threadpool(_upload_draft_media, request, spool)
     return ok()
@@ -194,7 +197,7 @@ def version_xml(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_READ)
     with transaction(request.app.state.engine, read_only=True) as connection:
         xform = get_xform(connection, _named_version(connection, form, request.path_params))
-    return Response(xform.encode("utf-8"), media_type="application/xml; charset=utf-8")
+    return xml_download(xform.encode("utf-8"), f"{form.xml_form_id}.xml")
 
 
 def fields(request: Request) -> Response:

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate
-from server.cases import CASE_NUMBER, seen_by
-from server.entity_csv import entity_list_csv
+from server.auth import Permission, authenticate, authorize
+from server.cases import seen_by
+from server.entity_csv import ListCopy, entity_list_csv
 from server.errors import Problem, ProblemCode
 from server.rest.http import attachment_header, flag, json_body, ok, page, text_field
 from server.rest.shapes import JsonObject, iso
@@ -35,7 +35,14 @@ from storage.entities import (
     resolve_conflict,
     update_entity,
 )
-from storage.entity_lists import EntityListRecord, ensure_list, find_list, get_list, list_lists
+from storage.entity_lists import (
+    CASE_NUMBER,
+    EntityListRecord,
+    ensure_list,
+    find_list,
+    get_list,
+    list_lists,
+)
 from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, StorageCode
 
@@ -162,6 +169,7 @@ def _readable(connection: Connection, request: Request) -> tuple[frozenset[str],
 async def create_list(request: Request) -> Response:
     """POST .../datasets {name}: a list made by hand (pyodk entity_lists.create); publishing a
     form that declares it does the same."""
+    await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
     return await run_in_threadpool(_create_list, request, text_field(body, "name") or "")
 
@@ -192,6 +200,7 @@ def _create_list(request: Request, name: str) -> Response:
 
 async def create_property(request: Request) -> Response:
     """POST .../datasets/{name}/properties {name} (pyodk entity_list_properties.create)."""
+    await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
     return await run_in_threadpool(_create_property, request, text_field(body, "name") or "")
 
@@ -212,6 +221,7 @@ def _create_property(request: Request, name: str) -> Response:
 
 
 async def create(request: Request) -> Response:
+    await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
     return await run_in_threadpool(_create, request, body)
 
@@ -249,6 +259,7 @@ def _create(request: Request, body: dict[str, object]) -> Response:
 
 
 async def update(request: Request) -> Response:
+    await authorize(request, Permission.SUBMISSION_REVIEW)
     body = await json_body(request)
     return await run_in_threadpool(_update, request, body)
 
@@ -321,15 +332,18 @@ def delete(request: Request) -> Response:
 
 
 async def csv_export(request: Request) -> Response:
-    def find() -> EntityListRecord:
-        project_id = int(request.path_params["project_id"])
-        with transaction(request.app.state.engine, read_only=True) as connection:
-            authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
-            return get_list(connection, project_id, request.path_params["name"])
+    """The list for a person (Collect gets it as a form attachment): cells neutralised for
+    spreadsheets, sensitive properties only for roles that may read them."""
 
-    entity_list = await run_in_threadpool(find)
+    def find() -> tuple[frozenset[str], EntityListRecord]:
+        with transaction(request.app.state.engine, read_only=True) as connection:
+            return _readable(connection, request)
+
+    hidden, entity_list = await run_in_threadpool(find)
     return StreamingResponse(
-        entity_list_csv(request.app.state.engine, entity_list),
+        entity_list_csv(
+            request.app.state.engine, entity_list, ListCopy(for_collect=False, hidden=hidden)
+        ),
         media_type="text/csv; charset=utf-8",
         headers=attachment_header(f"{entity_list.name}.csv"),
     )

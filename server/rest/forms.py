@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from converters.form_model import CompiledForm
-from server.auth import Permission, authenticate
+from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
@@ -98,6 +98,7 @@ def _form_body(connection: Connection, request: Request, form: FormRecord) -> Js
 async def create(request: Request) -> Response:
     """A new form from an XLSForm or XForm body: published at once with ?publish=true, else
     kept as its draft (Central's default)."""
+    await authorize(request, Permission.FORM_PUBLISH)
     data = await bounded_body(request, MAX_FORM_BYTES)
     return await run_in_threadpool(_create, request, data)
 
@@ -189,6 +190,7 @@ def get_one(request: Request) -> Response:
 
 
 async def update(request: Request) -> Response:
+    await authorize(request, Permission.FORM_PUBLISH)
     body = await json_body(request)
     return await run_in_threadpool(_update, request, text_field(body, "state") or "")
 
@@ -252,6 +254,7 @@ def media_json(
 async def upload_media(request: Request) -> Response:
     """Baobab's way to give a published form its media (images, CSV lists): Central only takes
     them on drafts. The manifest hash changes, so devices fetch the new file."""
+    await authorize(request, Permission.FORM_PUBLISH)
     async with spooled_body(request, MAX_MEDIA_BYTES) as spool:
         await run_in_threadpool(_upload_media, request, spool)
     return ok()

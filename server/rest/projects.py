@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate
+from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.rest.http import json_body, text_field
 from server.rest.shapes import project_json
@@ -31,6 +31,7 @@ def list_all(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
+    await authorize(request, Permission.PROJECT_MANAGE)  # outside a project: administrators only
     body = await json_body(request)
     return await run_in_threadpool(_create, request, body)
 

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.auth import authenticate
+from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
@@ -19,6 +20,7 @@ from storage.db import transaction
 
 
 async def create(request: Request) -> Response:
+    allow_body(request)  # signing in is open to anyone: a small JSON body (MAX_JSON_BYTES)
     body = await json_body(request)
     email = text_field(body, "email")
     password = body.get("password")

@@ -3,8 +3,6 @@ edit from an XML body, review state, comments, versions (edit history) and attac
 
 from __future__ import annotations
 
-import mimetypes
-
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,12 +11,12 @@ from starlette.routing import Route
 
 from converters.submission import parse_submission
 from converters.submission_view import without_answers
-from server.auth import Caller, Permission, authenticate
+from server.auth import Caller, Permission, authenticate, authorize
+from server.downloads import file_headers, xml_download
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths
 from server.rest.http import (
     Spool,
-    attachment_header,
     bounded_body,
     json_body,
     ok,
@@ -98,13 +96,14 @@ def xml(request: Request) -> Response:
         caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
         body = get_xml(connection, submission.current_version_id)
         hidden = hidden_xpaths(connection, form, caller)
-    return _xml_response(body, hidden)
+    return _xml_response(body, hidden, submission.instance_id)
 
 
-def _xml_response(body: str, hidden: frozenset[str]) -> Response:
-    """The XML as stored, or without its sensitive answers for a role that may not read them."""
+def _xml_response(body: str, hidden: frozenset[str], instance_id: str) -> Response:
+    """The XML as stored, or without its sensitive answers for a role that may not read them;
+    a download, as everything a device sent."""
     data = without_answers(body.encode("utf-8"), hidden) if hidden else body.encode("utf-8")
-    return Response(data, media_type="application/xml; charset=utf-8")
+    return xml_download(data, f"{instance_id}.xml")
 
 
 def versions(request: Request) -> Response:
@@ -124,17 +123,19 @@ def version_xml(request: Request) -> Response:
         )
         body = get_xml(connection, version.id)
         hidden = hidden_xpaths(connection, form, caller)
-    return _xml_response(body, hidden)
+    return _xml_response(body, hidden, version.instance_id)
 
 
 async def create(request: Request) -> Response:
     """An XML body (pyodk's submissions.create, ODK Web Forms); files follow as attachments."""
+    await authorize(request, Permission.SUBMISSION_CREATE)
     body = await _xml_body(request)
     return await run_in_threadpool(_receive, request, body, False)
 
 
 async def edit(request: Request) -> Response:
     """PUT: a new version whose meta/deprecatedID names the current one."""
+    await authorize(request, Permission.SUBMISSION_CREATE)
     body = await _xml_body(request)
     return await run_in_threadpool(_receive, request, body, True)
 
@@ -182,7 +183,9 @@ def _require_edit_of(request: Request, body: bytes) -> None:
     """A PUT must edit the submission in its URL, at its current version."""
     envelope, _root = parse_submission(body)
     with transaction(request.app.state.engine, read_only=True) as connection:
-        # Central lets whoever may submit edit over REST, as devices do over OpenRosa.
+        # Central lets whoever may submit edit over REST, as devices do over OpenRosa; Baobab
+        # narrows both to the submitter or a role that may update submissions, in intake
+        # (server/submissions/intake.py, _require_edit_rights), which this PUT goes through.
         _caller, _form_record, submission = _submission(
             connection, request, Permission.SUBMISSION_CREATE
         )
@@ -202,6 +205,7 @@ async def _xml_body(request: Request) -> bytes:
 
 
 async def review(request: Request) -> Response:
+    await authorize(request, Permission.SUBMISSION_REVIEW)
     body = await json_body(request)
     return await run_in_threadpool(_review, request, text_field(body, "reviewState") or "")
 
@@ -234,6 +238,7 @@ def comments(request: Request) -> Response:
 
 
 async def comment(request: Request) -> Response:
+    await authorize(request, Permission.SUBMISSION_REVIEW)
     body = await json_body(request)
     return await run_in_threadpool(_comment, request, text_field(body, "body") or "")
 
@@ -268,17 +273,11 @@ async def attachment(request: Request) -> Response:
     etag = f'"{found.md5}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    name = found.name
-    content_type = found.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     assert found.blob_sha256 is not None
+    # The type the device claimed is not used: a file is served as its name implies.
     return StreamingResponse(
         request.app.state.blobs.iter_chunks(found.blob_sha256),
-        media_type=content_type,
-        headers={
-            "ETag": etag,
-            "Content-Length": str(found.size),
-            **attachment_header(name),
-        },
+        headers={"ETag": etag, "Content-Length": str(found.size), **file_headers(found.name)},
     )
 
 
@@ -314,6 +313,7 @@ def _attachment(request: Request) -> AttachmentRecord:
 
 async def upload_attachment(request: Request) -> Response:
     """A file for a submission created over REST (pyodk sends it chunked)."""
+    await authorize(request, Permission.SUBMISSION_UPDATE)
     async with spooled_body(request, MAX_FILE_BYTES) as spool:
         await run_in_threadpool(_upload_attachment, request, spool)
     return ok()

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Caller, Permission, authenticate
+from server.auth import Caller, Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.passwords import MIN_LENGTH, hash_password
 from server.rest.http import json_body, ok, page, text_field
@@ -45,6 +45,7 @@ def list_all(request: Request) -> Response:
 
 
 async def create(request: Request) -> Response:
+    await authorize(request, Permission.PROJECT_MANAGE)  # outside a project: administrators only
     body = await json_body(request)
     email = text_field(body, "email") or ""
     password = body.get("password")

@@ -17,21 +17,23 @@ from sqlalchemy.engine import Connection, Engine
 
 from converters.errors import ConversionCode, SubmissionError
 from converters.rss import WeightSet
-from converters.submission import parse_submission, submission_rows
+from converters.submission import Envelope, parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
 from server.duplicate_check import DuplicateRules
 from server.errors import Problem, ProblemCode
+from server.settings import Settings
 from server.submissions.programme import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
 from storage.errors import Conflict, NotFound, StorageCode, StorageError
-from storage.forms import find_published_version
+from storage.forms import FormRecord, find_published_version
 from storage.submissions import (
     ReceivedFile,
     StoredSubmission,
     Submitter,
+    original_submitter,
     store_submission,
 )
 
@@ -46,6 +48,8 @@ class IntakeContext:
     clock: Clock
     weights: WeightSet | None = None  # reintegration scores of the form they name
     duplicates: DuplicateRules | None = None  # registrations compared with the list
+    # BAOBAB_MAX_REPEAT_INSTANCES; the app passes its setting.
+    max_repeat_instances: int = Settings().max_repeat_instances
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ def receive_submission(
             connection, project_id, envelope.form_id, envelope.version or ""
         )
         caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
+        if envelope.deprecated_id is not None:
+            _require_edit_rights(connection, caller, form, envelope)
         if form.state == "closed":
             raise Conflict(StorageCode.FORM_CLOSED, form_id=form.xml_form_id)
         if version_id is None:
@@ -96,7 +102,12 @@ def receive_submission(
                 version=envelope.version or "",
             )
         cached = context.targets.get(connection, form, version_id, envelope.version or "")
-    rows = submission_rows(root, cached.schema, cached.target.version_plan)
+    rows = submission_rows(
+        root,
+        cached.schema,
+        cached.target.version_plan,
+        max_repeat_instances=context.max_repeat_instances,
+    )
     wanted = {ref.name for ref in rows.attachments}
     try:
         received = {}
@@ -135,6 +146,32 @@ def receive_submission(
         stored.attachments_expected,
     )
     return stored
+
+
+def _require_edit_rights(
+    connection: Connection, caller: Caller, form: FormRecord, envelope: Envelope
+) -> None:
+    """Who may replace a submission (OpenRosa: meta/deprecatedID; REST: PUT, which comes here
+    too). Central asks only for the right to submit, so any device or data collector of the
+    project could overwrite another's case by naming its instanceID, even one it cannot read.
+    For protection data an edit must come from the actor who sent the submission (a device
+    correcting its own work) or from a role that may update submissions (a manager editing in
+    Enketo): anyone else gets 403 and nothing is stored."""
+    if caller.can(Permission.SUBMISSION_UPDATE, form.project_id, form.id):
+        return
+    assert envelope.deprecated_id is not None
+    submitter = original_submitter(connection, form.id, envelope.deprecated_id)
+    actor = caller.actor.id if caller.actor else None
+    if actor is None or submitter != actor:
+        log.warning(
+            "edit refused form_id=%s instanceID=%s deprecatedID=%s actor=%s submitter=%s",
+            envelope.form_id,
+            envelope.instance_id,
+            envelope.deprecated_id,
+            actor,
+            submitter,
+        )
+        raise Problem(403, ProblemCode.EDIT_FORBIDDEN, instance_id=envelope.deprecated_id)
 
 
 def store_file(blobs: BlobStore, incoming: IncomingFile) -> ReceivedFile:

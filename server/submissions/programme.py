@@ -13,7 +13,7 @@ from converters.entities import entity_actions
 from converters.form_model import FormSchema
 from server.duplicate_check import check_registration
 from server.scoring import score_submission
-from storage.entities import apply_actions
+from storage.entity_actions import apply_actions
 from storage.forms import FormRecord
 from storage.submissions import Outcome, StoredSubmission, Submitter
 
@@ -45,7 +45,7 @@ def after_store(
             schema=schema,
             submission_id=stored.submission_id,
             form_id=form.id,
-            returnee=next((a.uuid for a in actions if a.update), None),
+            returnee=next((a.uuid for a in actions if a.update and a.problem is None), None),
             clock=context.clock,
         )
     if stored.outcome is not Outcome.CREATED or not actions:

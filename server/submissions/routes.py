@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import Caller, Permission, authenticate
+from server.auth import Permission, authorize
 from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode
 from server.openrosa import openrosa_response
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
 from server.submissions.intake import IncomingFile, receive_submission
-from storage.db import transaction
 
 XML_PART = "xml_submission_file"
 MAX_XML_BYTES = 20_000_000  # the XML is read into memory; files are spooled to disk
@@ -29,13 +28,13 @@ SUCCESS = "full submission upload was successful!"
 async def submission_endpoint(request: Request) -> Response:
     require_openrosa_version(request)
     project_id = int(request.path_params["project_id"])
+    # The caller and their right to submit to the project are checked before a byte of the
+    # body is read; the form-level right (an app user's assigned forms) once the XML names it.
+    caller = await authorize(request, Permission.SUBMISSION_CREATE)
     if request.method in ("HEAD", "GET"):
-        await run_in_threadpool(_caller, request, project_id)
         # Collect's pre-flight: 204 (not 200) tells it this is an OpenRosa submission endpoint
         # and X-OpenRosa-Accept-Content-Length how large a POST may be.
         return Response(status_code=204)
-    if not _has_credentials(request):
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)  # before reading a body nobody may send
     async with submission_parts(request) as (xml, files):
         await run_in_threadpool(
             receive_submission,
@@ -43,7 +42,7 @@ async def submission_endpoint(request: Request) -> Response:
             project_id=project_id,
             xml=xml,
             files=files,
-            identify=lambda connection: authenticate(connection, request),
+            identify=lambda _connection: caller,
             device_id=request.query_params.get("deviceID"),
             user_agent=request.headers.get("user-agent"),
         )
@@ -84,21 +83,6 @@ async def submission_parts(
             and part.filename != name
         ]
         yield xml, files
-
-
-def _has_credentials(request: Request) -> bool:
-    return (
-        "baobab.key" in request.scope
-        or "st" in request.query_params
-        or "authorization" in request.headers
-    )
-
-
-def _caller(request: Request, project_id: int) -> Caller:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-    caller.require(Permission.SUBMISSION_CREATE, project_id)
-    return caller
 
 
 async def _xml_part(part: UploadFile | str | None) -> bytes:

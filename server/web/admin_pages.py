@@ -33,7 +33,7 @@ def audit(web: Web) -> Response:
     try:
         start = date.fromisoformat(web.query("from")) if web.query("from") else None
         end = date.fromisoformat(web.query("to")) if web.query("to") else None
-        number = max(1, int(web.query("page", "1")))
+        number = min(max(1, int(web.query("page", "1"))), 10**9)  # an offset the database holds
     except ValueError as error:
         raise Problem(400, ProblemCode.BAD_REQUEST, reason=str(error)) from error
     with transaction(web.state.engine, read_only=True) as connection:

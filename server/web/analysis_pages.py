@@ -14,7 +14,7 @@ from converters.form_logic import form_language, label_of
 from converters.form_model import DataType
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.web.form_pages import FORM, crumbs, load_form
+from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
 from server.web.submission_pages import STATE_NAMES, current_schema, read_filters
@@ -84,7 +84,7 @@ def export_download(web: Web) -> Response:
         params["geometry"] = web.query("geometry")
     if conditions:
         params["$filter"] = " and ".join(conditions)
-    url = f"/v1/projects/{form.project_id}/forms/{form.xml_form_id}/submissions.{chosen}"
+    url = f"/v1{form_url(form)}/submissions.{chosen}"
     return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
 
 

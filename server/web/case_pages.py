@@ -12,8 +12,10 @@ from starlette.routing import Route
 from converters.charts import line_chart
 from server.auth import Permission
 from server.cases import load_case
+from server.errors import Problem, ProblemCode
 from server.web.http import Web, page
-from server.web.render import N_, current_language, translate
+from server.web.params import whole_number
+from server.web.render import N_, current_language, segment, translate
 from storage.cases import find_cases
 from storage.db import transaction
 from storage.duplicates import decide, list_flags
@@ -31,6 +33,10 @@ DIMENSIONS = (
     ("psychosocial", N_("Psychosocial")),
     ("composite", N_("Composite")),
 )
+
+
+def list_url(project_id: int, name: str) -> str:
+    return f"/projects/{project_id}/entities/{segment(name)}"
 
 
 def trail(web: Web, project_id: int, *rest: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -62,14 +68,20 @@ def cases(web: Web) -> Response:
     name = web.request.path_params["name"]
     text = web.query("q")
     conflicts = web.query("conflicts") == "1"
-    number = int(web.query("page")) if web.query("page").isdigit() else 1
+    number = whole_number(web.query("page")) or 1
     may_see = web.caller.can(Permission.SENSITIVE_READ, project_id)
+    if text and not may_see:  # labels hold names: which ones match would tell them
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason=translate("names are hidden for your role, so cases cannot be searched by name"),
+        )
     with transaction(web.state.engine, read_only=True) as connection:
         entity_list = get_list(connection, project_id, name)
         rows, total = find_cases(
             connection,
             entity_list.id,
-            text=text if may_see else "",
+            text=text,
             conflicts_only=conflicts,
             offset=(max(number, 1) - 1) * 50,
         )
@@ -99,7 +111,7 @@ def case(web: Web) -> Response:
             entity_list = get_list(connection, project_id, name)
             resolve_conflict(connection, entity_list, uuid, web.state.clock())
             web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
-        return web.redirect(f"/projects/{project_id}/entities/{name}/{uuid}", "Conflict resolved.")
+        return web.redirect(f"{list_url(project_id, name)}/{segment(uuid)}", "Conflict resolved.")
     with transaction(web.state.engine) as connection:
         found = load_case(connection, web.caller, project_id, name, uuid, current_language())
         web.audit(connection, "entity.case.view", "entity", uuid, {"list": name, "via": "web"})
@@ -117,7 +129,7 @@ def case(web: Web) -> Response:
         crumbs=trail(
             web,
             project_id,
-            (name, f"/projects/{project_id}/entities/{name}"),
+            (name, list_url(project_id, name)),
             (found.label, None),
         ),
     )
@@ -148,7 +160,7 @@ def duplicates(web: Web) -> Response:
                 decided.entity_uuid,
                 {"candidate": decided.candidate_uuid, "decision": decided.status, "via": "web"},
             )
-        return web.redirect(f"/projects/{project_id}/entities/{name}/duplicates", "Decision saved.")
+        return web.redirect(f"{list_url(project_id, name)}/duplicates", "Decision saved.")
     status = web.query("status", "open")
     with transaction(web.state.engine, read_only=True) as connection:
         entity_list = get_list(connection, project_id, name)
@@ -165,7 +177,7 @@ def duplicates(web: Web) -> Response:
         crumbs=trail(
             web,
             project_id,
-            (name, f"/projects/{project_id}/entities/{name}"),
+            (name, list_url(project_id, name)),
             (translate("Possible duplicates"), None),
         ),
     )
@@ -175,5 +187,7 @@ ROUTES = [
     Route(LIST + "/duplicates", page(duplicates), methods=["GET", "POST"]),
     Route("/projects/{project_id:id}/entities", page(lists), methods=["GET"]),
     Route(LIST, page(cases), methods=["GET"]),
-    Route(LIST + "/{uuid}", page(case), methods=["GET", "POST"]),
+    # `path`: an entity's uuid is whatever the form wrote, "/" included; /duplicates above
+    # comes first.
+    Route(LIST + "/{uuid:path}", page(case), methods=["GET", "POST"]),
 ]

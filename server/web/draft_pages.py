@@ -3,21 +3,19 @@ it sent, read as the submission page reads real ones."""
 
 from __future__ import annotations
 
-import mimetypes
-from urllib.parse import quote
-
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from converters.form_logic import form_language
-from converters.submission_view import read_answers
 from converters.xform_schema import parse_xform
 from server.auth import Permission
+from server.downloads import file_headers
 from server.draft_testing import draft_settings, draft_token
 from server.keys import qr_image
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
-from server.web.render import current_language, translate
+from server.web.render import current_language, segment, translate
+from server.web.repeat_windows import answers_page
 from storage.db import transaction
 from storage.draft_tests import get_draft_submission
 from storage.drafts import get_draft
@@ -47,10 +45,8 @@ def test_submission(web: Web) -> Response:
         form=form,
         draft=draft,
         test=found,
-        answers=read_answers(
-            schema, found.xml.encode("utf-8"), form_language(schema, current_language())
-        ),
-        files_url=f"{form_url(form)}/draft/tests/{quote(instance_id, safe='')}/files/",
+        answers=answers_page(web, schema, found.xml, form_language(schema, current_language())),
+        files_url=f"{form_url(form)}/draft/tests/{segment(instance_id)}/files/",
         crumbs=crumbs(web, form, (translate("Draft test"), None)),
     )
 
@@ -64,14 +60,13 @@ def test_file(web: Web) -> Response:
     sha256 = found.files.get(name) if found else None
     if sha256 is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the file {name} of this test")
-    return StreamingResponse(
-        web.state.blobs.iter_chunks(sha256),
-        media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-    )
+    # As every file a device sent: the type its name implies, never the type it claimed.
+    return StreamingResponse(web.state.blobs.iter_chunks(sha256), headers=file_headers(name))
 
 
 ROUTES = [
     Route(FORM + "/draft/qr.png", page(draft_qr), methods=["GET"]),
-    Route(FORM + "/draft/tests/{instance_id}", page(test_submission), methods=["GET"]),
-    Route(FORM + "/draft/tests/{instance_id}/files/{name}", page(test_file), methods=["GET"]),
+    # `path`: an instanceID may hold "/" (see submission_pages.ROUTES).
+    Route(FORM + "/draft/tests/{instance_id:path}/files/{name}", page(test_file), methods=["GET"]),
+    Route(FORM + "/draft/tests/{instance_id:path}", page(test_submission), methods=["GET"]),
 ]

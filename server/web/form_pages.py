@@ -19,7 +19,7 @@ from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.rest.forms import media_json
 from server.web.http import Web, page
-from server.web.render import N_, translate
+from server.web.render import N_, segment, translate
 from storage.db import transaction
 from storage.draft_tests import list_draft_submissions
 from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
@@ -39,7 +39,7 @@ STATE_WORDS = (N_("open"), N_("closing"), N_("closed"))  # shown with _(form.sta
 
 
 def form_url(form: FormRecord) -> str:
-    return f"/projects/{form.project_id}/forms/{form.xml_form_id}"
+    return f"/projects/{form.project_id}/forms/{segment(form.xml_form_id)}"
 
 
 def load_form(web: Web, permission: Permission) -> FormRecord:

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from converters.errors import ConversionError
 from server.auth import SESSION_COOKIE, Caller, Permission, session_actor
-from server.body_limit import limit_body
+from server.body_limit import allow_body, limit_body
 from server.errors import Problem, ProblemCode, render, retry_after
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
 from storage.access import ActorRecord
@@ -38,16 +38,9 @@ ANONYMOUS_CSRF_COOKIE = "baobab_csrf"  # double-submit token for the sign-in for
 FLASH_COOKIE = "baobab_flash"
 MAX_FORM_FILES = 20
 MAX_POST_BYTES = 110_000_000  # a form media file (100 MB) and the fields around it
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+MAX_PUBLIC_POST_BYTES = 64_000  # signing in, choosing a language
+SignedIn = tuple[Caller, str | None]  # who, and their session's CSRF token
+SECRET_PARAMETERS = frozenset({"st"})  # an app user's key: never carried into another URL
 
 
 class CompressPages:
@@ -156,20 +149,29 @@ class Web:
 Handler = Callable[[Web], Response]
 
 
-def page(handler: Handler, *, public: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def page(
+    handler: Handler, *, public: bool = False, admin_posts: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
     """A web endpoint: signed-in only unless `public`; a POST must carry the session's CSRF
-    token in its `csrf` field."""
+    token in its `csrf` field, and is read only from an administrator when `admin_posts`."""
 
     async def endpoint(request: Request) -> Response:
-        form, failure = None, None
+        form: FormData | None = None
+        failure: Exception | None = None
+        signed_in: SignedIn | None = None
         if request.method == "POST":
             try:
-                limited = limit_body(request, MAX_POST_BYTES)
+                signed_in = await run_in_threadpool(_signed_in, request)
+                _may_post(request, signed_in[0], public, admin_posts)
+                allow_body(request)
+                limited = limit_body(request, MAX_PUBLIC_POST_BYTES if public else MAX_POST_BYTES)
                 form = await limited.form(max_files=MAX_FORM_FILES, max_fields=5000)
-            except (Problem, HTTPException) as error:  # too large, or not a readable form
+            except (Problem, HTTPException, StorageError) as error:  # refused, too large, ...
                 failure = error
         try:
-            return await run_in_threadpool(_handle, handler, request, form, public, failure)
+            return await run_in_threadpool(
+                _handle, handler, request, form, public, failure, signed_in
+            )
         finally:
             if form is not None:
                 await form.close()
@@ -179,15 +181,39 @@ def page(handler: Handler, *, public: bool = False) -> Callable[[Request], Await
     return endpoint
 
 
+def _without_secrets(request: Request) -> str:
+    """The path and query to come back to after signing in, without any secret in it (the
+    sign-in page's URL reaches the access log, the browser's history and its Referer)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in SECRET_PARAMETERS]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _may_post(request: Request, caller: Caller, public: bool, admin_posts: bool) -> None:
+    """Whether a post's body may be read: on public pages (signing in), always; else only
+    from someone signed in, with a role in the project the page belongs to (or an
+    administrator, on pages that only they may post to). Otherwise nothing is read, and
+    _handle sends the stranger to sign in or shows 403."""
+    if public:
+        return
+    if caller.actor is None:
+        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+    if admin_posts and not caller.actor.is_admin:
+        raise Problem(403, ProblemCode.FORBIDDEN)
+    project = request.path_params.get("project_id")
+    if project is not None and not caller.can(Permission.PROJECT_READ, int(project)):
+        raise Problem(403, ProblemCode.FORBIDDEN)
+
+
 def _handle(
     handler: Handler,
     request: Request,
     form: FormData | None,
     public: bool,
     failure: Exception | None = None,
+    signed_in: SignedIn | None = None,
 ) -> Response:
     try:
-        caller, session_csrf = _signed_in(request)
+        caller, session_csrf = signed_in or _signed_in(request)
     except StorageError as error:  # the database is down: say so on a page, not in JSON
         caller, session_csrf, failure = Caller(None, "anonymous"), None, failure or error
     anonymous_csrf = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -201,7 +227,7 @@ def _handle(
         if failure is not None:
             raise failure
         if caller.actor is None and not public:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target = _without_secrets(request)
             response: Response = RedirectResponse(
                 f"/login?next={quote(target, safe='')}", status_code=303
             )
@@ -232,8 +258,7 @@ def _handle(
             response.delete_cookie(name, path="/")
         else:
             response.set_cookie(name, value, path="/", httponly=True, samesite="lax", secure=secure)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return response  # server/security_headers.py adds the headers
 
 
 def _error_page(
@@ -256,7 +281,7 @@ def _in_language(error: Exception, message: str) -> str:
     return message
 
 
-def _signed_in(request: Request) -> tuple[Caller, str | None]:
+def _signed_in(request: Request) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return Caller(None, "anonymous"), None

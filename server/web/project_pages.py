@@ -170,8 +170,8 @@ def users(web: Web) -> Response:
 
 
 ROUTES = [
-    Route("/projects", page(projects), methods=["GET", "POST"]),
+    Route("/projects", page(projects, admin_posts=True), methods=["GET", "POST"]),
     Route("/projects/{project_id:id}", page(project), methods=["GET"]),
     Route("/projects/{project_id:id}/members", page(members), methods=["GET", "POST"]),
-    Route("/users", page(users), methods=["GET", "POST"]),
+    Route("/users", page(users, admin_posts=True), methods=["GET", "POST"]),
 ]

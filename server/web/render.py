@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
@@ -107,6 +108,14 @@ def day(value: object) -> str:
     return format_date(value, "medium", locale=_language.get())  # type: ignore[arg-type]
 
 
+def segment(value: object) -> str:
+    """A value (an instanceID, a form id, an entity's uuid, a file name) written as one
+    segment of a URL path: "/", "?", "#", "%" and the rest encoded, so that an id like
+    `uuid:../../users` or `a?b` links to its own page and nowhere else. ":" and "@" may stay
+    (RFC 3986 pchar): our links are absolute paths, so "uuid:" is never read as a scheme."""
+    return quote(str(value), safe=":@")
+
+
 def number(value: float | int | None) -> str:
     return "" if value is None else format_decimal(value, locale=_language.get())
 
@@ -121,7 +130,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(when=when, day=day, number=number)
+    environment.filters.update(when=when, day=day, number=number, segment=segment)
     environment.globals.update(
         LANGUAGES=LANGUAGES,
         current_language=current_language,

@@ -13,14 +13,15 @@ from starlette.routing import Route
 
 from converters.form_logic import form_language, label_of
 from converters.form_model import FormSchema
-from converters.submission_view import read_answers
 from converters.xform_schema import parse_xform
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths, without_hidden
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
-from server.web.render import N_, current_language, translate
+from server.web.params import whole_number
+from server.web.render import N_, current_language, segment, translate
+from server.web.repeat_windows import answers_page
 from storage.access import load_actor
 from storage.db import transaction
 from storage.forms import FormRecord, get_xform
@@ -33,10 +34,11 @@ from storage.submission_queries import (
     list_versions,
     set_review_state,
 )
-from storage.submission_table import REVIEW_STATES, FormData, TableFilters, submitters
+from storage.submission_table import REVIEW_STATES, SORTS, FormData, TableFilters, submitters
 
 PAGE_SIZES = (10, 50, 100, 250)  # rows per page; 50 unless asked
 SHOWN_QUESTIONS = 6
+MAX_FILES = 200  # files listed on a submission's page; the API lists them all
 REVIEWABLE = ("approved", "hasIssues", "rejected")
 STATE_NAMES = {
     "received": N_("Received"),
@@ -58,6 +60,10 @@ def current_schema(web: Web, form: FormRecord) -> FormSchema:
 
 
 def read_filters(web: Web, schema: FormSchema) -> TableFilters:
+    """The table's filters from the query. A question the caller may not see (a sensitive one,
+    for roles that may not read them) is refused as one the form does not have, so that the
+    answer tells nothing about it: filtering, like sorting, would reveal its values."""
+
     def day(name: str) -> date | None:
         try:
             return date.fromisoformat(web.query(name)) if web.query(name) else None
@@ -71,12 +77,14 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
     field = schema.field(question) if question else None
     if state and state not in REVIEW_STATES:
         raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
-    if question and schema.field(question) is None:
+    if question and question not in dict(root_questions(schema)):
         raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"no question '{question}' in this form")
+    if submitter and whole_number(submitter) is None:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"no enumerator '{submitter}'")
     return TableFilters(
         submitted_from=day("from"),
         submitted_to=day("to"),
-        submitter_id=int(submitter) if submitter.isdigit() else None,
+        submitter_id=whole_number(submitter),
         review_state=state or None,
         question=question or None,
         answer=answer or None,
@@ -99,6 +107,20 @@ def _matching_choices(schema: FormSchema, xpath: str, text: str) -> tuple[str, .
         if wanted in c.name.casefold()
         or any(wanted in label.casefold() for label in c.labels.values())
     )
+
+
+def read_sort(web: Web, questions: list[tuple[str, str]]) -> str:
+    """The column the table is sorted by: one it shows or could show. Any other (a hidden
+    question above all, whose order would leak its values) is refused, with the same words
+    for a hidden question and one the form does not have."""
+    sort = web.query("sort", "submitted")
+    if sort not in SORTS and not (sort.startswith("q:") and sort[2:] in dict(questions)):
+        raise Problem(
+            400,
+            ProblemCode.BAD_REQUEST,
+            reason=translate("the table cannot be sorted by '%(key)s'", key=sort),
+        )
+    return sort
 
 
 def root_questions(schema: FormSchema) -> list[tuple[str, str]]:
@@ -146,11 +168,10 @@ def table(web: Web) -> Response:
     filters = read_filters(web, schema)
     questions = root_questions(schema)
     shown = questions[:SHOWN_QUESTIONS]
-    sort = web.query("sort", "submitted")
+    sort = read_sort(web, questions)
     descending = web.query("order", "desc") != "asc"
-    number = int(web.query("page")) if web.query("page").isdigit() else 1
-    number = max(1, min(number, 10**9))
-    size = int(web.query("size")) if web.query("size").isdigit() else 50
+    number = max(whole_number(web.query("page")) or 1, 1)
+    size = whole_number(web.query("size")) or 50
     if size not in PAGE_SIZES:
         size = 50
     with transaction(web.state.engine, read_only=True) as connection:
@@ -241,15 +262,16 @@ def one(web: Web) -> Response:
             {"form": form.xml_form_id, "via": "web"},
         )
     present = {f.name for f in files if f.blob_sha256}
-    api = f"/v1/projects/{form.project_id}/forms/{form.xml_form_id}/submissions/{instance_id}"
     return web.render(
         "submission.html",
         form=form,
         submission=submission,
-        answers=read_answers(schema, xml.encode("utf-8"), language),
+        answers=answers_page(web, schema, xml, language),
         files=files,
+        max_files=MAX_FILES,
         present=present,
-        api=api,
+        api="/v1" + submission_url(form, instance_id),
+        page_url=submission_url(form, instance_id),
         versions=versions,
         version_submitters={k: (v.display_name if v else "") for k, v in names.items()},
         submitter=submitter,
@@ -284,7 +306,11 @@ def review(web: Web) -> Response:
             _set_review_state(web, connection, form, instance_id, state)
         if note:
             add_comment(connection, submission.id, web.actor.id, note, web.state.clock())
-    return web.redirect(f"{form_url(form)}/submissions/{instance_id}", "Review saved.")
+    return web.redirect(submission_url(form, instance_id), "Review saved.")
+
+
+def submission_url(form: FormRecord, instance_id: str) -> str:
+    return f"{form_url(form)}/submissions/{segment(instance_id)}"
 
 
 def _set_review_state(
@@ -298,6 +324,9 @@ def _set_review_state(
 ROUTES = [
     Route(FORM + "/submissions", page(table), methods=["GET"]),
     Route(FORM + "/submissions/review", page(bulk_review), methods=["POST"]),
-    Route(FORM + "/submissions/{instance_id}", page(one), methods=["GET"]),
-    Route(FORM + "/submissions/{instance_id}/review", page(review), methods=["POST"]),
+    # An instanceID may hold "/" (`uuid:a/b`, linked as uuid:a%2Fb, which the server decodes
+    # before routing): `path` takes it whole. POST .../review and the bulk review above are
+    # told apart by method and order, so neither is shadowed.
+    Route(FORM + "/submissions/{instance_id:path}", page(one), methods=["GET"]),
+    Route(FORM + "/submissions/{instance_id:path}/review", page(review), methods=["POST"]),
 ]

@@ -32,7 +32,7 @@ def test_a_point_from_its_columns():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "not a trace", "10 -9", "10 -9;12", "10 -9;12 x", "1e5 2;3 4", "10 -9 1 2 3;1 2"]
+    "text", ["", "not a trace", "10 -9", "10 -9;12", "10 -9;12 x", "1e 2;3 4", "10 -9 1 2 3;1 2"]
 )
 def test_text_that_is_not_a_list_of_points_has_no_geometry(text):
     assert line_geometry("LineString", text) is None
@@ -46,3 +46,12 @@ def test_wkt_of_lines_and_polygons():
         "POLYGON ((-9 10, -8 12, -7 11, -9 10))"
     )
     assert wkt(None) is None
+
+
+def test_coordinates_in_exponent_form_have_a_geometry():
+    """Collect writes coordinates near 0 degrees as 1.0E-4 (Java), Enketo as 1e-7: intake
+    accepts them, so the geometries of exports and OData must too."""
+    assert line_geometry("LineString", "1.0E-4 2e-7 0 0;0.5 -1.5E1") == {
+        "type": "LineString",
+        "coordinates": [[2e-07, 0.0001, 0], [-15, 0.5]],
+    }

@@ -46,12 +46,18 @@ class Field:
 
 
 def set_up_field(
-    url: str, engine: sa.Engine, form: bytes | None = None, form_id: str = "household"
+    url: str,
+    engine: sa.Engine,
+    form: bytes | None = None,
+    form_id: str = "household",
+    *,
+    new_admin: bool = True,
 ) -> Field:
     """The administrator (straight into the migrated database), then over REST a project, the
     form (markdown; the household form unless another is given) published, and an app user
     assigned to it."""
-    create_admin(engine, lambda: datetime.now(UTC))
+    if new_admin:
+        create_admin(engine, lambda: datetime.now(UTC))
     with httpx.Client(base_url=url, timeout=30) as http:
         signed_in = http.post(
             "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}

@@ -23,6 +23,7 @@ from tests.security.access_world import (
     multipart,
     visit_xml,
 )
+from tests.server.test_entities import E1
 
 USERS = frozenset({"data_collector", "viewer", "analyst", "protection_officer", "manager"})
 PUBLIC = frozenset({ANON, APP_OTHER, APP, APP_NONE, ADMIN, OUTSIDER} | USERS)
@@ -114,13 +115,18 @@ def _new_submission(w: World, who: Person) -> dict:
 
 
 def _edit(w: World, who: Person) -> dict:
-    """A submission of its own to edit, so that each allowed edit is a real one."""
+    """A submission of its own to edit, so that each allowed edit is a real one: the caller's,
+    when it may submit (another's is refused: tests/security/test_edits.py), else the app
+    user's."""
     n = w.next()
-    w.client.post(
-        f"/v1/key/{w.people[APP].key}/projects/{w.project}/submission",
-        files=multipart(visit_xml(f"uuid:edit-{n}")),
-        headers={"X-OpenRosa-Version": "1.0"},
+    sender = who if who.role in SUBMIT else w.people[APP]
+    sent = w.send(
+        sender,
+        "POST",
+        f"/v1/projects/{w.project}/submission",
+        {"files": multipart(visit_xml(f"uuid:edit-{n}"))},
     )
+    assert sent.status_code == 201, sent.text
     edited = visit_xml(f"uuid:edit-{n}-2", deprecated=f"uuid:edit-{n}")
     return {
         "params": {"instance_id": f"uuid:edit-{n}"},
@@ -231,7 +237,7 @@ RULES = [
     Rule("GET", ONE + ".xml", READ),
     Rule("GET", ONE, READ),
     Rule("PATCH", ONE, REVIEW, _json({"reviewState": "approved"})),
-    Rule("PUT", ONE, SUBMIT, _edit),  # as Central: whoever may submit, as over OpenRosa
+    Rule("PUT", ONE, SUBMIT, _edit),  # as Central: whoever may submit, but only their own
     Rule("GET", ONE + "/versions", READ),
     Rule("GET", ONE + "/versions/{version_id}.xml", READ),
     Rule("GET", ONE + "/comments", READ),
@@ -282,8 +288,8 @@ RULES = [
     Rule("POST", WFORM + "/state", MANAGE, _form({"state": "open"})),
     Rule("POST", WFORM + "/media", MANAGE, lambda w, who: {"files": {"file": ("logo.png", PNG)}}),
     Rule("GET", WFORM + "/draft/qr.png", MANAGE),
-    Rule("GET", WFORM + "/draft/tests/{instance_id}", MANAGE),
-    Rule("GET", WFORM + "/draft/tests/{instance_id}/files/{name}", MANAGE),
+    Rule("GET", WFORM + "/draft/tests/{instance_id:path}", MANAGE),
+    Rule("GET", WFORM + "/draft/tests/{instance_id:path}/files/{name}", MANAGE),
     Rule("GET", WP + "/app-users", MANAGE),
     Rule("POST", WP + "/app-users", MANAGE, _form({"display_name": "Tablet", "forms": "visit"})),
     Rule("GET", WP + "/app-users/{actor_id:id}", MANAGE),
@@ -296,8 +302,13 @@ RULES = [
         REVIEW,
         lambda w, who: {"data": {"state": "approved", "instance": w.ids["instance"]}},
     ),
-    Rule("GET", WFORM + "/submissions/{instance_id}", READ),
-    Rule("POST", WFORM + "/submissions/{instance_id}/review", REVIEW, _form({"state": "approved"})),
+    Rule("GET", WFORM + "/submissions/{instance_id:path}", READ),
+    Rule(
+        "POST",
+        WFORM + "/submissions/{instance_id:path}/review",
+        REVIEW,
+        _form({"state": "approved"}),
+    ),
     Rule("GET", WFORM + "/export", READ),
     Rule("GET", WFORM + "/export/download", READ, lambda w, who: {"query": "format=csv"}),
     Rule("GET", WFORM + "/dashboard", READ),
@@ -312,8 +323,8 @@ RULES = [
     ),
     Rule("GET", WP + "/entities", READ),
     Rule("GET", WLIST, READ),
-    Rule("GET", WLIST + "/{uuid}", READ),
-    Rule("POST", WLIST + "/{uuid}", REVIEW),
+    Rule("GET", WLIST + "/{uuid:path}", READ),
+    Rule("POST", WLIST + "/{uuid:path}", REVIEW),
     Rule("GET", WP + "/programme", READ),
 ]
 
@@ -333,7 +344,7 @@ def params_for(w: World, path: str, who: Person) -> dict[str, object]:
         "version": "1",
         "version_id": w.ids["instance"],
         "resource": "Submissions",
-        "uuid": "e1",
+        "uuid": E1,
         "flag_id": w.ids["flag"],
         "user_id": w.people["viewer"].actor_id,
         "role": "viewer",

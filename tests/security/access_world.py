@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin, make_device
 from tests.server.test_duplicates import registration
-from tests.server.test_entities import FORMS, XLSX
+from tests.server.test_entities import E1, E2, FORMS, XLSX
 
 PASSWORD = "matrix password 1"
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
@@ -210,8 +210,8 @@ def build_world(client: TestClient, engine, clock, *, lean: bool = False) -> Wor
     if lean:
         return world
     for xml in (
-        registration("e1", "Awa", "Traoré", "1998-04-12", "70000001", "KAY/1"),
-        registration("e2", "Traore", "Awa", "1998-04-12", "70000001", "KAY/9"),
+        registration(E1, "Awa", "Traoré", "1998-04-12", "70000001", "KAY/1"),
+        registration(E2, "Traore", "Awa", "1998-04-12", "70000001", "KAY/9"),
     ):
         assert device.submit(xml).status_code == 201
     flags = world.api("GET", f"{p}/datasets/returnees/duplicates").json()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -39,8 +41,14 @@ def create_admin(engine, clock) -> None:
 @pytest.fixture
 def live(settings, engine, clock):
     """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
+    with serve(create_app(settings, clock=clock)) as url:
+        yield url
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free port of 127.0.0.1; its base URL."""
     port = free_port()
-    app = create_app(settings, clock=clock)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -50,9 +58,11 @@ def live(settings, engine, clock):
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture

@@ -17,6 +17,9 @@ from tests.server.conftest import OPENROSA, make_device, publish
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTAKE_VERSION = FOLLOWUP_VERSION = "2026112301"
+# Entity ids are UUIDs, as Collect generates them (any other id is refused as entity.error).
+E1, E2, E3, E4, E5, E9 = (f"0b0c7a6e-0000-4000-8000-0000000000e{n}" for n in (1, 2, 3, 4, 5, 9))
+NOBODY = "0b0c7a6e-0000-4000-8000-000000000000"
 
 
 def build(form_id: str, version: str, values: dict[str, str], entity: dict[str, str], label=None):
@@ -102,17 +105,17 @@ def test_intake_registers_and_follow_up_updates_through_the_list(client, admin, 
     empty_hash, rows = _list_csv(device)
     assert rows == []
 
-    assert device.submit(intake("e1")).status_code == 201
-    assert device.submit(intake("e2", consent="no", case="KAY/2026/002")).status_code == 201
+    assert device.submit(intake(E1)).status_code == 201
+    assert device.submit(intake(E2, consent="no", case="KAY/2026/002")).status_code == 201
     first_hash, rows = _list_csv(device)
     assert first_hash != empty_hash
     assert [(r["name"], r["label"], r["__version"], r["phone"]) for r in rows] == [
-        ("e1", "Awa Traoré (KAY/2026/001)", "1", "70000001")
+        (E1, "Awa Traoré (KAY/2026/001)", "1", "70000001")
     ]
 
-    assert device.submit(followup("e1", 1, phone="76543210", region="koulikoro")).status_code == 201
+    assert device.submit(followup(E1, 1, phone="76543210", region="koulikoro")).status_code == 201
     entity = client.get(
-        f"/v1/projects/{project}/datasets/returnees/entities/e1", headers=admin
+        f"/v1/projects/{project}/datasets/returnees/entities/{E1}", headers=admin
     ).json()
     assert entity["currentVersion"]["version"] == 2
     assert entity["currentVersion"]["data"]["phone"] == "76543210"
@@ -124,23 +127,23 @@ def test_intake_registers_and_follow_up_updates_through_the_list(client, admin, 
 
 def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, project):
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
+    device.submit(intake(E1))
     # Two enumerators downloaded version 1; both go out.
-    assert device.submit(followup("e1", 1, phone="76000001", n=1)).status_code == 201
-    assert device.submit(followup("e1", 1, region="sikasso", n=2)).status_code == 201
+    assert device.submit(followup(E1, 1, phone="76000001", n=1)).status_code == 201
+    assert device.submit(followup(E1, 1, region="sikasso", n=2)).status_code == 201
     soft = client.get(
-        f"/v1/projects/{project}/datasets/returnees/entities/e1", headers=admin
+        f"/v1/projects/{project}/datasets/returnees/entities/{E1}", headers=admin
     ).json()
     assert soft["conflict"] == "hard"  # both set followup_count since version 1
     versions = client.get(
-        f"/v1/projects/{project}/datasets/returnees/entities/e1/versions", headers=admin
+        f"/v1/projects/{project}/datasets/returnees/entities/{E1}/versions", headers=admin
     ).json()
     assert [v["version"] for v in versions] == [1, 2, 3]
     assert versions[2]["baseVersion"] == 1 and versions[2]["conflict"] == "hard"
     assert versions[2]["conflictingProperties"] == ["followup_count"]
     assert versions[2]["data"]["region"] == "sikasso" and versions[2]["data"]["phone"] == "76000001"
     resolved = client.patch(
-        f"/v1/projects/{project}/datasets/returnees/entities/e1?resolve=true&baseVersion=3",
+        f"/v1/projects/{project}/datasets/returnees/entities/{E1}?resolve=true&baseVersion=3",
         json={},
         headers=admin,
     )
@@ -156,15 +159,15 @@ def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, proje
 
 def test_updates_that_cannot_apply_keep_the_submission_and_say_why(client, admin, project):
     device = _set_up(client, admin, project)
-    assert device.submit(followup("nobody", 1)).status_code == 201
-    assert device.submit(intake("e1")).status_code == 201
-    again = intake("e1", case="KAY/2026/009")  # another intake reusing the uuid
+    assert device.submit(followup(NOBODY, 1)).status_code == 201
+    assert device.submit(intake(E1)).status_code == 201
+    again = intake(E1, case="KAY/2026/009")  # another intake reusing the uuid
     assert device.submit(again).status_code == 201
     audit = client.get("/v1/audits?action=entity.error", headers=admin).json()
-    reasons = sorted(a["details"]["outcome"] for a in audit)
+    reasons = sorted((a["details"]["code"], a["details"]["outcome"]) for a in audit)
     assert reasons == [
-        "not applied: no entity nobody to update",
-        "not applied: the entity e1 exists already",
+        ("ENTITY_EXISTS", f"not applied: The entity {E1} exists already in the list 'returnees'."),
+        ("NOT_FOUND", f"not applied: Could not find the entity {NOBODY} to update."),
     ]
 
 
@@ -203,8 +206,8 @@ def test_the_list_is_a_relational_view_without_its_sensitive_properties(
     from storage.db import is_postgres
 
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
-    device.submit(followup("e1", 1, region="sikasso"))
+    device.submit(intake(E1))
+    device.submit(followup(E1, 1, region="sikasso"))
     with engine.connect() as connection:
         name = (
             'analytics."entities__returnees"'
@@ -214,6 +217,9 @@ def test_the_list_is_a_relational_view_without_its_sensitive_properties(
         rows = connection.execute(sa.text(f"SELECT * FROM {name}")).mappings().all()
     assert len(rows) == 1
     row = rows[0]
-    assert row["uuid"] == "e1" and row["version"] == 2 and row["region"] == "sikasso"
+    assert row["uuid"] == E1 and row["version"] == 2 and row["region"] == "sikasso"
     assert row["case_number"] == "KAY/2026/001" and row["followup_count"] == "1"
     assert "phone" not in row and "dob" not in row  # marked sensitive in the intake form
+    # The label is built from the names: the case number stands in for it.
+    assert row["label"] == "KAY/2026/001"
+    assert "first_name" not in row and "last_name" not in row

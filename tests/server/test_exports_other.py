@@ -147,7 +147,27 @@ def test_xlsx_keeps_text_that_no_longer_fits_a_retyped_column():
     write = _writer(ExportColumn("age", "integer"), {}, None, False, {})
     write(Sheet(), 1, 0, "forty")
     write(Sheet(), 2, 0, "40")
-    assert written == [("string", (1, 0, "forty")), ("number", (2, 0, 40))]
+    write(Sheet(), 3, 0, "=1+1")  # text, neutralised as every text cell
+    write(Sheet(), 4, 0, "1_000")  # int() would take it
+    write(Sheet(), 5, 0, "-12")
+    write(Sheet(), 6, 0, "1234567890123456")  # more digits than Excel keeps
+    assert written == [
+        ("string", (1, 0, "forty", None)),
+        ("number", (2, 0, 40)),
+        ("string", (3, 0, "'=1+1", None)),
+        ("string", (4, 0, "1_000", None)),
+        ("number", (5, 0, -12)),
+        ("string", (6, 0, "1234567890123456", None)),
+    ]
+    decimal = _writer(ExportColumn("lat", "coordinate"), {}, None, False, {})
+    for text in ("nan", "inf", "1e999", "-12.5"):
+        decimal(Sheet(), 7, 0, text)
+    assert written[-4:] == [
+        ("string", (7, 0, "nan", None)),
+        ("string", (7, 0, "inf", None)),
+        ("string", (7, 0, "1e999", None)),
+        ("number", (7, 0, -12.5)),
+    ]
 
 
 def test_xlsx_continues_a_full_sheet_on_the_next(engine, survey, tmp_path, clock):

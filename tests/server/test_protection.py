@@ -10,7 +10,7 @@ import io
 import pytest
 
 from tests.server.conftest import make_device, publish
-from tests.server.test_entities import FORMS, XLSX, intake
+from tests.server.test_entities import E1, FORMS, XLSX, intake
 
 SENSITIVE = ("first_name", "last_name", "dob", "phone")
 
@@ -34,7 +34,7 @@ def _user(client, admin, project, email, role):
 def programme(client, admin, project):
     publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
     device = make_device(client, admin, project, ("returnee_intake",))
-    xml = intake("e1")
+    xml = intake(E1)
     assert device.submit(xml).status_code == 201
     instance = xml.split(b"<instanceID>")[1].split(b"</instanceID>")[0].decode()
     return instance
@@ -77,14 +77,14 @@ def test_analysts_get_entities_without_names_or_sensitive_properties(
 ):
     analyst = _user(client, admin, project, "analyst@example.org", "analyst")
     base = f"/v1/projects/{project}/datasets/returnees"
-    seen = client.get(f"{base}/entities/e1", headers=analyst).json()
+    seen = client.get(f"{base}/entities/{E1}", headers=analyst).json()
     assert seen["currentVersion"]["label"] == "KAY/2026/001"
     assert "phone" not in seen["currentVersion"]["data"]
     assert seen["currentVersion"]["data"]["case_number"] == "KAY/2026/001"
-    history = client.get(f"{base}/entities/e1/versions", headers=analyst).json()
+    history = client.get(f"{base}/entities/{E1}/versions", headers=analyst).json()
     assert "Traoré" not in str(history) and "70000001" not in str(history)
     table = client.get(f"{base}.svc/Entities", headers=analyst).json()["value"]
     assert "phone" not in table[0] and "first_name" not in table[0]
     assert table[0]["label"] == "KAY/2026/001"
-    full = client.get(f"{base}/entities/e1", headers=admin).json()
+    full = client.get(f"{base}/entities/{E1}", headers=admin).json()
     assert full["currentVersion"]["data"]["phone"] == "70000001"

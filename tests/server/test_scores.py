@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from converters.rss import load_weights
 from server.scoring import recompute
 from storage.db import is_postgres
-from tests.server.test_entities import _set_up, build, intake
+from tests.server.test_entities import E1, E9, _set_up, build, intake
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 RSS = {
@@ -36,10 +36,10 @@ def _rows(engine):
 
 def test_a_follow_up_is_scored_as_it_arrives(client, admin, project, engine):
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
-    assert device.submit(followup_with("e1", 1, RSS)).status_code == 201
+    device.submit(intake(E1))
+    assert device.submit(followup_with(E1, 1, RSS)).status_code == 201
     (row,) = _rows(engine)
-    assert row["returnee"] == "e1" and row["weight_version"] == "2026.1-provisional"
+    assert row["returnee"] == E1 and row["weight_version"] == "2026.1-provisional"
     assert abs(row["economic"] - 0.625) < 1e-9  # (1 + 0.25) / 2
     assert abs(row["social"] - 0.25) < 1e-9
     assert abs(row["psychosocial"] - (5 / 7 + 0.75) / 2) < 1e-6
@@ -48,9 +48,9 @@ def test_a_follow_up_is_scored_as_it_arrives(client, admin, project, engine):
 
 def test_new_weights_recompute_every_score(client, admin, project, engine, clock, tmp_path):
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
-    device.submit(followup_with("e1", 1, RSS))
-    device.submit(followup_with("e1", 2, {**RSS, "/data/rss_social/soc_housing_access": "good"}))
+    device.submit(intake(E1))
+    device.submit(followup_with(E1, 1, RSS))
+    device.submit(followup_with(E1, 2, {**RSS, "/data/rss_social/soc_housing_access": "good"}))
     raw = json.loads((FORMS / "scoring" / "rss-2026.1-provisional.json").read_text())
     raw["version"] = "2026.2-test"
     for item in raw["items"]:
@@ -70,9 +70,9 @@ def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project)
     from tests.server.test_duplicates import registration
 
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
-    device.submit(followup_with("e1", 1, RSS))
-    device.submit(registration("e9", "Awa", "Traore", "1998-04-12", "70000001", "X/9"))
+    device.submit(intake(E1))
+    device.submit(followup_with(E1, 1, RSS))
+    device.submit(registration(E9, "Awa", "Traore", "1998-04-12", "70000001", "X/9"))
     base = f"/v1/projects/{project}/forms"
 
     def table(form):
@@ -90,8 +90,8 @@ def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project)
 
 def test_scores_are_in_the_odata_feed_of_a_scored_form(client, admin, project):
     device = _set_up(client, admin, project)
-    device.submit(intake("e1"))
-    device.submit(followup_with("e1", 1, RSS))
+    device.submit(intake(E1))
+    device.submit(followup_with(E1, 1, RSS))
     base = f"/v1/projects/{project}/forms/reintegration_followup.svc"
     metadata = client.get(f"{base}/$metadata", headers=admin).text
     assert '<ComplexType Name="rss">' in metadata and 'Name="__rss"' in metadata

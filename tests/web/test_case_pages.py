@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, make_device, publish
 from tests.server.test_duplicates import registration
-from tests.server.test_entities import FORMS, XLSX, intake
+from tests.server.test_entities import E1, E2, FORMS, XLSX, intake
 from tests.server.test_scores import RSS, followup_with
 from tests.web.conftest import Browser
 
@@ -31,11 +31,11 @@ def _programme(browser, client):
     for name in ("returnee_intake", "reintegration_followup"):
         publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)
     device = make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
-    assert device.submit(intake("e1")).status_code == 201
-    assert device.submit(followup_with("e1", 1, {**RSS, **ASSIST})).status_code == 201
+    assert device.submit(intake(E1)).status_code == 201
+    assert device.submit(followup_with(E1, 1, {**RSS, **ASSIST})).status_code == 201
     better = {**RSS, "/data/rss_social/soc_housing_access": "very_good"}
-    assert device.submit(followup_with("e1", 2, better)).status_code == 201
-    assert device.submit(followup_with("e1", 2, RSS)).status_code == 201  # offline, stale
+    assert device.submit(followup_with(E1, 2, better)).status_code == 201
+    assert device.submit(followup_with(E1, 2, RSS)).status_code == 201  # offline, stale
     return admin, project
 
 
@@ -43,7 +43,7 @@ def test_the_case_page_tells_the_returnees_story(browser, client):
     _admin, project = _programme(browser, client)
     listing = browser.get(f"/projects/{project}/entities/returnees")
     assert "1 case" in listing.text and "Awa Traoré (KAY/2026/001)" in listing.text
-    page = browser.get(f"/projects/{project}/entities/returnees/e1")
+    page = browser.get(f"/projects/{project}/entities/returnees/{E1}")
     assert page.status_code == 200, page.text
     assert "<h1>Awa Traoré (KAY/2026/001)</h1>" in page.text
     assert "Open conflict" in page.text
@@ -55,7 +55,7 @@ def test_the_case_page_tells_the_returnees_story(browser, client):
     assistance = page.text.split('id="assistance-title"', 1)[1]
     assert "Business" in assistance or "business" in assistance.lower()
     assert "150000" in assistance
-    resolved = browser.post(f"/projects/{project}/entities/returnees/e1")
+    resolved = browser.post(f"/projects/{project}/entities/returnees/{E1}")
     assert "Conflict resolved." in resolved.text and "Open conflict" not in resolved.text
 
 
@@ -75,19 +75,19 @@ def test_an_analyst_sees_no_name_and_every_view_is_audited(browser, client, engi
     )
     analyst = Browser(TestClient(client.app, base_url="http://testserver"))
     assert analyst.sign_in("analyst@example.org", "analyst password 1").status_code == 200
-    page = analyst.get(f"/projects/{project}/entities/returnees/e1")
+    page = analyst.get(f"/projects/{project}/entities/returnees/{E1}")
     assert page.status_code == 200
     assert "Traoré" not in page.text and "70000001" not in page.text
     assert "<h1>KAY/2026/001</h1>" in page.text
     assert "sensitive details are hidden for your role" in page.text
     assert "Mark as resolved" not in page.text
-    api = analyst.get(f"/v1/projects/{project}/datasets/returnees/entities/e1/case").json()
+    api = analyst.get(f"/v1/projects/{project}/datasets/returnees/entities/{E1}/case").json()
     assert api["label"] == "KAY/2026/001" and "phone" not in api["data"]
     assert "phone" in api["hiddenProperties"] and len(api["scores"]) == 3
     views = client.get("/v1/audits?action=entity.case.view", headers=admin).json()
     assert len(views) == 2 and {v["details"]["via"] for v in views} == {"web", "api"}
     anonymous = TestClient(client.app, base_url="http://testserver")
-    case_url = f"/v1/projects/{project}/datasets/returnees/entities/e1/case"
+    case_url = f"/v1/projects/{project}/datasets/returnees/entities/{E1}/case"
     assert anonymous.get(case_url, headers=OPENROSA).status_code == 401
 
 
@@ -99,8 +99,8 @@ def test_the_review_queue_page_decides_in_one_click(browser, client, engine, clo
     project = client.post("/v1/projects", json={"name": "P"}, headers=admin).json()["id"]
     publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
     device = make_device(client, admin, project, ("returnee_intake",))
-    device.submit(registration("e1", "Awa", "Traoré", "1998-04-12", "70000001", "KAY/1"))
-    device.submit(registration("e2", "Traore", "Awa", "1998-04-12", "70000001", "KAY/9"))
+    device.submit(registration(E1, "Awa", "Traoré", "1998-04-12", "70000001", "KAY/1"))
+    device.submit(registration(E2, "Traore", "Awa", "1998-04-12", "70000001", "KAY/9"))
     page = browser.get(f"/projects/{project}/entities/returnees/duplicates")
     assert "1 pair" in page.text and "Same person" in page.text
     flag = page.text.split('name="flag" value="', 1)[1].split('"', 1)[0]
