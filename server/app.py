@@ -22,6 +22,7 @@ from server.errors import EXCEPTION_HANDLERS
 from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
 from server.log_redaction import redact_logs
+from server.passwords import Passwords
 from server.rest import (
     app_users,
     cases,
@@ -49,7 +50,9 @@ from storage.db import make_engine, transaction
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, passwords: Passwords | None = None
+) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redact_logs()
@@ -82,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.passwords = passwords or Passwords()
     return app
 
 

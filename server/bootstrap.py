@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from converters.errors import ConversionError
 from server.clock import Clock
 from server.forms import publish_upload
-from server.passwords import generate_password, hash_password
+from server.passwords import Passwords, generate_password
 from server.settings import Settings
 from storage.db import transaction, upgrade
 from storage.errors import StorageError
@@ -42,7 +42,7 @@ def bootstrap(engine: Engine, settings: Settings, clock: Clock) -> BootstrapRepo
                 email=settings.admin_email,
                 now=clock(),
                 is_admin=True,
-                password_hash=hash_password(password),
+                password_hash=Passwords().hash(password),
                 display_name="Administrator",
             )
             admin_created = True

@@ -18,7 +18,7 @@ from server.cli_export import add_export_command
 from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
-from server.passwords import generate_password, hash_password
+from server.passwords import Passwords, generate_password
 from server.rebuild import rebuild_tables
 from server.scoring import load_scoring, recompute
 from server.settings import Settings
@@ -211,7 +211,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
         generated = False
     else:
         password, generated = generate_password(), True
-    password_hash = hash_password(password)
+    password_hash = Passwords().hash(password)
     with database(settings) as engine, transaction(engine) as connection:
         user = create_user(
             connection,

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Problem, ProblemCode
 from server.keys import new_token, token_hash
-from server.passwords import verify_password
+from server.passwords import Passwords
 from storage.access import SessionRecord, create_session
 from storage.audit import record
 from storage.db import transaction
@@ -51,7 +51,7 @@ BASIC_RESULT = "baobab.basic"  # the scope key where BasicSignIn leaves its verd
 def sign_in(state: Any, email: str, password: str, client: str) -> tuple[str, SessionRecord]:
     """A new session token (returned once, stored hashed) and its record; 401 when the
     address or the password is wrong, without saying which; 429 past the limits."""
-    user = verify_sign_in(state.engine, email, password, client, state.clock())
+    user = verify_sign_in(state.engine, state.passwords, email, password, client, state.clock())
     now = state.clock()
     with transaction(state.engine) as connection:
         token = new_token()
@@ -75,7 +75,7 @@ def sign_in(state: Any, email: str, password: str, client: str) -> tuple[str, Se
 
 
 def verify_sign_in(
-    engine: Engine, email: str, password: str, client: str, now: datetime
+    engine: Engine, passwords: Passwords, email: str, password: str, client: str, now: datetime
 ) -> UserRecord:
     """The user whose address and password these are; 401 (counted) when they are wrong, 429
     when the account or the client is past its limit. Holds no connection while hashing."""
@@ -102,8 +102,8 @@ def verify_sign_in(
         )
     with transaction(engine, read_only=True) as connection:
         user = find_user_by_email(connection, email)
-    # verify_password does the same work whether or not the account exists.
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    # The same work whether or not the account exists.
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Problem(401, ProblemCode.AUTH_FAILED)
     with transaction(engine) as connection:
         forget_account(connection, account)
@@ -126,7 +126,12 @@ class BasicSignIn:
                 client = client_address(scope)
                 try:
                     scope[BASIC_RESULT] = await run_in_threadpool(
-                        verify_sign_in, state.engine, *credentials, client, state.clock()
+                        verify_sign_in,
+                        state.engine,
+                        state.passwords,
+                        *credentials,
+                        client,
+                        state.clock(),
                     )
                 except (Problem, StorageError) as refusal:  # answered by the route's handlers
                     scope[BASIC_RESULT] = refusal

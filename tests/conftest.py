@@ -14,10 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from psycopg import sql
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.passwords import Passwords
 from server.settings import Settings
 from storage.blobs import BlobStore, make_blob_store
 from storage.db import make_engine, normalise_url, upgrade
@@ -26,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_S3_URL = os.environ.get("TEST_S3_URL")
+# argon2id at the lowest cost: the suite signs in thousands of times. Production parameters are
+# checked where they matter (tests/server/test_cli.py, the baobab serve tests).
+PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -158,5 +163,6 @@ def settings(tmp_path: Path, db_url: str, blob_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock=clock), base_url="http://baobab.test") as test:
+    app = create_app(settings, clock=clock, passwords=PASSWORDS)
+    with TestClient(app, base_url="http://baobab.test") as test:
         yield test

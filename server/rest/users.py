@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from server.auth import Caller, Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.passwords import MIN_LENGTH, hash_password
+from server.passwords import MIN_LENGTH
 from server.rest.http import json_body, ok, page, text_field
 from server.rest.shapes import actor_json, audit_json
 from storage import schema as s
@@ -64,7 +64,7 @@ def _create(request: Request, email: str, password: str | None) -> Response:
             ProblemCode.BAD_REQUEST,
             reason=f"the password must have at least {MIN_LENGTH} characters",
         )
-    password_hash = hash_password(password) if password else None
+    password_hash = state.passwords.hash(password) if password else None
     with transaction(state.engine) as connection:
         actor_id = _admin(authenticate(connection, request))
         user = create_user(connection, email=email, password_hash=password_hash, now=state.clock())

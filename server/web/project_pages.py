@@ -7,7 +7,6 @@ from starlette.routing import Route
 
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.passwords import hash_password
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.access import load_actor
@@ -150,7 +149,7 @@ def users(web: Web) -> Response:
             user = create_user(
                 connection,
                 email=email,
-                password_hash=hash_password(password),
+                password_hash=web.state.passwords.hash(password),
                 now=web.state.clock(),
                 display_name=web.field("display_name") or None,
                 is_admin=web.field("is_admin") == "yes",

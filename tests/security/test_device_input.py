@@ -16,6 +16,7 @@ from converters.errors import ConversionCode, SubmissionError
 from converters.submission import parse_submission, submission_rows
 from converters.table_plan import plan_tables
 from server.app import create_app
+from tests.conftest import PASSWORDS
 from tests.security.footprint import footprint
 from tests.server.conftest import make_device, publish, rows, sample
 from tests.server.test_openrosa_submission import message
@@ -213,7 +214,9 @@ def test_more_repeat_instances_than_the_setting_are_refused_before_anything_is_s
     settings, clock, device, engine, blob_store, tmp_path
 ):
     before = footprint(engine, blob_store, tmp_path)
-    limited = create_app(dataclasses.replace(settings, max_repeat_instances=3), clock=clock)
+    limited = create_app(
+        dataclasses.replace(settings, max_repeat_instances=3), clock=clock, passwords=PASSWORDS
+    )
     with TestClient(limited, base_url="http://baobab.test") as client:
         device = dataclasses.replace(device, client=client)
         response = device.submit(members(4))

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from server.app import create_app
+from tests.conftest import PASSWORDS
 from tests.reliability.collect_device import set_up_field
 from tests.security.access_rules import RULES, params_for
 from tests.security.access_world import (
@@ -143,7 +144,8 @@ def test_a_60_mb_submission_from_a_forged_caller_is_refused_before_it_is_read(
 @pytest.fixture
 def impatient(settings, engine, clock):
     """A live server that drops a body pausing for more than 4 s, with a device set up."""
-    with serve(create_app(replace(settings, body_timeout=4), clock=clock)) as url:
+    app = create_app(replace(settings, body_timeout=4), clock=clock, passwords=PASSWORDS)
+    with serve(app) as url:
         yield set_up_field(url, engine)
 
 

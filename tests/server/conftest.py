@@ -16,10 +16,9 @@ from starlette.testclient import TestClient
 
 from scripts.test_services import free_port
 from server.app import create_app
-from server.passwords import hash_password
 from storage.db import transaction
 from storage.users import create_user
-from tests.conftest import DATA
+from tests.conftest import DATA, PASSWORDS
 
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery"
@@ -32,7 +31,7 @@ def create_admin(engine, clock) -> None:
         create_user(
             connection,
             email=ADMIN_EMAIL,
-            password_hash=hash_password(ADMIN_PASSWORD),
+            password_hash=PASSWORDS.hash(ADMIN_PASSWORD),
             now=clock(),
             is_admin=True,
         )
@@ -41,7 +40,7 @@ def create_admin(engine, clock) -> None:
 @pytest.fixture
 def live(settings, engine, clock):
     """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
-    with serve(create_app(settings, clock=clock)) as url:
+    with serve(create_app(settings, clock=clock, passwords=PASSWORDS)) as url:
         yield url
 
 

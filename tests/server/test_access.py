@@ -13,9 +13,9 @@ import zxingcpp
 from PIL import Image
 
 from server.keys import TOKEN_PATTERN
-from server.passwords import hash_password
 from storage.db import transaction
 from storage.users import create_user, set_project_role
+from tests.conftest import PASSWORDS
 from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, make_device, sample
 
 
@@ -98,7 +98,7 @@ def test_data_collectors_submit_with_basic_over_https(client, engine, clock, pro
             connection,
             email="enum@example.org",
             now=clock(),
-            password_hash=hash_password("enumerator pass"),
+            password_hash=PASSWORDS.hash("enumerator pass"),
         )
         set_project_role(connection, project, user.id, "data_collector", clock())
     response = client.post(
@@ -118,7 +118,7 @@ def test_viewers_cannot_submit_or_manage(client, engine, clock, project, househo
             connection,
             email="view@example.org",
             now=clock(),
-            password_hash=hash_password("viewer password"),
+            password_hash=PASSWORDS.hash("viewer password"),
         )
         set_project_role(connection, project, user.id, "viewer", clock())
     headers = basic("view@example.org", "viewer password")
