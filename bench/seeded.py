@@ -30,7 +30,7 @@ from bench.ingest import (  # noqa: E402
 )
 from bench.synthetic import seed_submission  # noqa: E402
 from scripts.test_services import free_port  # noqa: E402
-from server.passwords import hash_password  # noqa: E402
+from server.passwords import Passwords  # noqa: E402
 from storage.db import make_engine, transaction  # noqa: E402
 from storage.users import create_user  # noqa: E402
 
@@ -56,7 +56,7 @@ def seeded_server(purpose: str, seeds: int) -> Iterator[Seeded]:
             create_user(
                 connection,
                 email=EMAIL,
-                password_hash=hash_password(PASSWORD),
+                password_hash=Passwords().hash(PASSWORD),
                 now=datetime.now(UTC),
                 is_admin=True,
             )

@@ -28,10 +28,6 @@ class ConversionCode(Enum):
         "The form has no form_id. Add a 'settings' sheet with a 'form_id' column and give the "
         "form a short, unique id (for example: returnee_intake)."
     )
-    MISSING_VERSION = (
-        "The form has no version. Add a 'version' column to the 'settings' sheet (for example "
-        "the date as 2026112301) and change it every time you publish a new version."
-    )
     ODK_VALIDATE = "ODK Validate found errors: {summary}"
     XFORM_INVALID = "The XForm is not valid: {reason}"
     XFORM_UNSUPPORTED = "The XForm uses something Baobab does not support: {reason}"
@@ -40,6 +36,28 @@ class ConversionCode(Enum):
         "The XForm contains what a web browser would run, which a form never needs: {summary}"
     )
     XML_FORBIDDEN = "The XML contains {what}, which is not allowed."
+    # What a form must not be, checked when it is uploaded (converters/xform_checks.py).
+    FORM_NO_INSTANCE_ID = (
+        "The form has no meta/instanceID. Add <meta><instanceID/></meta> as the last child of "
+        'the primary instance root <{root}>, bound with <bind nodeset="/{root}/meta/instanceID" '
+        'type="string" readonly="true()" jr:preload="uid"/>: every submission needs its own '
+        "ID, and ODK Collect sends one only when the form asks for it."
+    )
+    FORM_DUPLICATE_PATH = (
+        "{xpath} appears {count} times in the form's primary instance but is not a repeat: a "
+        "submission would carry {count} answers for one question and only one could be kept. "
+        "Give each copy its own name, or make it a repeat."
+    )
+    ENTITY_IN_REPEAT = (
+        "The form saves entities of the list '{dataset}' from inside the repeat '{repeat}', "
+        "which this server does not do yet: those entities would be lost. Declare the entity "
+        "for the whole form, outside any repeat."
+    )
+    ENTITY_PROPERTY_IN_REPEAT = (
+        "The question '{field}' inside the repeat '{repeat}' saves to the entity property "
+        "'{property}', which this server does not do yet: the value would be lost. Move the "
+        "question out of the repeat, or remove its save_to."
+    )
     SUBMISSION_NO_FORM_ID = "The submission's root element <{root}> has no 'id' attribute."
     SUBMISSION_NO_INSTANCE_ID = (
         "The submission has no meta/instanceID. Every submission needs a unique instanceID."
@@ -84,6 +102,7 @@ class FormIssue:
     row: int | None = None
     column: str | None = None
     source: str = "pyxform"  # "pyxform", "odk-validate" or "baobab"
+    xpath: str | None = None  # the XForm element at fault, when the issue is about one
 
     def location(self) -> str:
         parts = []

@@ -10,9 +10,19 @@ from dataclasses import dataclass, replace
 from dataclasses import field as default
 
 from converters.form_model import DataType, Field, FormSchema
-from converters.table_plan import ColumnRole, ColumnSpec, TableKind, TablePlan, TableSpec
+from converters.table_plan import (
+    ColumnRole,
+    ColumnSpec,
+    TableKind,
+    TablePlan,
+    TableSpec,
+    entity_label_fields,
+    is_optional,
+    planned_fields,
+)
 
-_NOT_ODATA = re.compile(r"[^A-Za-z0-9_]")
+_ODATA_START = re.compile(r"^([^A-Za-z_])")
+_NOT_ODATA = re.compile(r"[^A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +30,12 @@ class OutField:
     field: Field
     path: tuple[str, ...]  # group names then the field name, from the table's own node
     columns: dict[ColumnRole, ColumnSpec] = default(default_factory=dict)
+
+    @property
+    def has_column(self) -> bool:
+        """False for a note or entity label of a form published before they had columns: it
+        is exported, always empty, as Central exports it."""
+        return ColumnRole.VALUE in self.columns
 
     @property
     def value(self) -> ColumnSpec:
@@ -97,10 +113,10 @@ def without_fields(model: ExportModel, hidden: frozenset[str]) -> ExportModel:
 
 
 def odata_name(name: str) -> str:
-    """Central's OData names: characters outside [A-Za-z0-9_] become '_'; a leading character
-    that is not a letter gets a '_' in front."""
-    cleaned = _NOT_ODATA.sub("_", name)
-    return cleaned if cleaned[:1].isalpha() else "_" + cleaned
+    """Central's OData names (sanitizeOdataIdentifier, lib/util/util.js): a leading character
+    other than a letter or '_' gets a '_' in front, then each run of characters outside
+    [A-Za-z0-9_] becomes one '_' (`_id` stays `_id`, `a-.b` is `a_b`)."""
+    return _NOT_ODATA.sub("_", _ODATA_START.sub(r"_\1", name))
 
 
 def build_export_model(
@@ -109,6 +125,7 @@ def build_export_model(
     """The model of `schema` over the columns `plan` gives it (a version's plan). With
     `extra` (the physical plan), columns of older versions follow each table's own fields."""
     repeats = {r.xpath: r for r in schema.repeats}
+    order = _order(schema)
     tables = []
     for spec in plan.tables:
         if spec.kind is TableKind.SELECTION:
@@ -116,11 +133,11 @@ def build_export_model(
         node = schema.root_path if spec.kind is TableKind.ROOT else spec.path
         fields = [
             OutField(f, tuple(f.xpath[len(node) + 1 :].split("/")), _columns_of(spec, f.xpath))
-            for f in schema.fields
-            if f.has_column
-            and f.repeat == (None if spec.kind is TableKind.ROOT else spec.path)
-            and spec.column(f.xpath, ColumnRole.VALUE) is not None
+            for f in planned_fields(schema)
+            if f.repeat == (None if spec.kind is TableKind.ROOT else spec.path)
+            and (is_optional(f) or spec.column(f.xpath, ColumnRole.VALUE) is not None)
         ]
+        fields.sort(key=lambda out: order.get(out.field.xpath, len(order)))
         if extra is not None:
             fields += _older_fields(spec, extra, node, {f.field.xpath for f in fields})
         children = tuple(
@@ -137,8 +154,19 @@ def build_export_model(
                 spec.parent,
             )
         )
-    order = {path: index for index, path in enumerate(schema.order)}
     return ExportModel(schema.form_id, tuple(tables), order)
+
+
+def _order(schema: FormSchema) -> dict[str, int]:
+    """Each xpath's position in the form. An entity label goes where its `entity` element is,
+    or, when the schema does not place that element, first in its parent (`meta`), where
+    pyxform writes it."""
+    order = list(schema.order)
+    for label in entity_label_fields(schema):
+        entity = label.xpath.rsplit("/", 1)[0]
+        anchor = entity if entity in order else entity.rsplit("/", 1)[0]
+        order.insert(order.index(anchor) + 1 if anchor in order else len(order), label.xpath)
+    return {path: index for index, path in enumerate(order)}
 
 
 def _columns_of(spec: TableSpec, xpath: str) -> dict[ColumnRole, ColumnSpec]:

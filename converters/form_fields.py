@@ -5,7 +5,7 @@ select_multiple. ruODK reads this to type the columns it gets from OData."""
 from __future__ import annotations
 
 from converters.export_model import odata_name
-from converters.form_model import FormSchema
+from converters.form_model import DataType, FormSchema
 
 
 def central_fields(schema: FormSchema, *, odata: bool = False) -> list[dict[str, object]]:
@@ -17,6 +17,7 @@ def central_fields(schema: FormSchema, *, odata: bool = False) -> list[dict[str,
         if odata:
             segments = [odata_name(segment) for segment in segments]
         field = schema.field(xpath)
+        binary = field is not None and field.data_type is DataType.BINARY
         if field is not None:
             kind = field.bind_type.split(":")[-1] or "string"
         elif schema.repeat(xpath) is not None:
@@ -30,7 +31,8 @@ def central_fields(schema: FormSchema, *, odata: bool = False) -> list[dict[str,
                 "path": "/" + "/".join(segments),
                 "name": segments[-1],
                 "type": kind,
-                "binary": True if kind == "binary" else None,
+                # Central: a binary bind, or `/meta/audit` whatever its bind (lib/data/schema.js)
+                "binary": True if binary else None,
                 "selectMultiple": True if field is not None and field.is_multiple else None,
             }
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
@@ -70,7 +72,7 @@ RSS_MEMBERS = (
 
 
 def metadata_document(model: ExportModel) -> bytes:
-    namespace = f"org.opendatakit.user.{model.form_id}"
+    namespace = f"org.opendatakit.user.{odata_name(model.form_id)}"
     root = etree.Element(f"{{{EDMX}}}Edmx", nsmap={"edmx": EDMX}, Version="4.0")
     services = etree.SubElement(root, f"{{{EDMX}}}DataServices")
     _system_schema(services, scored=model.scored)
@@ -95,14 +97,11 @@ def metadata_document(model: ExportModel) -> bytes:
         if table.is_root:
             root_members = [name for name, _kind in members]
         for name, kind in members:
-            if kind.startswith("Collection("):
-                etree.SubElement(entity, f"{{{EDM}}}NavigationProperty", Name=name, Type=kind)
-            else:
-                _property(entity, name, kind)
+            _member(entity, name, kind)
     for type_name, properties in complex_types:
         complex_type = etree.SubElement(schema, f"{{{EDM}}}ComplexType", Name=type_name)
         for name, kind in properties:
-            _property(complex_type, name, kind)
+            _member(complex_type, name, kind)
     _container(schema, model, namespace, root_members)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
         root, encoding="UTF-8", pretty_print=True
@@ -233,6 +232,15 @@ def _property(parent: etree._Element, name: str, kind: str) -> None:
     etree.SubElement(parent, f"{{{EDM}}}Property", Name=name, Type=kind)
 
 
+def _member(parent: etree._Element, name: str, kind: str) -> None:
+    """A property, or a repeat's navigation property (in an entity type, or in the complex
+    type of the group that holds the repeat, as Central declares it)."""
+    if kind.startswith("Collection("):
+        etree.SubElement(parent, f"{{{EDM}}}NavigationProperty", Name=name, Type=kind)
+    else:
+        _property(parent, name, kind)
+
+
 def _default(namespace: str) -> dict[str, str]:
     return {None: namespace}  # type: ignore[dict-item]  # lxml's default namespace key
 
@@ -254,8 +262,51 @@ def selectable(model: ExportModel, table: OutTable) -> frozenset[tuple[str, ...]
     else:
         paths.add((table.odata_parent_key,))
     for child in table.children:
-        paths.add((odata_name(model.table(child).repeat_name),))
+        names = tuple(odata_name(n) for n, _ in model.table(child).segments[len(table.segments) :])
+        paths.update(names[:end] for end in range(1, len(names) + 1))
     return frozenset(paths)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePath:
+    """An entity set addressed by a path, as Central's navigation links write them:
+    `Submissions('uuid:…')/hh/members('3f2a…')/jobs` is the set `Submissions.hh.members.jobs`,
+    of the submission `uuid:…`, under the `Submissions.hh.members` row `3f2a…`."""
+
+    entity_set: str
+    instance_id: str | None = None
+    parent_set: str | None = None  # the set of the last row keyed after the submission
+    parent_key: str | None = None
+
+
+_SEGMENT = re.compile(r"(?P<name>[^/(']+)(?:\('(?P<key>(?:[^']|'')*)'\))?")
+
+
+def parse_resource(resource: str) -> ResourcePath | None:
+    """The entity set a resource path names, or None when it is not one. A plain name
+    (`Submissions.hh.members`) is returned as it is, for the caller to look up."""
+    if "/" not in resource and "(" not in resource:
+        return ResourcePath(resource)
+    matches = [_SEGMENT.fullmatch(part) for part in resource.split("/")]
+    parts = [match for match in matches if match is not None]
+    if len(parts) != len(matches):
+        return None
+    names = [part.group("name") for part in parts]
+    keys = [_unquoted(part.group("key")) for part in parts]
+    if names[0] != "Submissions" or keys[0] is None:
+        return None
+    keyed = [index for index, key in enumerate(keys) if key is not None and index > 0]
+    last = keyed[-1] if keyed else None
+    return ResourcePath(
+        ".".join(names),
+        keys[0],
+        ".".join(names[: last + 1]) if last is not None else None,
+        keys[last] if last is not None else None,
+    )
+
+
+def _unquoted(key: str | None) -> str | None:
+    return None if key is None else key.replace("''", "'")
 
 
 def encode_skiptoken(position: dict[str, object]) -> str:

@@ -22,6 +22,7 @@ from converters.form_model import DataType, FormSchema
 from converters.geometry import NUMBER
 from converters.safe_xml import element_children, local_name, parse_xml
 from converters.table_plan import ColumnRole, ColumnSpec, SqlType, TableKind, TablePlan, TableSpec
+from converters.xform_schema import version_attribute
 
 _GEO_INDEX = {
     ColumnRole.LATITUDE: 0,
@@ -92,7 +93,7 @@ def parse_submission(xml: bytes, *, check_ids: bool = True) -> tuple[Envelope, e
         raise SubmissionError(ConversionCode.SUBMISSION_NO_INSTANCE_ID)
     envelope = Envelope(
         form_id=form_id,
-        version=(root.get("version") or "").strip() or None,
+        version=(root.get(version_attribute(root) or "version") or "").strip() or None,
         instance_id=instance_id,
         deprecated_id=_child_text(meta, "deprecatedID"),
         instance_name=_child_text(meta, "instanceName"),

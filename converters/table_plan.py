@@ -3,6 +3,7 @@
 One root table per form, one table per repeat (nested repeats point at their parent row), and one
 table per select_multiple or rank field holding each chosen value as a row. A field keeps its
 column for life; a new field adds one; a changed type widens the column (never narrows it).
+Notes and entity labels (`meta/entity/label`) have columns too, as ODK Central exports them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from converters.form_model import DataType, Field, FormSchema
+from converters.form_model import DataType, EntityDeclaration, Field, FormSchema
 from converters.sql_names import fit, sql_name, unique_name
 
 
@@ -165,20 +166,73 @@ def field_columns(field: Field, base: str) -> list[tuple[str, ColumnRole, SqlTyp
     return columns
 
 
+# Kinds whose columns came later than the tables of forms published before them: a table made
+# earlier may lack one, and re-planning a published version over it must not ask for it.
+OPTIONAL_KINDS = frozenset({"note", "entity_label"})
+
+
+def is_optional(field: Field) -> bool:
+    """A field whose column a table made before such columns existed may lack (a note, an
+    entity label, however the schema calls it)."""
+    return field.kind in OPTIONAL_KINDS or field.xpath.endswith("/meta/entity/label")
+
+
+def entity_label_fields(schema: FormSchema) -> tuple[Field, ...]:
+    """`meta/entity/label` of each entity the form declares with a label: a string that
+    Central exports like any field (CSV `meta-entity-label`, OData `meta/entity/label`), though
+    the schema keeps the entity block apart from the fields."""
+    known = {f.xpath for f in schema.fields}
+    return tuple(
+        _label_field(entity)
+        for entity in schema.entities
+        if entity.label is not None and f"{entity.xpath}/label" not in known
+    )
+
+
+def _label_field(entity: EntityDeclaration) -> Field:
+    return Field(
+        xpath=f"{entity.xpath}/label",
+        name="label",
+        kind="entity_label",
+        data_type=DataType.STRING,
+        bind_type="string",
+        control=None,
+        repeat=entity.scope,
+    )
+
+
+def planned_fields(schema: FormSchema) -> tuple[Field, ...]:
+    """Every field whose value a submission's rows keep: the schema's, notes included (a note
+    with a calculation or a default has a value, and Central exports it), and entity labels."""
+    return (*schema.fields, *entity_label_fields(schema))
+
+
 def plan_tables(
     schema: FormSchema,
     *,
     table_prefix: str,
     existing: TablePlan | None = None,
     taken_table_names: Iterable[str] = (),
+    add_optional: bool = False,
 ) -> PlanResult:
-    """Plan this version's tables on top of what exists, reusing every existing name."""
-    return _Planner(schema, table_prefix, existing or TablePlan(), set(taken_table_names)).run()
+    """Plan this version's tables on top of what exists, reusing every existing name.
+
+    Notes and entity labels get a column in a table created now, and in a table that exists
+    only with `add_optional` (a version being published): re-planning a version published
+    before they had columns must find every column it plans (storage.forms.load_version_plan),
+    and such a field is then exported empty (converters/export_model.py)."""
+    existing = existing or TablePlan()
+    return _Planner(schema, table_prefix, existing, set(taken_table_names), add_optional).run()
 
 
 class _Planner:
     def __init__(
-        self, schema: FormSchema, prefix: str, existing: TablePlan, taken: set[str]
+        self,
+        schema: FormSchema,
+        prefix: str,
+        existing: TablePlan,
+        taken: set[str],
+        add_optional: bool,
     ) -> None:
         self.schema = schema
         self.prefix = sql_name([prefix])
@@ -188,6 +242,8 @@ class _Planner:
         self.new_tables: list[str] = []
         self.new_columns: list[tuple[str, ColumnSpec]] = []
         self.widened: list[Widening] = []
+        self.existing = set(self.tables)
+        self.add_optional = add_optional
 
     def run(self) -> PlanResult:
         root = self._table(TableKind.ROOT, self.schema.root_path, None, self.prefix)
@@ -197,9 +253,11 @@ class _Planner:
             owners[repeat.xpath] = self._table(
                 TableKind.REPEAT, repeat.xpath, parent, sql_name([self.prefix, repeat.name])
             )
-        for field in self.schema.fields:
-            if field.has_column:
-                self._add_field(field, owners[field.repeat])
+        for field in planned_fields(self.schema):
+            table = owners.get(field.repeat)
+            if table is None or not self._wanted(field, table):
+                continue
+            self._add_field(field, table)
         physical = TablePlan(tuple(self.tables.values()))
         version = TablePlan(
             tuple(
@@ -216,6 +274,11 @@ class _Planner:
             widened=tuple(self.widened),
         )
         return PlanResult(physical, version, changes)
+
+    def _wanted(self, field: Field, table: str) -> bool:
+        if not is_optional(field) or self.add_optional or table not in self.existing:
+            return True
+        return self.tables[table].column(field.xpath, ColumnRole.VALUE) is not None
 
     def _table(self, kind: TableKind, path: str, parent: str | None, candidate: str) -> str:
         found = next((t for t in self.tables.values() if t.kind is kind and t.path == path), None)

@@ -25,12 +25,14 @@ from converters.form_model import (
     Repeat,
 )
 from converters.safe_xml import element_children, local_name, parse_xml
+from converters.xform_kinds import BIND_TYPES, field_kind
 from converters.xform_labels import (
     DEFAULT_LANGUAGE,
     read_choice_lists,
     read_labels,
     read_translations,
 )
+from converters.xform_paths import absolute_path
 
 XF = "http://www.w3.org/2002/xforms"
 H = "http://www.w3.org/1999/xhtml"
@@ -42,56 +44,34 @@ KNOWN_PREFIXES = {JR: "jr", ODK: "odk", ORX: "orx", ENTITIES: "entities", XF: ""
 SUPPORTED_ENTITIES_VERSIONS = ("2022.1", "2023.1", "2024.1", "2025.1")
 
 _INSTANCE_REF = re.compile(r"instance\(\s*'([^']+)'\s*\)")
-_TRUE = {"true()", "true", "1", "yes"}
-
-
-_BIND_TYPES = {
-    "string": DataType.STRING,
-    "select1": DataType.STRING,
-    "select": DataType.STRING,
-    "rank": DataType.STRING,
-    "barcode": DataType.STRING,
-    "intent": DataType.STRING,
-    "int": DataType.INT,
-    "integer": DataType.INT,
-    "long": DataType.INT,
-    "decimal": DataType.DECIMAL,
-    "double": DataType.DECIMAL,
-    "float": DataType.DECIMAL,
-    "boolean": DataType.BOOLEAN,
-    "date": DataType.DATE,
-    "dateTime": DataType.DATETIME,
-    "time": DataType.TIME,
-    "geopoint": DataType.GEOPOINT,
-    "geotrace": DataType.GEOTRACE,
-    "geoshape": DataType.GEOSHAPE,
-    "binary": DataType.BINARY,
-}
-_META_KINDS = {
-    "instanceID": "instanceID",
-    "instanceName": "instanceName",
-    "deprecatedID": "deprecatedID",
-    "audit": "audit",
-}
-_PROPERTY_KINDS = {"deviceid", "subscriberid", "simserial", "phonenumber", "username", "email"}
 
 
 def read_form_identity(xml: bytes) -> FormIdentity:
     """The form id, version, title and root name, without deriving the whole schema."""
     html = parse_xml(xml, for_form=True)
-    root = _primary_root(html)
+    root = primary_root(html)
     form_id = (root.get("id") or "").strip()
     if not form_id:
         raise FormError(
             ConversionCode.XFORM_INVALID, reason="the primary instance root has no 'id' attribute"
         )
     title = html.findtext(f"{{{H}}}head/{{{H}}}title")
+    version_key = version_attribute(root)
+    version = (root.get(version_key) or "").strip() if version_key else ""
     return FormIdentity(
         form_id,
-        (root.get("version") or "").strip() or None,
+        version or None,
         (title or "").strip() or None,
         local_name(root),
     )
+
+
+def version_attribute(root: etree._Element) -> str | None:
+    """The key of a form's or a submission's version attribute on its root. Central reads the
+    first attribute whose local name is `version` (lib/model/frames/form.js and submission.js:
+    `attr('version')` strips prefixes), so `orx:version` counts, and a form with neither is
+    taken with the version ''."""
+    return next((str(k) for k in root.attrib if etree.QName(k).localname == "version"), None)
 
 
 def parse_xform(xml: bytes) -> FormSchema:
@@ -112,14 +92,15 @@ def parse_xform(xml: bytes) -> FormSchema:
             reason=f"entities-version {entities_version} (supported: 2022.1 to 2025.1)",
         )
     translations, default_language = read_translations(model)
-    reader = _Reader(model, html.find(f"{{{H}}}body"), translations)
-    reader.walk(_primary_root(html))
+    root_path = "/" + identity.root_name
+    reader = _Reader(model, html.find(f"{{{H}}}body"), translations, root_path)
+    reader.walk(primary_root(html))
     languages = tuple(translations) or (DEFAULT_LANGUAGE,)
     return FormSchema(
         form_id=identity.form_id,
         version=identity.version,
         title=identity.title or identity.form_id,
-        root_path="/" + identity.root_name,
+        root_path=root_path,
         fields=tuple(reader.fields),
         groups=tuple(reader.groups),
         repeats=tuple(reader.repeats),
@@ -140,7 +121,7 @@ def _model(html: etree._Element) -> etree._Element:
     return model
 
 
-def _primary_root(html: etree._Element) -> etree._Element:
+def primary_root(html: etree._Element) -> etree._Element:
     instance = _model(html).find(f"{{{XF}}}instance")
     children = element_children(instance) if instance is not None else []
     if not children:
@@ -158,13 +139,6 @@ def _prefixed(element: etree._Element, name: str) -> str:
     return f"{prefix}:{qname.localname}" if prefix else qname.localname
 
 
-def _absolute(ref: str, context: str) -> str:
-    ref = ref.strip()
-    if ref.startswith("/"):
-        return ref
-    return f"{context}/{ref}" if context else "/" + ref
-
-
 class _Reader:
     """Walks the primary instance, matching binds and body controls by absolute path."""
 
@@ -173,25 +147,26 @@ class _Reader:
         model: etree._Element,
         body: etree._Element | None,
         translations: Mapping[str, Mapping[str, str]],
+        root_path: str,
     ) -> None:
         self.translations = translations
         self.binds: dict[str, dict[str, str]] = {}
+        self.bind_ids: dict[str, str] = {}  # <bind id="x">, which a control names as bind="x"
         for bind in model.iter(f"{{{XF}}}bind"):
-            nodeset = (bind.get("nodeset") or bind.get("ref") or "").strip()
+            nodeset = absolute_path(bind.get("nodeset") or bind.get("ref") or "", root_path)
             attrs = {
                 _prefixed(bind, str(k)): str(v)
                 for k, v in bind.attrib.items()
                 if k not in ("nodeset", "ref")
             }
             self.binds.setdefault(nodeset, {}).update(attrs)
+            if bind.get("id"):
+                self.bind_ids[bind.get("id", "")] = nodeset
         self.controls: dict[str, etree._Element] = {}
         self.group_controls: dict[str, etree._Element] = {}
         self.repeat_controls: dict[str, etree._Element] = {}
-        self.setvalues = {
-            (sv.get("ref") or "").strip(): sv for sv in model.iter(f"{{{XF}}}setvalue")
-        }
         if body is not None:
-            self._index_body(body, "")
+            self._index_body(body, root_path)
         self.fields: list[Field] = []
         self.groups: list[Group] = []
         self.repeats: list[Repeat] = []
@@ -203,7 +178,9 @@ class _Reader:
         for child in element_children(element):
             name = local_name(child)
             ref = child.get("nodeset") if name == "repeat" else child.get("ref")
-            path = _absolute(ref, context) if ref else context
+            if not ref and child.get("bind") in self.bind_ids:
+                ref = self.bind_ids[child.get("bind", "")]
+            path = absolute_path(ref, context) if ref else context
             if name == "repeat" and ref:
                 self.repeat_controls[path] = child
             elif name == "group":
@@ -266,12 +243,16 @@ class _Reader:
         control = self.controls.get(path)
         control_name = local_name(control) if control is not None else None
         bind_type = bind.get("type", "string").strip()
-        data_type = _BIND_TYPES.get(bind_type.split(":")[-1], DataType.STRING)
+        data_type = BIND_TYPES.get(bind_type.split(":")[-1], DataType.STRING)
+        if control_name == "upload":  # a file the device sends, whatever the bind says
+            data_type = DataType.BINARY
         choice_list, choice_filter = self._choices(path, control)
         mediatype = control.get("mediatype") if control is not None else None
-        kind = _kind(name, path, bind, bind_type, data_type, control_name, mediatype)
+        kind = field_kind(name, path, bind, bind_type, data_type, control_name, mediatype)
         if kind == "select_one" and data_type is not DataType.STRING:
             data_type = DataType.STRING
+        if kind == "audit":  # Central too: `/meta/audit` is a file (lib/data/schema.js)
+            data_type = DataType.BINARY
         return Field(
             xpath=path,
             name=name,
@@ -346,65 +327,6 @@ class _Reader:
         return declarations
 
 
-def _kind(
-    name: str,
-    path: str,
-    bind: Mapping[str, str],
-    bind_type: str,
-    data_type: DataType,
-    control: str | None,
-    mediatype: str | None,
-) -> str:
-    preload = bind.get("jr:preload")
-    params = (bind.get("jr:preloadParams") or "").strip()
-    parent = path.rsplit("/", 2)[-2] if path.count("/") >= 2 else ""
-    if parent == "meta" and name in _META_KINDS:
-        return _META_KINDS[name]
-    if preload == "uid":
-        return "instanceID"
-    if preload == "timestamp" and params in ("start", "end"):
-        return params
-    if preload == "date" and params == "today":
-        return "today"
-    if preload == "property" and params.lower() in _PROPERTY_KINDS:
-        return params.lower()
-    local_type = bind_type.split(":")[-1]
-    if control == "rank" or local_type == "rank":
-        return "rank"
-    if control == "select" or local_type == "select":
-        return "select_multiple"
-    if control == "select1" or local_type == "select1":
-        return "select_one"
-    if control == "range":
-        return "range"
-    if data_type is DataType.BINARY:
-        media = (mediatype or "").split("/")[0]
-        return {"image": "image", "audio": "audio", "video": "video"}.get(media, "file")
-    if local_type == "barcode":
-        return "barcode"
-    if "calculate" in bind and control is None:
-        return "calculate"
-    if control == "trigger":
-        return "acknowledge"
-    if (
-        bind.get("readonly", "").strip() in _TRUE
-        and data_type is DataType.STRING
-        and control in ("input", None)
-    ):
-        return "note"
-    return {
-        DataType.INT: "integer",
-        DataType.DECIMAL: "decimal",
-        DataType.DATE: "date",
-        DataType.DATETIME: "dateTime",
-        DataType.TIME: "time",
-        DataType.GEOPOINT: "geopoint",
-        DataType.GEOTRACE: "geotrace",
-        DataType.GEOSHAPE: "geoshape",
-        DataType.BOOLEAN: "boolean",
-    }.get(data_type, "text")
-
-
 def _media_files(xml: bytes) -> tuple[str, ...]:
     names = re.findall(rb"jr://(?:images|audio|video|file|file-csv)/([^\"'<>\s]+)", xml)
     return tuple(sorted({n.decode("utf-8") for n in names}))
@@ -414,5 +336,6 @@ def set_form_version(xform: str, version: str) -> str:
     """The XForm with its primary instance's version attribute set (publishing a draft under a
     new version, as Central's `draft/publish?version=` does)."""
     html = parse_xml(xform.encode("utf-8"), for_form=True)
-    _primary_root(html).set("version", version)
+    root = primary_root(html)
+    root.set(version_attribute(root) or "version", version)  # orx:version stays orx:version
     return '<?xml version="1.0"?>' + etree.tostring(html, encoding="unicode")

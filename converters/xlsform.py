@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
@@ -16,6 +16,7 @@ from pyxform.xls2xform import convert
 
 from converters.errors import ConversionCode, FormError, FormIssue
 from converters.form_model import CompiledForm
+from converters.xform_checks import StructureProblem, refuse, structure_problems
 from converters.xform_schema import read_form_identity
 from converters.xlsform_limits import check_xlsform_size
 
@@ -61,9 +62,11 @@ def detect_file_type(filename: str | None, data: bytes, content_type: str | None
 
 
 def compile_form(data: bytes, file_type: str, form_id_fallback: str | None = None) -> CompiledForm:
-    """Compile an XLSForm, or read an XForm as it is; refuse forms without id or version.
-    `form_id_fallback` names an XLSForm whose settings sheet gives no form_id (Central takes it
-    from the X-XlsForm-FormId-Fallback header, pyodk sends the file's name)."""
+    """Compile an XLSForm, or read an XForm as it is; refuse a form without an id, or one whose
+    structure would lose data (converters/xform_checks.py). A form without a version is taken
+    with the version '', as Central takes it. `form_id_fallback` names an XLSForm whose settings
+    sheet gives no form_id (Central takes it from the X-XlsForm-FormId-Fallback header, pyodk
+    sends the file's name)."""
     if file_type == XFORM_TYPE:
         return _read_xform(data)
     if file_type not in SPREADSHEET_TYPES:
@@ -83,43 +86,30 @@ def compile_xlsform(
     fallback = (form_id_fallback or "").strip()
     if not form_id and fallback and not fallback.lower().endswith((".xls", ".xlsx", ".xml")):
         form_id = definition["fallback_form_name"] = fallback
-    version = str(settings.get("version") or "").strip()
-    missing = []
-    if not form_id:
-        missing.append(
-            FormIssue(
-                "error", ConversionCode.MISSING_FORM_ID.value, "settings", 2, "form_id", "baobab"
-            )
-        )
-    if not version:
-        missing.append(
-            FormIssue(
-                "error", ConversionCode.MISSING_VERSION.value, "settings", 2, "version", "baobab"
-            )
-        )
-    if missing:
-        code = ConversionCode.MISSING_FORM_ID if not form_id else ConversionCode.MISSING_VERSION
-        raise FormError(code, tuple(missing))
-
+    # pyxform runs first, so that a form without a form_id still gets its own errors listed.
+    no_id = FormIssue(
+        "error", ConversionCode.MISSING_FORM_ID.value, "settings", 2, "form_id", "baobab"
+    )
     warnings: list[str] = []
     try:
-        result = convert(
-            definition,
-            warnings=warnings,
-            validate=False,
-        )
+        result = convert(definition, warnings=warnings, validate=False)
     except PyXFormError as error:
         issue = _issue_from_pyxform(error, "error", workbook)
-        raise FormError(ConversionCode.XLSFORM_INVALID, (issue,)) from error
+        issues = (issue,) if form_id else (issue, no_id)
+        raise FormError(ConversionCode.XLSFORM_INVALID, issues) from error
     except Exception as error:  # noqa: BLE001 - pyxform lets TypeError/KeyError escape on odd sheets
         issue = FormIssue("error", f"pyxform could not process the form: {error!r}")
         raise FormError(ConversionCode.XLSFORM_INVALID, (issue,)) from error
+    if not form_id:
+        raise FormError(ConversionCode.MISSING_FORM_ID, (no_id,))
 
-    identity = read_form_identity(result.xform.encode())
+    xform = result.xform.encode()
+    refuse([_on_sheets(p, workbook, name_rows) for p in structure_problems(xform)])
+    identity = read_form_identity(xform)
     return CompiledForm(
         xform=result.xform,
         form_id=identity.form_id,
-        version=identity.version or version,
+        version=identity.version or "",
         title=identity.title or identity.form_id,
         file_type=file_type,
         warnings=tuple(_issue_from_text(w, "warning", name_rows) for w in warnings),
@@ -174,16 +164,45 @@ def _read_workbook(data: bytes, file_type: str):  # type: ignore[no-untyped-def]
 
 def _read_xform(data: bytes) -> CompiledForm:
     identity = read_form_identity(data)
-    if not identity.version:
-        issue = FormIssue("error", ConversionCode.MISSING_VERSION.value, source="baobab")
-        raise FormError(ConversionCode.MISSING_VERSION, (issue,))
+    refuse(structure_problems(data))
     return CompiledForm(
         xform=data.decode("utf-8"),
         form_id=identity.form_id,
-        version=identity.version,
+        version=identity.version or "",
         title=identity.title or identity.form_id,
         file_type=XFORM_TYPE,
     )
+
+
+def _on_sheets(
+    problem: StructureProblem, workbook: object, name_rows: Mapping[str, int]
+) -> StructureProblem:
+    """A problem found in the compiled XForm, located on the XLSForm's sheets and worded with
+    the names the designer wrote (`member`, not `/data/member`)."""
+    name = problem.xpath.rsplit("/", 1)[-1]
+    context = {k: _last_name(v) for k, v in problem.context.items()}
+    if problem.code is ConversionCode.ENTITY_IN_REPEAT:
+        # The entities sheet's row of the list. pyxform also moves an entity into the repeat
+        # its save_to questions are in when that row names no repeat.
+        entities: Sequence[Mapping[str, object]] = getattr(workbook, "entities", None) or ()
+        number, declared = next(
+            ((n, r) for n, r in enumerate(entities, 2) if r.get("list_name") == context["dataset"]),
+            (None, {}),
+        )
+        where = "repeat" if declared.get("repeat") else "list_name"
+        return replace(problem, context=context, sheet="entities", row=number, column=where)
+    row = name_rows.get(name)
+    return replace(
+        problem,
+        context=context,
+        sheet="survey" if row else None,
+        row=row,
+        column="save_to" if problem.code is ConversionCode.ENTITY_PROPERTY_IN_REPEAT else None,
+    )
+
+
+def _last_name(value: object) -> object:
+    return value.rsplit("/", 1)[-1] if isinstance(value, str) and value.startswith("/") else value
 
 
 def _survey_name_rows(survey: Sequence[Mapping[str, object]]) -> dict[str, int]:

@@ -120,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("file", type=Path)
     publish.add_argument("--project", type=int, required=True, help="project id")
     publish.add_argument("--no-validate", action="store_true", help="skip ODK Validate")
+    publish.add_argument(
+        "--version",
+        help="publish under this version name instead of the form's own (as Central's "
+        "draft/publish?version=): every version published needs a name of its own",
+    )
     listing = command(forms, "list", "list published forms", _forms_list)
     listing.add_argument("--project", type=int, help="only this project")
     rebuild = command(
@@ -259,7 +264,7 @@ def _forms_check(args: argparse.Namespace, settings: Settings) -> int:
     )
     _print_issues(compiled.warnings)
     print(
-        f"ok: {compiled.form_id} version {compiled.version} ({compiled.title}) compiles"
+        f"ok: {compiled.form_id} {_version_words(compiled.version)} ({compiled.title}) compiles"
         f"{'' if args.no_validate else ' and validates'} in "
         f"{time.perf_counter() - started:.2f}s"
     )
@@ -277,19 +282,23 @@ def _forms_publish(args: argparse.Namespace, settings: Settings) -> int:
             filename=args.file.name,
             clock=system_clock,
             validate="off" if args.no_validate else settings.odk_validate,
+            version=args.version,
         )
+    published = f"{result.form.xml_form_id} {_version_words(result.version.version)}"
     if result.already_published:
-        print(
-            f"{result.form.xml_form_id} version {result.version.version} is already "
-            "published; nothing to do"
-        )
+        print(f"{published} is already published; nothing to do")
         return 0
     changes = result.changes
     print(
-        f"published {result.form.xml_form_id} version {result.version.version} in project "
-        f"{result.form.project_id} ({time.perf_counter() - started:.2f}s): {changes.summary()}"
+        f"published {published} in project {result.form.project_id} "
+        f"({time.perf_counter() - started:.2f}s): {changes.summary()}"
     )
     return 0
+
+
+def _version_words(version: str) -> str:
+    """A version as the output names it; a form without one (Central takes it as '') too."""
+    return f"version {version}" if version else "without a version"
 
 
 def _forms_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from converters.active_content import refuse_active_content
 from converters.errors import ConversionCode, FormError
 from converters.form_model import CompiledForm
-from converters.xform_schema import parse_xform
+from converters.xform_schema import parse_xform, set_form_version
 from server.clock import Clock
 from storage.db import transaction
 from storage.forms import PublishResult, publish_form
@@ -64,9 +64,16 @@ def publish_upload(
     content_type: str | None = None,
     validate: str = "auto",
     actor_id: int | None = None,
+    version: str | None = None,
 ) -> PublishResult:
+    """Publish an uploaded form at once, under `version` when given (its XForm rewritten to
+    carry it, as Central's `draft/publish?version=` does)."""
     started = time.perf_counter()
     compiled = compile_upload(data, filename=filename, content_type=content_type, validate=validate)
+    if version is not None and version != compiled.version:
+        compiled = replace(
+            compiled, xform=set_form_version(compiled.xform, version), version=version
+        )
     with transaction(engine) as connection:
         result = publish_form(
             connection,
@@ -77,7 +84,7 @@ def publish_upload(
             actor_id=actor_id,
         )
     log.info(
-        "published form_id=%s version=%s project=%s in %.3fs (%s)",
+        "published form_id=%s version=%r project=%s in %.3fs (%s)",
         compiled.form_id,
         compiled.version,
         project_id,

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from converters.errors import ConversionCode, ConversionError
@@ -20,11 +20,13 @@ from converters.odata import (
     decode_skiptoken,
     encode_skiptoken,
     metadata_document,
+    parse_resource,
     selectable,
     service_document,
 )
 from server.errors import Problem, ProblemCode
 from server.exports.routes import audit_export
+from server.exports.streaming import streamed
 from server.form_data import FormData, load_form_data, submission_filter
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
@@ -44,7 +46,6 @@ SUPPORTED = {
     "$select",
     "$skiptoken",
 }
-_SINGLE = re.compile(r"^Submissions\('(?P<id>(?:[^']|'')+)'\)(?:/(?P<nav>[\w.]+))?$")
 
 
 def _service_url(request: Request, feed: FormData) -> str:
@@ -81,8 +82,12 @@ async def entities(request: Request) -> Response:
     if query.top is not None or request.query_params.get("$count", "").lower() == "true":
         body = await run_in_threadpool(_page, request, feed, table, query, context)
         return Response(body, headers=HEADERS, media_type=JSON_TYPE)
-    return StreamingResponse(
-        _stream(request, feed, table, query, context), headers=HEADERS, media_type=JSON_TYPE
+    return await streamed(
+        _stream(request, feed, table, query, context),
+        what=f"OData {table.odata_name}",
+        form=feed.form,
+        media_type=JSON_TYPE,
+        headers=HEADERS,
     )
 
 
@@ -92,26 +97,18 @@ def _require_submission(request: Request, feed: FormData, instance_id: str) -> N
 
 
 def _resolve(feed: FormData, resource: str, request: Request) -> tuple[OutTable, EntityQuery]:
-    query = _query(request)
-    single = _SINGLE.match(resource)
-    if single:
-        instance_id = single.group("id").replace("''", "'")
-        name = f"Submissions.{single.group('nav')}" if single.group("nav") else "Submissions"
-        table = feed.model.by_odata_name(name)
-        query = EntityQuery(
-            query.top,
-            query.skip,
-            query.after,
-            query.filter,
-            query.select,
-            query.expand,
-            query.wkt,
-            instance_id,
-        )
-    else:
-        table = feed.model.by_odata_name(resource)
-    if table is None:
+    """The entity set a path names (`Submissions.hh.members`, or a navigation link such as
+    `Submissions('uuid:…')/hh/members('3f2a…')/jobs`) and the query on it."""
+    path = parse_resource(resource)
+    table = feed.model.by_odata_name(path.entity_set) if path is not None else None
+    if path is None or table is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity set '{resource}'")
+    query = replace(
+        _query(request),
+        instance_id=path.instance_id,
+        parent_set=path.parent_set,
+        parent_key=path.parent_key,
+    )
     unknown = sorted(query.select - selectable(feed.model, table)) if query.select else []
     if unknown:
         raise ConversionError(
@@ -220,20 +217,20 @@ def _next_link(request: Request, position: dict[str, Any]) -> str:
 def _stream(
     request: Request, feed: FormData, table: OutTable, query: EntityQuery, context: str
 ) -> Iterator[bytes]:
-    """The whole entity set, a row at a time: memory stays flat whatever its size."""
+    """The whole entity set, a row at a time: memory stays flat whatever its size. The first
+    chunk holds the first row, so that a query the database refuses is a plain error."""
     state = request.app.state
-    yield b'{"value":['
     with transaction(state.engine, read_only=True) as connection:
+        buffer: list[bytes] = [b'{"value":[']
         separator = b""
-        buffer: list[bytes] = []
         for row in entity_rows(
             connection, feed.model, table, feed.tables, feed.form.id, query, state.clock()
         ):
             buffer.append(separator + row.json.encode("utf-8"))
-            separator = b","
-            if len(buffer) >= 500:
+            if not separator or len(buffer) >= 500:
                 yield b"".join(buffer)
                 buffer.clear()
+            separator = b","
         yield b"".join(buffer)
     yield b'],"@odata.context":' + json.dumps(context).encode("utf-8") + b"}"
 

@@ -3,7 +3,9 @@ media, published later (optionally under a new version string) in one transactio
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Collection
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -107,3 +109,23 @@ def publish_draft(
     return PublishResult(
         get_form_by_id(connection, form.id), get_version(connection, draft.id), changes
     )
+
+
+def suggest_version(version: str, taken: Collection[str], today: date) -> str:
+    """A version name for a draft that differs from every published one (Central refuses a
+    publish under a name already used, 409.6): `version` itself when free, else its last number
+    counted up (`v1` -> `v2`, `2026112301` -> `2026112302`), else today's date and a counter
+    (`2026112301`), the scheme the form designers' guide recommends."""
+    if version not in taken:
+        return version
+    numbered = re.fullmatch(r"(.*?)(\d{1,18})", version)
+    if numbered:
+        head, digits = numbered.groups()
+        number = int(digits) + 1
+        while f"{head}{number:0{len(digits)}d}" in taken:
+            number += 1
+        return f"{head}{number:0{len(digits)}d}"
+    counter = 1
+    while f"{today:%Y%m%d}{counter:02d}" in taken:
+        counter += 1
+    return f"{today:%Y%m%d}{counter:02d}"

@@ -28,8 +28,10 @@ class StorageCode(Enum):
     USER_NOT_FOUND = "Could not find the user {user}."
     ALREADY_EXISTS = "A {what} with {key} already exists."
     VERSION_EXISTS = (
-        "The form '{form_id}' already has a version '{version}' with different content. "
-        "Change the 'version' in the settings sheet before publishing again."
+        "The form '{form_id}' already has a version '{version}': every version published needs "
+        "a name of its own. Change the 'version' in the form (the settings sheet of an XLSForm, "
+        "the version attribute of an XForm) and upload it again, or publish this one under a "
+        "new version name."
     )
     VERSION_UNCHANGED = "The form '{form_id}' version '{version}' is already published."
     SUBMISSION_EXISTS = (

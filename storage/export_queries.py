@@ -89,9 +89,11 @@ def attachment_rows(
     options: CsvOptions,
     now: datetime,
 ) -> sa.Select[Any]:
-    """(name, sha256) of every file received for the exported submissions' current versions."""
+    """(name, sha256) of every file received for the exported submissions' current versions,
+    but client audit logs, which the zip has parsed instead (Central: `isClientAudit`)."""
     root = tables[model.root.name]
     attachments = s.submission_attachments
+    left_out = sorted(model.hidden | {audit_xpath(model)})
     return (
         sa.select(attachments.c.name, attachments.c.blob_sha256)
         .distinct()
@@ -103,25 +105,52 @@ def attachment_rows(
         .where(
             attachments.c.blob_sha256.is_not(None),
             *_conditions(form_id, options, now, root),
-            *(
-                [
-                    sa.or_(
-                        attachments.c.xpath.is_(None),
-                        attachments.c.xpath.not_in(sorted(model.hidden)),
-                    )
-                ]
-                if model.hidden
-                else []
-            ),
+            sa.or_(attachments.c.xpath.is_(None), attachments.c.xpath.not_in(left_out)),
         )
         .order_by(attachments.c.name)
     )
 
 
+def audit_xpath(model: ExportModel) -> str:
+    """Where a client audit log is: Central takes the file of `/meta/audit` as one, whatever
+    its bind says (lib/data/schema.js)."""
+    return f"{model.root.spec.path}/meta/audit"
+
+
+def audit_rows(
+    model: ExportModel,
+    tables: Mapping[str, sa.Table],
+    form_id: int,
+    options: CsvOptions,
+    now: datetime,
+) -> sa.Select[Any]:
+    """(instance ID, sha256 or NULL when not received) of the client audit log of each exported
+    submission's current version, oldest version first, as Central streams them (none when the
+    reader may not see the log)."""
+    root = tables[model.root.name]
+    attachments, versions = s.submission_attachments, s.submission_versions
+    xpath = audit_xpath(model)
+    return (
+        sa.select(s.submissions.c.instance_id, attachments.c.blob_sha256)
+        .select_from(
+            root.join(s.submissions, s.submissions.c.id == root.c._submission_id)
+            .join(versions, versions.c.id == root.c._version_id)
+            .join(attachments, attachments.c.submission_version_id == root.c._version_id)
+        )
+        .where(
+            attachments.c.xpath == xpath,
+            *_conditions(form_id, options, now, root),
+            *([sa.false()] if xpath in model.hidden else []),
+        )
+        .order_by(versions.c.created_at, versions.c.id, attachments.c.name)
+    )
+
+
 def stream_rows(connection: Connection, statement: sa.Select[Any]) -> Iterator[tuple[Any, ...]]:
-    result = connection.execution_options(stream_results=True, yield_per=2000).execute(statement)
-    for row in result:
-        yield tuple(row)
+    streamed = connection.execution_options(stream_results=True, yield_per=2000)
+    with streamed.execute(statement) as result:  # closed (a server-side cursor) if a row fails
+        for row in result:
+            yield tuple(row)
 
 
 def _select(
@@ -189,6 +218,8 @@ def _select(
 
 
 def _cells(out: OutField, row: sa.Table) -> list[tuple[str, ColumnElement[Any]]]:
+    if not out.has_column:  # a note or entity label older than its form's tables: empty
+        return [("", sa.null())]
     value = row.c[out.value.name]
     data_type = out.field.data_type
     if data_type is DataType.GEOPOINT:

@@ -156,6 +156,7 @@ def activate_version(
         table_prefix=form.table_prefix,
         existing=load_plan(connection, form.id),
         taken_table_names=taken_table_names(connection, form.id),
+        add_optional=True,  # notes and entity labels get columns as a version is published
     )
     drop_views(connection, form.id)  # no database alters a column that a view uses
     apply_changes(connection, plan.changes, plan.physical)

@@ -135,3 +135,78 @@ class json_agg_ordered(GenericFunction[Any]):  # noqa: N801
 def _pg_agg(element: json_agg_ordered, compiler: SQLCompiler, **kw: Any) -> str:
     value, key = (compiler.process(c, **kw) for c in element.clauses)
     return f"coalesce(json_agg({value} ORDER BY {key}), '[]'::json)"
+
+
+# PostgreSQL takes at most 100 arguments in a function call (FUNC_MAX_ARGS), SQLite 127 by
+# default (SQLITE_MAX_FUNCTION_ARG): 50 keys and values per call fit both.
+OBJECT_PAIRS = 50
+
+
+class json_object_wide(GenericFunction[Any]):  # noqa: N801
+    """json_object for any number of keys, in order: one call per OBJECT_PAIRS pairs, their
+    texts joined into one object (a form may have hundreds of questions at one level). JSON,
+    to nest in another object."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class json_object_text(GenericFunction[Any]):  # noqa: N801
+    """json_object_wide as text: an OData row as it goes out, never parsed again."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+def _chunks(
+    element: GenericFunction[Any], compiler: SQLCompiler, call: str, **kw: Any
+) -> list[str]:
+    arguments = [compiler.process(c, **kw) for c in element.clauses]
+    size = 2 * OBJECT_PAIRS
+    return [f"{call}({', '.join(arguments[i : i + size])})" for i in range(0, len(arguments), size)]
+
+
+def _joined(calls: list[str], head: str, tail: str, separator: str) -> str:
+    """One object from several: the first without its closing brace, the last without its
+    opening one, those between without either."""
+    if len(calls) == 1:
+        return calls[0]
+    parts = [head.format(calls[0])]
+    parts += [tail.format(head.format(c)) for c in calls[1:-1]]
+    parts.append(tail.format(calls[-1]))
+    return f" || '{separator}' || ".join(parts)
+
+
+def _pg_wide_text(element: GenericFunction[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    calls = [f"({c})::text" for c in _chunks(element, compiler, "json_build_object", **kw)]
+    return f"({_joined(calls, 'left({}, -1)', 'substr({}, 2)', ', ')})"
+
+
+def _sqlite_wide_text(element: GenericFunction[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    calls = _chunks(element, compiler, "json_object", **kw)
+    # substr(x, -1, -n): the n characters before the last one, so x is computed once.
+    return f"({_joined(calls, 'substr({}, -1, -2147483647)', 'substr({}, 2)', ',')})"
+
+
+@compiles(json_object_text, "postgresql")
+def _pg_object_text(element: json_object_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return _pg_wide_text(element, compiler, **kw)
+
+
+@compiles(json_object_text, "sqlite")
+def _sqlite_object_text(element: json_object_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return _sqlite_wide_text(element, compiler, **kw)
+
+
+@compiles(json_object_wide, "postgresql")
+def _pg_object_wide(element: json_object_wide, compiler: SQLCompiler, **kw: Any) -> str:
+    if len(element.clauses) <= 2 * OBJECT_PAIRS:
+        return f"json_build_object({compiler.process(element.clauses, **kw)})"
+    return f"({_pg_wide_text(element, compiler, **kw)})::json"
+
+
+@compiles(json_object_wide, "sqlite")
+def _sqlite_object_wide(element: json_object_wide, compiler: SQLCompiler, **kw: Any) -> str:
+    if len(element.clauses) <= 2 * OBJECT_PAIRS:
+        return f"json_object({compiler.process(element.clauses, **kw)})"
+    return f"json({_sqlite_wide_text(element, compiler, **kw)})"

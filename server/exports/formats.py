@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from converters.spss import spss_syntax
 from server.exports.archive import MemberWriter, zip_stream
+from server.exports.audits import audit_member
 from server.exports.csv_files import write_csv
 from server.exports.geojson import geojson_chunks
 from server.exports.xlsx import write_xlsx
@@ -90,6 +91,7 @@ def _members(
         if spec.spss:
             syntax = _syntax(data, spec, table)
             yield table.file_name.removesuffix(".csv") + ".sps", partial(_write_text, syntax)
+    # Central's zip without `attachments` is its CSVs alone: neither files nor audit logs.
     if spec.media:
         previous = None
         for name, sha256 in stream_rows(
@@ -98,6 +100,9 @@ def _members(
             if name != previous:  # ordered by name: one file per name, as Central's zip
                 previous = name
                 yield f"media/{name}", partial(_copy_blob, blobs, sha256)
+        audits = audit_member(connection, blobs, data, spec.options, now)
+        if audits is not None:
+            yield audits
 
 
 def _write_counted(

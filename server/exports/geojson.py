@@ -1,7 +1,8 @@
 """The GeoJSON export: one feature per submission and location question (geopoint, geotrace,
 geoshape) with every other answer of the submission as its properties. Streamed. The cells are
 the CSV export's (neutralised for spreadsheets, as a GIS user's attribute table ends up in one);
-a geopoint part that is not a plain number (stored before intake checked them) gives no feature."""
+a geopoint part that is not a plain number (stored before intake checked them) gives no feature;
+a trace's geometry is read from its text as sent, without the apostrophe its cell may carry."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def geojson_chunks(
         for indexes in geo.values():
             field = columns[indexes[0]].field
             assert field is not None
-            parts = [row[i] for i in indexes]
+            parts = [_as_sent(row[i]) for i in indexes]
             geometry = (
                 geometry_of(field.data_type, parts) if _plain(field.data_type, parts) else None
             )
@@ -57,6 +58,14 @@ def geojson_chunks(
             yield separator + json.dumps(feature, ensure_ascii=False, default=str).encode()
             separator = b","
     yield b"]}"
+
+
+def _as_sent(cell: str | None) -> str | None:
+    """A location's text as sent: a trace starting south of the equator or west of Greenwich
+    ("-12.5 -8 0 0;...") reads as a formula to a spreadsheet, so its cell got an apostrophe."""
+    if cell and cell.startswith("'") and cell[1:2] in ("-", "+"):
+        return cell[1:]
+    return cell
 
 
 def _plain(data_type: DataType, parts: Sequence[str | None]) -> bool:

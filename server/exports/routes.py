@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from server.exports.formats import FORMATS, ExportSpec, export_chunks
+from server.exports.streaming import streamed
 from server.form_data import FormData, load_form_data, submission_filter
 from server.rest.http import attachment_header, flag
 from storage.audit import record
@@ -80,9 +81,10 @@ def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
         )
         await run_in_threadpool(audit_export, request, data, export)
         state = request.app.state
-        chunks = export_chunks(state.engine, state.blobs, data, spec, state.clock())
-        return StreamingResponse(
-            chunks,
+        return await streamed(
+            export_chunks(state.engine, state.blobs, data, spec, state.clock()),
+            what=f"export {export}",
+            form=data.form,
             media_type=FORMATS[export],
             headers=attachment_header(spec.file_name(data.form.xml_form_id)),
         )

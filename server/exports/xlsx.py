@@ -5,6 +5,7 @@ formula: every text (headers and labels too) is written by `_text`, neutralised 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -59,22 +60,28 @@ def write_xlsx(
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
     }
     used: set[str] = set()
-    for table in tables:
-        name = table.file_name.removesuffix(".csv")
-        headers = [
-            column_label(c, choice_lists, language) if labels else c.header for c in table.columns
-        ]
-        writers = [
-            _writer(column, choice_lists, language, labels, styles) for column in table.columns
-        ]
-        sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
-        for row in stream_rows(connection, table.statement):
-            if row_number == sheet_rows:
-                sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
-            row_number += 1
-            for column_number, (write, value) in enumerate(zip(writers, row, strict=True)):
-                if value is not None and value != "":
-                    write(sheet, row_number, column_number, value)
+    try:
+        for table in tables:
+            name = table.file_name.removesuffix(".csv")
+            headers = [
+                column_label(c, choice_lists, language) if labels else c.header
+                for c in table.columns
+            ]
+            writers = [
+                _writer(column, choice_lists, language, labels, styles) for column in table.columns
+            ]
+            sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
+            for row in stream_rows(connection, table.statement):
+                if row_number == sheet_rows:
+                    sheet, row_number = _new_sheet(workbook, name, used, headers, styles), 0
+                row_number += 1
+                for column_number, (write, value) in enumerate(zip(writers, row, strict=True)):
+                    if value is not None and value != "":
+                        write(sheet, row_number, column_number, value)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the failure is what matters, not the file
+            workbook.close()  # closes each sheet's temporary file
+        raise
     workbook.close()
 
 

@@ -22,11 +22,12 @@ from server.web.http import Web, page
 from server.web.render import N_, segment, translate
 from storage.db import transaction
 from storage.draft_tests import list_draft_submissions
-from storage.drafts import discard_draft, find_draft, publish_draft, save_draft
-from storage.errors import NotFound, StorageCode
+from storage.drafts import discard_draft, find_draft, publish_draft, save_draft, suggest_version
+from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import (
     FORM_STATES,
     FormRecord,
+    find_version,
     get_form,
     get_xform,
     list_versions,
@@ -114,19 +115,32 @@ def upload(web: Web) -> Response:
             form.xml_form_id,
             {"version": version.version, "via": "web"},
         )
+        version_taken = find_version(connection, form.id, version.version) is not None
     return web.render(
         "upload_result.html",
         filename=file.filename,
         issues=[asdict(w) for w in compiled.warnings],
         form=form,
         version=version,
+        version_taken=version_taken,
         project_id=project_id,
         crumbs=trail,
     )
 
 
 def overview(web: Web) -> Response:
-    form = load_form(web, Permission.FORM_READ)
+    return _overview(web, load_form(web, Permission.FORM_READ))
+
+
+def _overview(
+    web: Web,
+    form: FormRecord,
+    *,
+    status: int = 200,
+    refused_version: str | None = None,
+) -> Response:
+    """The form's page; after a publish refused for its version name (`refused_version`), the
+    same page with the reason next to the version field, and a free name filled in."""
     can_publish = web.caller.can(Permission.FORM_PUBLISH, form.project_id)
     with transaction(web.state.engine, read_only=True) as connection:
         versions = list_versions(connection, form.id)  # published, newest first
@@ -146,14 +160,22 @@ def overview(web: Web) -> Response:
         before = schemas.get(older.id) if older else None
         history.append((version, diff_forms(before, schemas[version.id]) if older else None))
     current = schemas.get(versions[0].id) if versions else None
+    # Every version published needs a name of its own (Central 409.6). A draft whose name is
+    # taken gets a free one suggested in the publish field, as Central's publish dialog asks.
+    taken = {v.version for v in versions}
+    wanted = refused_version if refused_version is not None else (draft.version if draft else "")
     return web.render(
         "form.html",
+        status=status,
         form=form,
         current=versions[0] if versions else None,
         title=(versions[0].title if versions else draft.title if draft else form.xml_form_id),
         history=history,
         draft=draft,
         draft_diff=diff_forms(current, draft_schema) if draft_schema else None,
+        draft_version_taken=draft is not None and draft.version in taken,
+        refused_version=refused_version,
+        suggested_version=suggest_version(wanted, taken, web.state.clock().date()),
         media=media,
         draft_media=draft_media,
         draft_tests=draft_tests,
@@ -168,16 +190,25 @@ def _schema(xform: str) -> FormSchema:
 
 
 def publish(web: Web) -> Response:
+    """Publish the draft under the version name of the page's field (the draft's own when it is
+    left blank). A name already used is not a dead end: the page comes back with the reason
+    next to the field and a free name in it."""
     form = load_form(web, Permission.FORM_PUBLISH)
-    with transaction(web.state.engine) as connection:
-        result = publish_draft(connection, form, web.state.clock(), web.field("version") or None)
-        web.audit(
-            connection,
-            "form.update.publish",
-            "form",
-            form.xml_form_id,
-            {"version": result.version.version, "via": "web"},
-        )
+    typed = web.field("version") or None
+    try:
+        with transaction(web.state.engine) as connection:
+            result = publish_draft(connection, form, web.state.clock(), typed)
+            web.audit(
+                connection,
+                "form.update.publish",
+                "form",
+                form.xml_form_id,
+                {"version": result.version.version, "via": "web"},
+            )
+    except Conflict as error:
+        if error.code is not StorageCode.VERSION_EXISTS:
+            raise
+        return _overview(web, form, status=409, refused_version=str(error.context["version"]))
     return web.redirect(form_url(form), "Version published: devices get it on their next update.")
 
 

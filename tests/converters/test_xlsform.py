@@ -108,15 +108,16 @@ def test_question_without_label_is_located_by_its_name():
 def test_form_without_settings_is_refused_with_how_to_fix_it():
     error = _error(md_form("type | name | label\ntext | a | A", settings=""))
     assert error.code is ConversionCode.MISSING_FORM_ID
-    assert {i.column for i in error.issues} == {"form_id", "version"}
+    assert {i.column for i in error.issues} == {"form_id"}
     assert all(i.sheet == "settings" for i in error.issues)
     assert "Add a 'settings' sheet" in error.message
 
 
-def test_form_without_version_is_refused():
-    error = _error(md_form("type | name | label\ntext | a | A", settings="form_id\nonly_id"))
-    assert error.code is ConversionCode.MISSING_VERSION
-    assert "version" in error.message
+def test_form_without_version_is_taken_with_the_empty_version_as_central_does():
+    compiled = compile_form(
+        md_form("type | name | label\ntext | a | A", settings="form_id\nonly_id"), ".md"
+    )
+    assert (compiled.form_id, compiled.version) == ("only_id", "")
 
 
 def test_corrupt_spreadsheet_is_unreadable_not_a_crash():
@@ -141,10 +142,10 @@ def test_xform_upload_is_read_as_is():
     assert (again.form_id, again.version, again.xform) == ("x1", "1", compiled.xform)
 
 
-def test_xform_without_version_is_refused():
+def test_xform_without_version_is_taken_with_the_empty_version():
     compiled = compile_form(md_form("type | name | label\ntext | a | A"), ".md")
     xml = compiled.xform.replace(' version="1"', "").encode()
-    assert _error(xml, ".xml").code is ConversionCode.MISSING_VERSION
+    assert compile_form(xml, ".xml").version == ""
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from converters.export_model import ExportColumn
 from tests.server.central_data import IDS, load_survey
-from tests.server.conftest import publish
+from tests.server.conftest import make_device, publish
 from tests.xlsforms import md_form
 
 BILINGUAL = md_form(
@@ -96,6 +96,24 @@ def test_geojson_has_a_feature_per_located_submission(client, admin, survey):
     assert first["properties"]["KEY"] == IDS[2]
     assert first["properties"]["question"] == "location"
     assert first["properties"]["district"] == "south"
+
+
+def test_geojson_has_traces_that_start_south_or_west(client, admin, project):
+    """A trace starting with a negative coordinate: its CSV cell is defused for spreadsheets
+    ("'-12.5 -8...") yet its feature is the LineString sent."""
+    publish(client, admin, project, BILINGUAL)
+    device = make_device(client, admin, project, form_ids=("bilingual",))
+    xml = (
+        '<data id="bilingual" version="1"><route>-12.5 -8 350 5;-12.6 -8.1 351 5</route>'
+        "<meta><instanceID>uuid:south</instanceID></meta></data>"
+    )
+    assert device.submit(xml.encode()).status_code == 201
+    base = f"/v1/projects/{project}/forms/bilingual"
+    features = client.get(f"{base}/submissions.geojson", headers=admin).json()["features"]
+    assert [f["geometry"] for f in features] == [
+        {"type": "LineString", "coordinates": [[-8, -12.5, 350], [-8.1, -12.6, 351]]}
+    ]
+    assert features[0]["properties"]["KEY"] == "uuid:south"
 
 
 def test_spss_syntax_reads_the_csv_with_labels(client, admin, project):
