@@ -104,6 +104,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a request body may pause between two chunks before the request is refused "
         "with 408; no database connection is held while a body arrives.",
     ),
+    Setting(
+        "BAOBAB_ENTITY_BACKLOG_DAYS",
+        "entity_backlog_days",
+        "5",
+        "Days an offline entity update waits for the update it builds on (Central: 5); after "
+        "that it is applied against the latest version and flagged.",
+    ),
     Setting("BAOBAB_SESSION_HOURS", "session_hours", "24", "Lifetime of a sign-in session."),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
@@ -129,6 +136,7 @@ class Settings:
     secret_key: str = ""
     max_repeat_instances: int = 5000
     body_timeout: int = 30
+    entity_backlog_days: int = 5
     session_hours: int = 24
     log_level: str = "info"
     debug: bool = False
@@ -184,6 +192,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "session_hours": _positive,
     "max_repeat_instances": _positive,
     "body_timeout": _positive,
+    "entity_backlog_days": _positive,
     "debug": _boolean,
     "odk_validate": lambda v: v.strip().lower(),
     "log_level": lambda v: v.strip().lower(),

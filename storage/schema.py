@@ -254,6 +254,10 @@ entity_lists = sa.Table(
     sa.Column("properties", sa.JSON, nullable=False),  # names, in the order forms declared them
     sa.Column("sensitive", sa.JSON, nullable=False),  # those saved from fields marked sensitive
     _created(),
+    # Central's dataset settings: registrations wait for approval; what each app user gets.
+    sa.Column("approval_required", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("owner_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("access_filter", sa.JSON),  # {"type": "property", "rules": [...]} or NULL
     sa.UniqueConstraint("project_id", "name"),
 )
 
@@ -289,7 +293,55 @@ entity_versions = sa.Table(
     sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id")),
     sa.Column("creator_id", sa.ForeignKey("actors.id")),
     _created(),
+    # Offline updates (entities-version 2024.1.0): the device's branch, the server version it
+    # started from, and the device's own baseVersion within the branch.
+    sa.Column("branch_id", sa.String(64)),
+    sa.Column("trunk_version", sa.Integer),
+    sa.Column("branch_base_version", sa.Integer),
+    sa.Column("source", sa.JSON),  # where the version came from (submission, API, forced...)
     sa.UniqueConstraint("entity_id", "version"),
+)
+
+# Offline updates whose base has not arrived yet, held until it does (or until they are old
+# enough to be applied anyway), as Central's entity_submission_backlog.
+entity_backlog = sa.Table(
+    "entity_backlog",
+    metadata,
+    _id(),
+    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
+    sa.Column("entity_uuid", sa.String(64), nullable=False),
+    sa.Column("branch_id", sa.String(64)),
+    sa.Column("branch_base_version", sa.Integer, nullable=False),  # the device's baseVersion
+    sa.Column("submission_id", sa.ForeignKey("submissions.id"), nullable=False),
+    sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id"), nullable=False),
+    sa.Column("held_at", UtcDateTime(), nullable=False),
+    sa.Index(
+        "ix_entity_backlog_list_entity_branch",
+        "list_id",
+        "entity_uuid",
+        "branch_id",
+        "branch_base_version",
+    ),
+    sa.Index("ix_entity_backlog_held_at", "held_at"),
+)
+
+# Properties of app users (a region, a caseworker), matched by entity lists' access filters.
+actor_properties = sa.Table(
+    "actor_properties",
+    metadata,
+    _id(),
+    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    _created(),
+    sa.UniqueConstraint("project_id", "name"),
+)
+
+actor_property_values = sa.Table(
+    "actor_property_values",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("property_id", sa.ForeignKey("actor_properties.id"), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 # Duplicate registrations: what each registration is compared on (normalised, never shown),
