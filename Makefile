@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PYTEST := $(BIN)/python -m pytest
 # The suite runs on both cores (pytest-xdist); `make test JOBS=1` runs it in one process.
 JOBS ?= 2
 
 .PHONY: install run serve test test-embedded test-services test-slow test-all fmt lint typecheck forms check lock clean messages browser
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	-git rev-parse --git-dir >/dev/null 2>&1 && git config core.hooksPath .githooks
 	touch $(STAMP)
+
+# ODK Web Forms and Vue for the forms filled in the browser, from the npm registry as pinned by
+# package-lock.json, installed with the machine's Node.js and npm (`npm ci`: exactly the lock,
+# no lifecycle script) into node_modules/, which the web interface serves as static files.
+# There is no build step.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(SUDO) apt-get install -y -q nodejs npm >/dev/null \
+		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q nodejs npm >/dev/null)
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
 
 run: install
 	$(BIN)/baobab serve --bootstrap
@@ -77,4 +88,4 @@ lock:
 	/tmp/baobab-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

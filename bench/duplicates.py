@@ -132,7 +132,7 @@ def someone(rng: random.Random) -> tuple[str, str, date, str]:
 
 
 def intake_xml(uuid_: str, first: str, last: str, born: date, phone: str) -> bytes:
-    return f"""<data id="returnee_intake" version="2026112301">
+    return f"""<data id="returnee_intake" version="2026120201">
 <registration><case_number>B/{uuid_[:8]}</case_number></registration>
 <consent><consent_ok>yes</consent_ok></consent>
 <identity><first_name>{first}</first_name><last_name>{last}</last_name><dob>{born}</dob>
@@ -147,30 +147,27 @@ def grow(
     for start in range(0, len(people), 5000):
         batch = people[start : start + 5000]
         with transaction(engine) as connection:
-            ids = (
-                connection.execute(
-                    sa.insert(s.entities).returning(s.entities.c.id),
-                    [
-                        {
-                            "list_id": list_id,
-                            "uuid": str(uuid.uuid4()),
-                            "label": f"{f} {last}",
-                            "data": {},
-                            "version": 1,
-                            "created_at": now,
-                        }
-                        for f, last, _, _ in batch
-                    ],
-                )
-                .scalars()
-                .all()
+            uuids = [str(uuid.uuid4()) for _ in batch]
+            connection.execute(
+                sa.insert(s.entities),
+                [
+                    {
+                        "list_id": list_id,
+                        "uuid": entity_uuid,
+                        "label": f"{f} {last}",
+                        "data": {},
+                        "version": 1,
+                        "created_at": now,
+                    }
+                    for entity_uuid, (f, last, _, _) in zip(uuids, batch, strict=True)
+                ],
             )
             profiles, keyed = [], []
-            for entity_id, (first, last, born, phone) in zip(ids, batch, strict=True):
+            for entity_uuid, (first, last, born, phone) in zip(uuids, batch, strict=True):
                 who = person([first, last], born.isoformat(), phone, None)
                 profiles.append(
                     {
-                        "entity_id": entity_id,
+                        "entity_uuid": entity_uuid,
                         "list_id": list_id,
                         "created_at": now,
                         "profile": {
@@ -181,7 +178,9 @@ def grow(
                         },
                     }
                 )
-                keyed += [{"entity_id": entity_id, "key": k, "list_id": list_id} for k in keys(who)]
+                keyed += [
+                    {"entity_uuid": entity_uuid, "key": k, "list_id": list_id} for k in keys(who)
+                ]
             connection.execute(sa.insert(s.person_profiles), profiles)
             connection.execute(sa.insert(s.person_keys), keyed)
 

@@ -1,7 +1,9 @@
-"""What a submission asks of ODK Entities: read from its meta/entity element (dataset, id,
-create, update, baseVersion, trunkVersion, branchId, label, as Collect fills them in) and the
-answers the form saves to entity properties (save_to). Device input is held to the ranges below:
-an action outside them carries its `problem` and is audited, never applied."""
+"""What a submission asks of ODK Entities: read from its meta/entity elements (dataset, id,
+create, update, baseVersion, trunkVersion, branchId, label, as Collect fills them in), one for
+the whole submission and one per instance of a repeat that declares an entity (entities-version
+2025.1.0), and the answers the form saves to entity properties (save_to). Device input is held
+to the ranges below: an action outside them carries its `problem` and is audited, never
+applied."""
 
 from __future__ import annotations
 
@@ -57,27 +59,44 @@ class EntityAction:
     properties: Mapping[str, str]  # property name -> the answer as sent ("" when blank)
     trunk_version: int | None = None  # offline branches: the version the branch started from
     problem: EntityProblem | None = None  # set: the action is audited as an error, not applied
+    branch_id: str | None = None  # offline branches: the device's branch ("" is None)
 
 
 def entity_actions(root: etree._Element, schema: FormSchema) -> list[EntityAction]:
-    """One action per entity the submission declares for the whole submission (entities
-    declared inside repeats are not read yet)."""
+    """One action per entity the submission creates or updates: for each entity the form
+    declares, in its order, the one of the whole submission or one per instance of the repeat
+    that declares it (Central's submissionXmlToEntityData reads them the same way)."""
     actions = []
     for declaration in schema.entities:
-        if declaration.scope is not None:
-            continue
-        element = element_at(root, declaration.xpath)
-        if element is None:
-            continue
-        create = _attribute(element, "create").lower() in _TRUE
-        update = _attribute(element, "update").lower() in _TRUE
-        if create or update:
-            actions.append(_action(root, declaration, element, create, update))
+        scope = declaration.scope or schema.root_path
+        for instance in _instances(root, scope):
+            element = element_at(instance, _within(declaration.xpath, scope))
+            if element is None:
+                continue
+            create = _attribute(element, "create").lower() in _TRUE
+            update = _attribute(element, "update").lower() in _TRUE
+            if create or update:
+                actions.append(_action(instance, scope, declaration, element, create, update))
     return actions
 
 
+def _instances(root: etree._Element, scope: str) -> list[etree._Element]:
+    """Every element at an absolute path, through every instance of the repeats on the way
+    (a repeat nested in a repeat has instances in each of its parent's)."""
+    found = [root]
+    for name in [part for part in scope.split("/") if part][1:]:
+        found = [c for e in found for c in element_children(e) if local_name(c) == name]
+    return found
+
+
+def _within(xpath: str, scope: str) -> str:
+    """An absolute path as element_at reads it from an instance of `scope` (its root)."""
+    return "/" + scope.rsplit("/", 1)[-1] + xpath[len(scope) :]
+
+
 def _action(
-    root: etree._Element,
+    instance: etree._Element,
+    scope: str,
     declaration: EntityDeclaration,
     element: etree._Element,
     create: bool,
@@ -91,7 +110,7 @@ def _action(
     label = (label_element.text or "").strip() if label_element is not None else ""
     properties = {}
     for prop in declaration.properties:
-        answer = element_at(root, prop.xpath)
+        answer = element_at(instance, _within(prop.xpath, scope))
         if answer is not None:
             properties[prop.name] = (answer.text or "").strip()
     base, trunk = _attribute(element, "baseVersion"), _attribute(element, "trunkVersion")
@@ -115,6 +134,7 @@ def _action(
         properties=properties,
         trunk_version=_whole(trunk),
         problem=problem,
+        branch_id=(branch or None) if problem is None else None,
     )
 
 

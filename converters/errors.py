@@ -50,12 +50,14 @@ class ConversionCode(Enum):
     )
     ENTITY_IN_REPEAT = (
         "The form saves entities of the list '{dataset}' from inside the repeat '{repeat}', "
-        "which this server does not do yet: those entities would be lost. Declare the entity "
-        "for the whole form, outside any repeat."
+        "which entities-version '{version}' does not allow (as ODK Central, 400.25): those "
+        "entities would be lost. Compile the form with pyxform 4 or later (entities-version "
+        "2025.1.0), or declare the entity for the whole form, outside any repeat."
     )
     ENTITY_PROPERTY_IN_REPEAT = (
         "The question '{field}' inside the repeat '{repeat}' saves to the entity property "
-        "'{property}', which this server does not do yet: the value would be lost. Move the "
+        "'{property}' of an entity declared outside that repeat: the value would be lost. "
+        "Declare the entity in the repeat (the entities sheet's repeat column), move the "
         "question out of the repeat, or remove its save_to."
     )
     SUBMISSION_NO_FORM_ID = "The submission's root element <{root}> has no 'id' attribute."

@@ -15,6 +15,9 @@ from converters.form_model import FormSchema
 from converters.safe_xml import element_children, local_name, parse_xml
 from converters.xform_schema import parse_xform, primary_root
 
+# The first entities-version whose forms may create and update entities from repeats.
+REPEATS_SINCE = "2025.1"
+
 
 @dataclass(frozen=True, slots=True)
 class StructureProblem:
@@ -47,9 +50,11 @@ def structure_problems(xml: bytes) -> tuple[StructureProblem, ...]:
       of them (JavaRosa resolves `/data/q` to the first), a submission carries both, and a
       table has one column per path, as Central has one field per path: one answer would be
       dropped without a word. Refused, with the path named, rather than guessing which.
-    - entities from inside a repeat: Central refuses them before entities-version 2025.1
-      (lib/data/schema.js, "entities cannot be populated from fields in repeat groups") and
-      creates them since; Baobab does not create them yet, and would drop them.
+    - entities from inside a repeat before entities-version 2025.1.0: Central refuses them
+      (400.25 invalidEntityForm, lib/data/schema.js: "entities cannot be populated from fields
+      in repeat groups") and creates one entity per repeat instance since, as Baobab does
+      (converters/entities.py). A save_to inside a repeat that declares no entity of its own
+      would be lost under any version, and is refused too.
     """
     try:
         schema = parse_xform(xml)
@@ -95,15 +100,21 @@ def _duplicates(element: etree._Element, path: str, repeats: set[str]) -> Iterat
 
 
 def _entities_in_repeats(schema: FormSchema) -> Iterator[StructureProblem]:
+    version = schema.entities_version or ""
     scoped = set()
     for entity in schema.entities:
         if entity.scope is not None:
             scoped.add(entity.scope)
-            yield StructureProblem(
-                ConversionCode.ENTITY_IN_REPEAT,
-                entity.xpath,
-                {"dataset": entity.dataset, "repeat": entity.scope},
-            )
+            if version < REPEATS_SINCE:
+                yield StructureProblem(
+                    ConversionCode.ENTITY_IN_REPEAT,
+                    entity.xpath,
+                    {
+                        "dataset": entity.dataset,
+                        "repeat": entity.scope,
+                        "version": version or "none",
+                    },
+                )
     for field in schema.fields:
         if field.saveto and field.repeat is not None and field.repeat not in scoped:
             yield StructureProblem(

@@ -61,6 +61,10 @@ PAST_DATE_MSG: Text = (
     "The date cannot be in the future.",
     "La date ne peut pas être dans le futur.",
 )
+VISIT_DATE_MSG: Text = (
+    "The date cannot be in the future, nor before the returnee's registration.",
+    "La date ne peut être ni dans le futur, ni antérieure à l'enregistrement de la personne.",
+)
 
 # ---------------------------------------------------------------------------------------------
 # Choice lists shared by both forms: list_name -> rows of (name, English, French[, extra columns]).
@@ -1148,7 +1152,7 @@ INTAKE_SURVEY: list[Row] = [
         required=YES,
         constraint=(
             ". <= today() and . >= date('1920-01-01') and ((${respondent_minor} = 'yes') = "
-            "((decimal-date-time(today()) - decimal-date-time(.)) div 365.25 < 18))"
+            "((decimal-date-time(today()) - decimal-date-time(string(.))) div 365.25 < 18))"
         ),
         constraint_message=(
             "The date must be between 1920 and today, and agree with the answer to 'under 18 years "
@@ -1168,7 +1172,9 @@ INTAKE_SURVEY: list[Row] = [
     q(
         "calculate",
         "age",
-        calculation="int((decimal-date-time(today()) - decimal-date-time(${dob})) div 365.25)",
+        calculation=(
+            "int((decimal-date-time(today()) - decimal-date-time(string(${dob}))) div 365.25)"
+        ),
     ),
     q(
         "select_one country",
@@ -1680,7 +1686,7 @@ INTAKE_SURVEY: list[Row] = [
         "months_abroad",
         calculation=(
             "if(${departure_date} = '', '', int((decimal-date-time(coalesce(${return_date}, "
-            "today())) - decimal-date-time(${departure_date})) div 30.4375))"
+            "today())) - decimal-date-time(string(${departure_date}))) div 30.4375))"
         ),
     ),
     q(
@@ -1849,7 +1855,8 @@ INTAKE_SURVEY: list[Row] = [
         ("Date of return (actual or planned)", "Date du retour (effective ou prévue)"),
         required=YES,
         constraint=(
-            ". >= date('2017-01-01') and decimal-date-time(.) <= decimal-date-time(today()) + 365"
+            ". >= date('2017-01-01') and "
+            "decimal-date-time(string(.)) <= decimal-date-time(today()) + 365"
         ),
         constraint_message=(
             "The date must be between 2017 and one year from today.",
@@ -2174,7 +2181,7 @@ INTAKE_ENTITIES: list[Row] = [
 
 INTAKE_SETTINGS: Row = {
     "form_id": "returnee_intake",
-    "version": "2026112301",
+    "version": "2026120201",
     "form_title": "Returnee intake / Enregistrement des migrants de retour",
     "default_language": "English (en)",
     "instance_name": "concat('Intake ', ${case_number})",
@@ -2415,7 +2422,9 @@ def _mean_score(items: list[Row], extra: tuple[str, ...] = ()) -> str:
         if len(first) < 4 or "score" not in first[3]:
             continue
         item = f"instance('{list_name}')/root/item[name = ${{{row['name']}}} and score != '']"
-        numerators.append(f"sum({item}/score)")
+        # XPath's sum() of no node is 0, but ODK Web Forms 0.22 makes it NaN, which blanked
+        # the whole preview as soon as one answer had no score: each term counts 0 itself.
+        numerators.append(f"if(count({item}) = 0, 0, sum({item}/score))")
         counts.append(f"count({item})")
     for ref in extra:
         numerators.append(f"number(coalesce({ref}, 0))")
@@ -2503,9 +2512,18 @@ FOLLOWUP_SURVEY: list[Row] = [
         "visit_date",
         ("Date of the visit", "Date de la visite"),
         required=YES,
-        default="today()",
-        constraint=". <= today() and . >= date('2017-01-01')",
-        constraint_message=PAST_DATE_MSG,
+        # Today, set once the enumerator's name (the question above) is entered: the group is
+        # not relevant when the form loads, and ODK Web Forms drops a default given at load
+        # (odk-instance-first-load) to a question that is not relevant then, and a value set
+        # by a question outside the group before it becomes relevant. A trigger inside the
+        # group works on Collect and Web Forms alike, and keeps a date already entered.
+        calculation="coalesce(${visit_date}, today())",
+        trigger="${enumerator}",
+        constraint=(
+            ". <= today() and . >= date('2017-01-01') and (${rt_registration_date} = '' or "
+            "decimal-date-time(string(.)) >= decimal-date-time(string(${rt_registration_date})))"
+        ),
+        constraint_message=VISIT_DATE_MSG,
     ),
     q(
         "select_one round",
@@ -2916,7 +2934,7 @@ FOLLOWUP_ENTITIES: list[Row] = [
 
 FOLLOWUP_SETTINGS: Row = {
     "form_id": "reintegration_followup",
-    "version": "2026112301",
+    "version": "2026120201",
     "form_title": "Reintegration follow-up / Suivi de la réintégration",
     "default_language": "English (en)",
     "instance_name": "concat(${rt_case_number}, ' ', ${followup_round}, ' ', ${visit_date})",
@@ -2941,6 +2959,7 @@ SURVEY_COLUMNS = (
     "constraint",
     "constraint_message",
     "calculation",
+    "trigger",
     "choice_filter",
     "appearance",
     "parameters",

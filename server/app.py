@@ -24,13 +24,18 @@ from server.keys import TokenBox, load_server_key
 from server.log_redaction import redact_logs
 from server.passwords import Passwords
 from server.rest import (
+    actor_properties,
     app_users,
     cases,
+    dataset_settings,
     drafts,
     entities,
+    entity_history,
     entity_odata,
+    entity_trash,
     forms,
     projects,
+    public_links,
     sessions,
     submissions,
     users,
@@ -64,7 +69,14 @@ def create_app(
         weights = load_scoring(settings.forms_dir)
         rules = load_rules(settings.forms_dir)
         app.state.intake = IntakeContext(
-            engine, blobs, FormTargets(), clock, weights, rules, settings.max_repeat_instances
+            engine,
+            blobs,
+            FormTargets(),
+            clock,
+            weights,
+            rules,
+            settings.max_repeat_instances,
+            settings.entity_backlog_days,
         )
         try:
             yield
@@ -115,8 +127,13 @@ def routes() -> list[BaseRoute]:
         *app_users.ROUTES,
         *submissions.ROUTES,
         *entity_odata.ROUTES,
+        *entity_history.ROUTES,  # before entities: `.../entities/creators` is no {uuid}
+        *entity_trash.ROUTES,
+        *dataset_settings.ROUTES,
+        *actor_properties.ROUTES,
         *entities.ROUTES,
         *cases.ROUTES,
+        *public_links.ROUTES,
         *web_routes(),
     ]
 

@@ -28,7 +28,14 @@ from storage.access import (
     load_actor,
 )
 from storage.db import transaction
-from storage.forms import get_form
+from storage.forms import get_form, get_form_by_id
+from storage.public_links import (
+    PUBLIC_LINK,
+    PublicLinkRecord,
+    entity_lists_read,
+    find_public_link_by_token,
+    link_actor,
+)
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -62,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
 }
 APP_USER_PERMISSIONS = frozenset({Permission.FORM_READ, Permission.SUBMISSION_CREATE})
+# Actors that hold a token for some forms only: app users (their assigned forms) and public
+# links (their one form), with APP_USER_PERMISSIONS on those forms.
+TOKEN_ACTORS = frozenset({"field_key", PUBLIC_LINK})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +92,7 @@ class Caller:
             return False
         if actor.is_admin:
             return True
-        if actor.type == "field_key":
+        if actor.type in TOKEN_ACTORS:
             return (
                 permission in APP_USER_PERMISSIONS
                 and project_id == actor.project_id
@@ -184,11 +194,25 @@ def session_actor(
 def _by_key(connection: Connection, token: str) -> Caller:
     if not TOKEN_PATTERN.match(token):
         raise Problem(401, ProblemCode.AUTH_FAILED)
-    found = find_app_user_by_token(connection, token_hash(token))
-    if found is None:
+    hashed = token_hash(token)
+    found = find_app_user_by_token(connection, hashed)
+    if found is not None:
+        actor, assigned = found
+        return Caller(actor, "key", assigned)
+    link = find_public_link_by_token(connection, hashed)
+    if link is None or not _link_usable(connection, link):
         raise Problem(403, ProblemCode.FORBIDDEN)
-    actor, assigned = found
-    return Caller(actor, "key", assigned)
+    return Caller(link_actor(link), "key", frozenset({link.form_id}))
+
+
+def _link_usable(connection: Connection, link: PublicLinkRecord) -> bool:
+    """A public link opens its form only once published (never a draft), and never a form
+    reading an entity list: whoever holds the link would download the whole list (the
+    returnees' names). Checked on each request, as a new version may add one."""
+    form = get_form_by_id(connection, link.form_id)
+    if form.current_version_id is None:
+        return False
+    return not entity_lists_read(connection, form.current_version_id, form.project_id)
 
 
 def _by_password(connection: Connection, request: Request) -> ActorRecord:

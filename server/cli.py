@@ -14,6 +14,7 @@ from converters.errors import ConversionError, FormError, FormIssue
 from converters.rss import load_weights
 from server.bootstrap import bootstrap
 from server.cli_devices import add_device_commands
+from server.cli_entities import add_entities_commands
 from server.cli_export import add_export_command
 from server.cli_support import UsageError, command, database, group, read_file
 from server.clock import system_clock
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--project", type=int, required=True, help="project id")
     add_device_commands(commands, forms)
     add_export_command(commands)
+    add_entities_commands(commands)
     return parser
 
 

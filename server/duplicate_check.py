@@ -1,10 +1,13 @@
-"""Catching duplicate registrations before assistance is given: each new intake is compared,
-in its own transaction, with the returnees already in the list (blocking keys find the few worth
-comparing); likely duplicates go to the review queue and the intake to "has issues"."""
+"""Catching duplicate registrations before assistance is given: each new intake is compared, in
+its transaction and before its entity is created, with the registrations already in the list
+(created or still waiting; blocking keys find the few worth comparing). Likely duplicates go to
+the review queue, the intake to "has issues", and its registration is held: no entity, so it is
+in no device's list, until a person decides "different people" (storage/duplicates.py)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,12 +15,13 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy.engine import Connection
 
+from converters.entities import EntityAction
 from converters.form_model import FormSchema
 from converters.people import keys, likeness, person
 from converters.safe_xml import element_at
 from storage.audit import record
-from storage.duplicates import candidates, flag_duplicate, register_person
-from storage.entities import get_entity
+from storage.duplicates import candidates, flag_duplicate, is_registered, register_person
+from storage.entities import find_entity
 from storage.entity_lists import find_list
 from storage.submission_queries import set_review_state
 
@@ -49,23 +53,65 @@ def load_rules(forms_dir: Path) -> DuplicateRules | None:
     )
 
 
-def check_registration(
+HELD_BY = "duplicates"  # what holds a flagged registration (storage/entity_approval.py)
+
+
+def screen_registrations(
     connection: Connection,
     rules: DuplicateRules,
     *,
     root: etree._Element,
     schema: FormSchema,
     project_id: int,
-    entity_uuid: str,
+    actions: Sequence[EntityAction],
     submission_id: int,
     actor_id: int | None,
     now: datetime,
-) -> int:
-    """Compare the registration with the list, queue likely duplicates; how many were found."""
+) -> dict[str, str]:
+    """Compare the intake's registrations with the list and queue likely duplicates; the
+    registrations to hold (uuid -> why), which the caller passes on to apply_actions."""
     entity_list = find_list(connection, project_id, rules.list_name)
     if entity_list is None:
-        return 0
-    entity = get_entity(connection, entity_list.id, entity_uuid)
+        return {}
+    held: dict[str, str] = {}
+    found = 0
+    for action in actions:
+        if not action.create or action.problem is not None or action.dataset != rules.list_name:
+            continue
+        if is_registered(connection, entity_list.id, action.uuid) or find_entity(
+            connection, entity_list.id, action.uuid
+        ):
+            continue  # an id used before: the create is refused, the first one stays compared
+        flagged = _compare(
+            connection, rules, root, schema, entity_list.id, action, submission_id, now
+        )
+        if flagged:
+            held[action.uuid] = HELD_BY
+            found += flagged
+    if found:
+        set_review_state(connection, submission_id, "hasIssues", now)
+        record(
+            connection,
+            actor_id=actor_id,
+            action="entity.duplicate.flag",
+            actee_type="entity",
+            actee_id=next(iter(held)),
+            now=now,
+            details={"list": rules.list_name, "likely duplicates": found},
+        )
+    return held
+
+
+def _compare(
+    connection: Connection,
+    rules: DuplicateRules,
+    root: etree._Element,
+    schema: FormSchema,
+    list_id: int,
+    action: EntityAction,
+    submission_id: int,
+    now: datetime,
+) -> int:
     fields = {f.name: f for f in schema.fields}
 
     def answer(name: str | None) -> str | None:
@@ -80,31 +126,27 @@ def check_registration(
         answer(rules.document),
     )
     found = 0
-    for other_id, other in candidates(connection, entity_list.id, keys(someone, spread=1)):
-        if other_id == entity.id:
-            continue
+    for other_uuid, other in candidates(connection, list_id, keys(someone, spread=1)):
         alike = likeness(someone, other)
-        if alike.score >= rules.threshold:
+        if other_uuid != action.uuid and alike.score >= rules.threshold:
             flag_duplicate(
                 connection,
-                list_id=entity_list.id,
-                entity_id=entity.id,
-                candidate_id=other_id,
+                list_id=list_id,
+                entity_uuid=action.uuid,
+                candidate_uuid=other_uuid,
                 likeness=alike,
                 submission_id=submission_id,
                 now=now,
             )
             found += 1
-    register_person(connection, entity_list.id, entity.id, someone, keys(someone), now)
-    if found:
-        set_review_state(connection, submission_id, "hasIssues", now)
-        record(
-            connection,
-            actor_id=actor_id,
-            action="entity.duplicate.flag",
-            actee_type="entity",
-            actee_id=entity_uuid,
-            now=now,
-            details={"list": rules.list_name, "likely duplicates": found},
-        )
+    register_person(
+        connection,
+        list_id,
+        action.uuid,
+        someone,
+        keys(someone),
+        now,
+        submission_id=submission_id,
+        label=action.label,
+    )
     return found

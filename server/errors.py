@@ -27,6 +27,11 @@ class ProblemCode(Enum):
 
     BAD_REQUEST = "The request is not valid: {reason}"
     MISSING_PARAMETER = "Required parameter {field} missing."
+    UNEXPECTED_VALUE = "Unexpected {field} value {value}; {reason}"
+    PENDING_SUBMISSIONS = (
+        "There are {count} pending submissions. Send convert=true to create their entities "
+        "now, or convert=false to leave them without."
+    )
     MISSING_MULTIPART_FIELD = "Required multipart POST field {field} missing."
     BAD_OPENROSA_VERSION = "Expected OpenRosa version 1.0, but got {got}."
     AUTH_FAILED = "Could not authenticate with the provided credentials."
@@ -146,6 +151,8 @@ def _central_code(status: int, code: ProblemCode) -> float:
     """Central's problem code: the status, plus a decimal that names the case."""
     minors = {
         ProblemCode.MISSING_PARAMETER: 2,
+        ProblemCode.UNEXPECTED_VALUE: 8,
+        ProblemCode.PENDING_SUBMISSIONS: 29,
         ProblemCode.BAD_OPENROSA_VERSION: 6,
         ProblemCode.MISSING_MULTIPART_FIELD: 7,
         ProblemCode.FORM_WARNINGS: 16,

@@ -1,4 +1,5 @@
-"""OpenRosa XML documents (pure builders): the form list, the manifest and OpenRosaResponse."""
+"""OpenRosa XML documents (pure builders): the form list, the manifest, OpenRosaResponse and
+an entity list's integrity states."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class MediaFile:
     filename: str
     md5: str
     download_url: str
+    # An entity list (Central's manifest): `type="entityList"`, or "approvalEntityList" when
+    # its registrations wait for approval, and where Collect checks which entities are gone.
+    kind: str | None = None
+    integrity_url: str | None = None
 
 
 def form_list(entries: Sequence[FormListEntry]) -> bytes:
@@ -51,9 +56,23 @@ def manifest(files: Sequence[MediaFile]) -> bytes:
     root = etree.Element(f"{{{MANIFEST}}}manifest", nsmap=_default(MANIFEST))
     for media in files:
         element = etree.SubElement(root, f"{{{MANIFEST}}}mediaFile")
+        if media.kind is not None:
+            element.set("type", media.kind)
         etree.SubElement(element, f"{{{MANIFEST}}}filename").text = media.filename
         etree.SubElement(element, f"{{{MANIFEST}}}hash").text = f"md5:{media.md5}"
         etree.SubElement(element, f"{{{MANIFEST}}}downloadUrl").text = media.download_url
+        if media.integrity_url is not None:
+            etree.SubElement(element, f"{{{MANIFEST}}}integrityUrl").text = media.integrity_url
+    return _serialise(root)
+
+
+def entity_integrity(states: Sequence[tuple[str, bool]]) -> bytes:
+    """Central's integrity document: `<data><entities><entity id><deleted>` per entity."""
+    root = etree.Element("data")
+    entities = etree.SubElement(root, "entities")
+    for uuid, deleted in states:
+        entity = etree.SubElement(entities, "entity", id=uuid)
+        etree.SubElement(entity, "deleted").text = "true" if deleted else "false"
     return _serialise(root)
 
 

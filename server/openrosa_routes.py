@@ -1,4 +1,5 @@
-"""OpenRosa form delivery for ODK Collect and Enketo: formList, the XForm, its manifest and media.
+"""OpenRosa form delivery for ODK Collect and Enketo: formList, the XForm, its manifest and media,
+and the integrity check of an entity list (which of the entities a device holds are deleted).
 
 Served under /v1/projects/{id}/ for web users and /v1/key/{token}/projects/{id}/ for app users;
 every link keeps the prefix it was asked under, as Central's do.
@@ -18,13 +19,22 @@ from starlette.routing import Route
 
 from server.auth import Caller, Permission, api_root, authenticate
 from server.downloads import safe_media_type, xml_download
-from server.entity_csv import COLLECT_COPY, ListCopy, attachment_copy, entity_list_csv
-from server.openrosa import FormListEntry, MediaFile, form_list, manifest
+from server.entity_csv import (
+    COLLECT_COPY,
+    ListCopy,
+    attachment_copy,
+    device_scope,
+    entity_list_csv,
+)
+from server.errors import Problem, ProblemCode
+from server.openrosa import FormListEntry, MediaFile, entity_integrity, form_list, manifest
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
 from server.rest.http import attachment_header
 from storage import schema as s
 from storage.db import transaction
-from storage.entity_lists import EntityListRecord, list_lists, list_state
+from storage.entity_lists import EntityListRecord, get_list, list_lists
+from storage.entity_queries import reading_forms
+from storage.entity_scope import EntityScope, entity_states, scoped_state
 from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, get_form, get_version, get_xform, list_forms
 
@@ -36,6 +46,7 @@ class Media:
     md5: str
     size: int | None
     entity_list: EntityListRecord | None = None
+    scope: EntityScope | None = None  # the subset of the list the caller's devices get
 
 
 def project_base(request: Request, project_id: int) -> str:
@@ -105,11 +116,24 @@ async def manifest_endpoint(request: Request) -> Response:
 
 def _manifest(request: Request) -> bytes:
     with transaction(request.app.state.engine, read_only=True) as connection:
-        form = readable_form(connection, request)
-        media = form_media(connection, form.current_version_id, form.project_id)
-    link = f"{project_base(request, form.project_id)}/forms/{quote(form.xml_form_id, safe='')}"
-    return manifest(
-        [MediaFile(m.name, m.md5, f"{link}/attachments/{quote(m.name, safe='')}") for m in media]
+        caller = authenticate(connection, request)
+        form = readable_form(connection, request, caller)
+        media = form_media(connection, form.current_version_id, form.project_id, caller=caller)
+    base = project_base(request, form.project_id)
+    link = f"{base}/forms/{quote(form.xml_form_id, safe='')}"
+    return manifest([_media_file(m, link, base) for m in media])
+
+
+def _media_file(media: Media, link: str, base: str) -> MediaFile:
+    download = f"{link}/attachments/{quote(media.name, safe='')}"
+    if media.entity_list is None:
+        return MediaFile(media.name, media.md5, download)
+    return MediaFile(
+        media.name,
+        media.md5,
+        download,
+        kind="approvalEntityList" if media.entity_list.approval_required else "entityList",
+        integrity_url=f"{base}/datasets/{quote(media.entity_list.name, safe='')}/integrity",
     )
 
 
@@ -123,19 +147,13 @@ def _media(request: Request) -> tuple[Media, ListCopy]:
     with transaction(request.app.state.engine, read_only=True) as connection:
         caller = authenticate(connection, request)
         form = readable_form(connection, request, caller)
-        found = next(
-            (
-                m
-                for m in form_media(connection, form.current_version_id, form.project_id)
-                if m.name == name
-            ),
-            None,
-        )
+        media = form_media(connection, form.current_version_id, form.project_id, caller=caller)
+    found = next((m for m in media if m.name == name), None)
     if found is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the form attachment '{name}'")
     if found.entity_list is None:
         return found, COLLECT_COPY
-    return found, attachment_copy(caller, found.entity_list, form.id)
+    return found, attachment_copy(caller, found.entity_list, form.id, found.scope)
 
 
 def readable_form(
@@ -150,12 +168,19 @@ def readable_form(
 
 
 def form_media(
-    connection: Connection, form_version_id: int | None, project_id: int, *, hashes: bool = True
+    connection: Connection,
+    form_version_id: int | None,
+    project_id: int,
+    *,
+    hashes: bool = True,
+    caller: Caller | None = None,
 ) -> list[Media]:
     """The form's media files that have content (Central never lists an empty one: Collect
     would fail the whole download on its 404). A file named after one of the project's entity
-    lists (`returnees.csv`) is that list, as it is now; its hash takes a scan of the list, so
-    `hashes=False` (a form list only asks whether there is media) leaves it empty."""
+    lists (`returnees.csv`) is that list, as it is now, narrowed to what the `caller`'s devices
+    get (ownerOnly, access filters; a draft's test key gets it whole, as in Central); its hash
+    takes a scan of the list, so `hashes=False` (a form list only asks whether there is media)
+    leaves it empty."""
     if form_version_id is None:
         return []
     rows = connection.execute(
@@ -171,8 +196,9 @@ def form_media(
     for row in rows:
         entity_list = lists.get(row.name)
         if entity_list is not None:
-            state = list_state(connection, entity_list) if hashes else ""
-            media.append(Media(row.name, None, state, None, entity_list))
+            scope = device_scope(connection, caller, entity_list) if caller else None
+            state = scoped_state(connection, entity_list, scope) if hashes else ""
+            media.append(Media(row.name, None, state, None, entity_list, scope))
         elif row.sha256 is not None:
             media.append(Media(row.name, row.sha256, row.md5, row.size))
     return media
@@ -198,9 +224,45 @@ def media_response(request: Request, media: Media, copy: ListCopy = COLLECT_COPY
     return StreamingResponse(chunks, headers=headers)
 
 
+@openrosa_endpoint
+async def integrity_endpoint(request: Request) -> Response:
+    """Which of the entities Collect holds offline are deleted (`?id=uuid,uuid`, or the whole
+    list), as Central (lib/resources/datasets.js). Unlike Central, a caller whose devices get
+    a subset of the list (ownerOnly, access filter) hears only about that subset: an entity
+    id outside it is left out as unknown, so a device learns no other entity's id here."""
+    return xml_response(await run_in_threadpool(_integrity, request), request)
+
+
+def _integrity(request: Request) -> bytes:
+    project_id = int(request.path_params["project_id"])
+    ids = _ids(request)
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        caller = authenticate(connection, request)
+        caller.require(Permission.FORM_READ, project_id)
+        entity_list = get_list(connection, project_id, request.path_params["name"])
+        # Anyone who may list entities, or read an open form that takes the list to devices.
+        if not caller.can(Permission.SUBMISSION_READ, project_id) and not any(
+            state != "closed" and caller.can(Permission.FORM_READ, project_id, form_id)
+            for form_id, state in reading_forms(connection, entity_list)
+        ):
+            raise Problem(403, ProblemCode.FORBIDDEN)
+        scope = device_scope(connection, caller, entity_list)
+        states = entity_states(connection, entity_list.id, ids, scope)
+    return entity_integrity(states)
+
+
+def _ids(request: Request) -> list[str] | None:
+    """Collect's `?id=a,b,c` (repeated `id` parameters are taken too); None without any."""
+    given = request.query_params.getlist("id")
+    if not given:
+        return None
+    return list(dict.fromkeys(i.strip() for v in given for i in v.split(",") if i.strip()))
+
+
 ROUTES = [
     Route("/v1/projects/{project_id:id}/formList", form_list_endpoint, methods=["GET", "HEAD"]),
     Route("/v1/projects/{project_id:id}/forms/{form_id}.xml", form_xml_endpoint),
     Route("/v1/projects/{project_id:id}/forms/{form_id}/manifest", manifest_endpoint),
     Route("/v1/projects/{project_id:id}/forms/{form_id}/attachments/{name}", media_endpoint),
+    Route("/v1/projects/{project_id:id}/datasets/{name}/integrity", integrity_endpoint),
 ]

@@ -1,5 +1,7 @@
 """Duplicate registrations in the database: each registration's profile and blocking keys, the
-candidates that share a key, and the review queue where a person decides."""
+candidates that share a key, and the review queue where a person decides. A registration is
+named by its entity uuid, which exists before its entity does: a registration that waits (for
+approval, or for this review) is compared, flagged and decided all the same."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from converters.people import Likeness, Person
 from storage import schema as s
+from storage.entity_approval import release_registration
 from storage.errors import InvalidData, NotFound, StorageCode
 from storage.submission_queries import set_review_state
 
@@ -39,15 +42,20 @@ class DuplicateFlag:
 def register_person(
     connection: Connection,
     list_id: int,
-    entity_id: int,
+    entity_uuid: str,
     someone: Person,
     keys: Iterable[str],
     now: datetime,
+    *,
+    submission_id: int | None = None,
+    label: str | None = None,
 ) -> None:
     connection.execute(
         sa.insert(s.person_profiles).values(
-            entity_id=entity_id,
             list_id=list_id,
+            entity_uuid=entity_uuid,
+            submission_id=submission_id,
+            label=label,
             profile={
                 "names": list(someone.names),
                 "birth": someone.birth.isoformat() if someone.birth else None,
@@ -57,36 +65,50 @@ def register_person(
             created_at=now,
         )
     )
-    rows = [{"entity_id": entity_id, "key": key, "list_id": list_id} for key in sorted(set(keys))]
+    rows = [
+        {"list_id": list_id, "entity_uuid": entity_uuid, "key": key} for key in sorted(set(keys))
+    ]
     if rows:
         connection.execute(sa.insert(s.person_keys), rows)
 
 
+def is_registered(connection: Connection, list_id: int, entity_uuid: str) -> bool:
+    profiles = s.person_profiles
+    found = connection.execute(
+        sa.select(profiles.c.entity_uuid).where(
+            profiles.c.list_id == list_id, profiles.c.entity_uuid == entity_uuid
+        )
+    ).first()
+    return found is not None
+
+
 def candidates(
     connection: Connection, list_id: int, keys: Iterable[str]
-) -> list[tuple[int, Person]]:
-    """Registrations of the list sharing a blocking key (at most MAX_CANDIDATES)."""
+) -> list[tuple[str, Person]]:
+    """Registrations of the list sharing a blocking key (at most MAX_CANDIDATES), by uuid."""
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    ids = (
-        sa.select(s.person_keys.c.entity_id)
-        .where(s.person_keys.c.list_id == list_id, s.person_keys.c.key.in_(wanted))
+    profiles, keyed = s.person_profiles, s.person_keys
+    uuids = (
+        sa.select(keyed.c.entity_uuid)
+        .where(keyed.c.list_id == list_id, keyed.c.key.in_(wanted))
         .distinct()
         .limit(MAX_CANDIDATES)
         .subquery()
     )
     rows = connection.execute(
-        sa.select(s.person_profiles.c.entity_id, s.person_profiles.c.profile).where(
-            s.person_profiles.c.entity_id.in_(sa.select(ids.c.entity_id))
+        sa.select(profiles.c.entity_uuid, profiles.c.profile).where(
+            profiles.c.list_id == list_id,
+            profiles.c.entity_uuid.in_(sa.select(uuids.c.entity_uuid)),
         )
     )
     found = []
-    for entity_id, profile in rows:
+    for entity_uuid, profile in rows:
         birth = profile.get("birth")
         found.append(
             (
-                int(entity_id),
+                str(entity_uuid),
                 Person(
                     tuple(profile.get("names") or ()),
                     date.fromisoformat(birth) if birth else None,
@@ -102,8 +124,8 @@ def flag_duplicate(
     connection: Connection,
     *,
     list_id: int,
-    entity_id: int,
-    candidate_id: int,
+    entity_uuid: str,
+    candidate_uuid: str,
     likeness: Likeness,
     submission_id: int | None,
     now: datetime,
@@ -111,8 +133,8 @@ def flag_duplicate(
     connection.execute(
         sa.insert(s.duplicate_flags).values(
             list_id=list_id,
-            entity_id=entity_id,
-            candidate_id=candidate_id,
+            entity_uuid=entity_uuid,
+            candidate_uuid=candidate_uuid,
             submission_id=submission_id,
             score=likeness.score,
             reasons=list(likeness.reasons),
@@ -181,42 +203,69 @@ def decide(
     )
     submission_id = row["submission_id"]
     if submission_id is not None:
-        states = [
-            r[0]
-            for r in connection.execute(
-                sa.select(flags.c.status).where(flags.c.submission_id == submission_id)
-            )
-        ]
-        if "open" not in states:
-            if "duplicate" in states:
-                set_review_state(connection, submission_id, "rejected", now)
-            else:
-                connection.execute(
-                    sa.update(s.submissions)
-                    .where(s.submissions.c.id == submission_id)
-                    .values(review_state=None, updated_at=now)
-                )
+        _settle(connection, list_id, submission_id, actor_id, now)
     return _flag(connection.execute(_FLAGS.where(flags.c.id == flag_id)).one())
 
 
+def _settle(
+    connection: Connection, list_id: int, submission_id: int, actor_id: int, now: datetime
+) -> None:
+    """Once no pair of the intake is open: a duplicate rejects it, and its registration is
+    never created; different people return it to received (or leave it approved) and release
+    its registration, created now unless its list still waits for the approval."""
+    flags = s.duplicate_flags
+    rows = connection.execute(
+        sa.select(flags.c.entity_uuid, flags.c.status).where(flags.c.submission_id == submission_id)
+    ).all()
+    states = {status for _uuid, status in rows}
+    if "open" in states:
+        return
+    if "duplicate" in states:
+        set_review_state(connection, submission_id, "rejected", now)
+        return
+    state = connection.execute(
+        sa.select(s.submissions.c.review_state).where(s.submissions.c.id == submission_id)
+    ).scalar()
+    if state != "approved":
+        connection.execute(
+            sa.update(s.submissions)
+            .where(s.submissions.c.id == submission_id)
+            .values(review_state=None, updated_at=now)
+        )
+    for entity_uuid in sorted({uuid for uuid, _status in rows}):
+        release_registration(connection, list_id, entity_uuid, submission_id, now, actor_id)
+
+
+_F = s.duplicate_flags
 _NEW, _OLD = s.entities.alias("new"), s.entities.alias("old")
+_NEW_P, _OLD_P = s.person_profiles.alias("new_profile"), s.person_profiles.alias("old_profile")
+# A registration's label is its entity's, or the one it was sent with while it waits.
 _FLAGS = (
     sa.select(
-        s.duplicate_flags.c.id,
-        _NEW.c.uuid,
-        _NEW.c.label,
-        _OLD.c.uuid,
-        _OLD.c.label,
-        s.duplicate_flags.c.score,
-        s.duplicate_flags.c.reasons,
-        s.duplicate_flags.c.status,
-        s.duplicate_flags.c.submission_id,
-        s.duplicate_flags.c.created_at,
-        s.duplicate_flags.c.decided_at,
-        s.duplicate_flags.c.note,
+        _F.c.id,
+        _F.c.entity_uuid,
+        sa.func.coalesce(_NEW.c.label, _NEW_P.c.label, _F.c.entity_uuid),
+        _F.c.candidate_uuid,
+        sa.func.coalesce(_OLD.c.label, _OLD_P.c.label, _F.c.candidate_uuid),
+        _F.c.score,
+        _F.c.reasons,
+        _F.c.status,
+        _F.c.submission_id,
+        _F.c.created_at,
+        _F.c.decided_at,
+        _F.c.note,
     )
-    .join(_NEW, _NEW.c.id == s.duplicate_flags.c.entity_id)
-    .join(_OLD, _OLD.c.id == s.duplicate_flags.c.candidate_id)
+    .select_from(_F)
+    .outerjoin(_NEW, sa.and_(_NEW.c.list_id == _F.c.list_id, _NEW.c.uuid == _F.c.entity_uuid))
+    .outerjoin(
+        _NEW_P,
+        sa.and_(_NEW_P.c.list_id == _F.c.list_id, _NEW_P.c.entity_uuid == _F.c.entity_uuid),
+    )
+    .outerjoin(_OLD, sa.and_(_OLD.c.list_id == _F.c.list_id, _OLD.c.uuid == _F.c.candidate_uuid))
+    .outerjoin(
+        _OLD_P,
+        sa.and_(_OLD_P.c.list_id == _F.c.list_id, _OLD_P.c.entity_uuid == _F.c.candidate_uuid),
+    )
 )
 
 

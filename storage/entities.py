@@ -1,6 +1,6 @@
-"""ODK Entities in the database: lists per project, entities with every version, updates from
-submissions applied in arrival order with stale ones flagged as conflicts for a person to
-resolve, never dropped."""
+"""ODK Entities in the database: entities with every version (what it set, what it was based
+on, which offline branch it came from), as ODK Central keeps them. How submissions create and
+update them is storage/entity_apply.py; here are the records, the reads and the writes."""
 
 from __future__ import annotations
 
@@ -32,20 +32,44 @@ class EntityRecord:
     created_at: datetime
     updated_at: datetime | None
     deleted_at: datetime | None
+    # Of the current version (Central's currentVersion): the version it was applied on, and
+    # the offline branch it came from.
+    base_version: int | None = None
+    branch_id: str | None = None
+    trunk_version: int | None = None
+    branch_base_version: int | None = None
+    resolved_version: int | None = None  # current when its conflict was last resolved
 
 
 @dataclass(frozen=True, slots=True)
 class EntityVersionRecord:
     version: int
-    base_version: int | None
+    base_version: int | None  # the server version it was applied on (Central's baseVersion)
     label: str
     data: dict[str, str]
     received: dict[str, str]
     conflicting_properties: list[str] | None
-    conflict: str | None
+    conflict: str | None  # what this version itself brought: soft, hard or None
     submission_version_id: int | None
     creator_id: int | None
     created_at: datetime
+    branch_id: str | None = None
+    trunk_version: int | None = None
+    branch_base_version: int | None = None  # the device's own baseVersion in its branch
+    source: dict[str, object] | None = None
+    user_agent: str | None = None  # of the submission it came from
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """Where an offline update says it sits (entities-version 2024.1.0), as stored."""
+
+    branch_id: str | None = None
+    trunk_version: int | None = None
+    branch_base_version: int | None = None
+
+
+API = {"type": "api"}  # the source of what the REST API writes
 
 
 def get_entity(connection: Connection, list_id: int, uuid: str) -> EntityRecord:
@@ -82,7 +106,7 @@ def stream_entities(connection: Connection, list_id: int) -> Iterator[EntityReco
 
 
 def entity_versions(connection: Connection, entity_id: int) -> list[EntityVersionRecord]:
-    v = s.entity_versions
+    v, sv = s.entity_versions, s.submission_versions
     rows = connection.execute(
         sa.select(
             v.c.version,
@@ -95,7 +119,13 @@ def entity_versions(connection: Connection, entity_id: int) -> list[EntityVersio
             v.c.submission_version_id,
             v.c.creator_id,
             v.c.created_at,
+            v.c.branch_id,
+            v.c.trunk_version,
+            v.c.branch_base_version,
+            v.c.source,
+            sv.c.user_agent,
         )
+        .select_from(v.outerjoin(sv, sv.c.id == v.c.submission_version_id))
         .where(v.c.entity_id == entity_id)
         .order_by(v.c.version)
     )
@@ -112,10 +142,13 @@ def create_entity(
     creator_id: int | None,
     now: datetime,
     submission_version_id: int | None = None,
+    source: Mapping[str, object] | None = None,
+    branch: Branch | None = None,
 ) -> EntityRecord:
     if find_entity(connection, entity_list.id, uuid) is not None:
         raise Conflict(StorageCode.ALREADY_EXISTS, what="entity", key=f"uuid {uuid}")
-    values = _known(entity_list, data)
+    values = known_data(entity_list, data)
+    where = branch or Branch()
     entity_id = connection.execute(
         sa.insert(s.entities)
         .values(
@@ -126,21 +159,26 @@ def create_entity(
             version=1,
             creator_id=creator_id,
             created_at=now,
+            branch_id=where.branch_id,
+            trunk_version=where.trunk_version,
+            branch_base_version=where.branch_base_version,
         )
         .returning(s.entities.c.id)
     ).scalar_one()
-    _add_version(
+    add_version(
         connection,
-        entity_id,
-        1,
-        None,
-        label,
-        values,
-        {LABEL: label, **values},
-        None,
-        None,
-        submission_version_id,
-        creator_id,
+        NewVersion(
+            entity_id=entity_id,
+            version=1,
+            base_version=None,
+            label=label,
+            data=values,
+            received={LABEL: label, **values},
+            submission_version_id=submission_version_id,
+            creator_id=creator_id,
+            branch=where,
+            source=dict(source or API),
+        ),
         now,
     )
     return get_entity(connection, entity_list.id, uuid)
@@ -157,72 +195,78 @@ def update_entity(
     creator_id: int | None,
     now: datetime,
     submission_version_id: int | None = None,
-    stale_allowed: bool = False,
-    trunk_version: int | None = None,
 ) -> EntityRecord:
-    """A new version with `data` merged in. Based on an older version than the current one:
-    refused (409) for the API unless `stale_allowed` (submissions: devices work offline), in
-    which case it is applied and the entity is flagged: a hard conflict when the properties it
-    sets were changed since its base version, a soft one otherwise. Based on a version the
-    entity does not have yet: refused (404), never applied as if it were current."""
+    """A new version on top of the current one, with `data` merged in (the REST API's PATCH,
+    whose route has checked `base_version` against the current version, or was forced). Its
+    base is the version it replaced, as Central stores it; a conflict stays until resolved."""
     current = find_entity(connection, entity_list.id, uuid, lock=True)
     if current is None or current.deleted_at is not None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity {uuid}")
-    # Central holds such an update back while it is part of an offline branch whose earlier
-    # updates have not arrived (lib/model/query/entities.js, _computeBaseVersion), and refuses
-    # it otherwise (404.9). Baobab keeps no backlog: it refuses, and the submission keeps the
-    # change for a person to apply (its entity.error names the versions).
-    for name, given in (("baseVersion", base_version), ("trunkVersion", trunk_version)):
-        if given is not None and given > current.version:
-            raise NotFound(
-                StorageCode.ENTITY_VERSION_NOT_FOUND,
-                field=name,
-                given=given,
-                uuid=uuid,
-                current=current.version,
-            )
-    stale = base_version is not None and base_version < current.version
-    if stale and not stale_allowed:
-        raise Conflict(
-            StorageCode.ENTITY_STALE, uuid=uuid, current=current.version, given=base_version
-        )
-    received: dict[str, str] = dict(_known(entity_list, data))
+    received: dict[str, str] = dict(known_data(entity_list, data))
     if label is not None:
         received[LABEL] = label
-    conflict, overlapping = None, None
-    if stale:
-        assert base_version is not None
-        since = set()
-        for version in entity_versions(connection, current.id):
-            if version.version > base_version:
-                since |= set(version.received)
-        overlapping = sorted(since & set(received))
-        conflict = "hard" if overlapping else "soft"
-    merged = {**current.data, **{k: v for k, v in received.items() if k != LABEL}}
-    new_label = label if label is not None else current.label
-    flag = _worse(current.conflict, conflict)
+    write_version(
+        connection,
+        current,
+        NewVersion(
+            entity_id=current.id,
+            version=current.version + 1,
+            base_version=current.version,
+            label=label if label is not None else current.label,
+            data={**current.data, **{k: v for k, v in received.items() if k != LABEL}},
+            received=received,
+            submission_version_id=submission_version_id,
+            creator_id=creator_id,
+            source=dict(API),
+        ),
+        current.conflict,
+        now,
+    )
+    return get_entity(connection, entity_list.id, uuid)
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A version about to be written."""
+
+    entity_id: int
+    version: int
+    base_version: int | None
+    label: str
+    data: Mapping[str, str]
+    received: Mapping[str, str]
+    submission_version_id: int | None
+    creator_id: int | None
+    conflicting: list[str] | None = None
+    conflict: str | None = None  # what this version brings
+    branch: Branch = Branch()
+    source: dict[str, object] | None = None
+
+
+def write_version(
+    connection: Connection,
+    current: EntityRecord,
+    new: NewVersion,
+    flag: str | None,
+    now: datetime,
+) -> None:
+    """The version, and the entity made current with it (`flag`: its conflict from now on)."""
     connection.execute(
         sa.update(s.entities)
         .where(s.entities.c.id == current.id)
         .values(
-            label=new_label, data=merged, version=current.version + 1, conflict=flag, updated_at=now
+            label=new.label,
+            data=dict(new.data),
+            version=new.version,
+            conflict=flag,
+            updated_at=now,
+            base_version=new.base_version,
+            branch_id=new.branch.branch_id,
+            trunk_version=new.branch.trunk_version,
+            branch_base_version=new.branch.branch_base_version,
         )
     )
-    _add_version(
-        connection,
-        current.id,
-        current.version + 1,
-        base_version,
-        new_label,
-        merged,
-        received,
-        overlapping,
-        conflict,
-        submission_version_id,
-        creator_id,
-        now,
-    )
-    return get_entity(connection, entity_list.id, uuid)
+    add_version(connection, new, now)
 
 
 def resolve_conflict(
@@ -232,7 +276,7 @@ def resolve_conflict(
     connection.execute(
         sa.update(s.entities)
         .where(s.entities.c.id == current.id)
-        .values(conflict=None, updated_at=now)
+        .values(conflict=None, updated_at=now, resolved_version=current.version)
     )
     return get_entity(connection, entity_list.id, uuid)
 
@@ -246,7 +290,7 @@ def delete_entity(
     )
 
 
-def _known(entity_list: EntityListRecord, data: Mapping[str, str]) -> dict[str, str]:
+def known_data(entity_list: EntityListRecord, data: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted(set(data) - set(entity_list.properties))
     if unknown:
         raise InvalidData(
@@ -257,38 +301,24 @@ def _known(entity_list: EntityListRecord, data: Mapping[str, str]) -> dict[str, 
     return {k: ("" if v is None else str(v)) for k, v in data.items()}
 
 
-def _worse(current: str | None, new: str | None) -> str | None:
-    order = {None: 0, "soft": 1, "hard": 2}
-    return current if order[current] >= order[new] else new
-
-
-def _add_version(
-    connection: Connection,
-    entity_id: int,
-    version: int,
-    base_version: int | None,
-    label: str,
-    data: Mapping[str, str],
-    received: Mapping[str, str],
-    conflicting: list[str] | None,
-    conflict: str | None,
-    submission_version_id: int | None,
-    creator_id: int | None,
-    now: datetime,
-) -> None:
+def add_version(connection: Connection, new: NewVersion, now: datetime) -> None:
     connection.execute(
         sa.insert(s.entity_versions).values(
-            entity_id=entity_id,
-            version=version,
-            base_version=base_version,
-            label=label,
-            data=dict(data),
-            received=dict(received),
-            conflicting_properties=conflicting,
-            conflict=conflict,
-            submission_version_id=submission_version_id,
-            creator_id=creator_id,
+            entity_id=new.entity_id,
+            version=new.version,
+            base_version=new.base_version,
+            label=new.label,
+            data=dict(new.data),
+            received=dict(new.received),
+            conflicting_properties=new.conflicting,
+            conflict=new.conflict,
+            submission_version_id=new.submission_version_id,
+            creator_id=new.creator_id,
             created_at=now,
+            branch_id=new.branch.branch_id,
+            trunk_version=new.branch.trunk_version,
+            branch_base_version=new.branch.branch_base_version,
+            source=new.source,
         )
     )
 
@@ -316,6 +346,11 @@ def _entity(row: RowMapping | Any) -> EntityRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
+        base_version=row["base_version"],
+        branch_id=row["branch_id"],
+        trunk_version=row["trunk_version"],
+        branch_base_version=row["branch_base_version"],
+        resolved_version=row["resolved_version"],
     )
 
 

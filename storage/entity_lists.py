@@ -1,5 +1,6 @@
 """Entity lists (ODK datasets) per project: created when a form that declares one is
-published, their properties the union of every form's save_to; and the hash of the list that
+published, their properties the union of every form's save_to; their settings as Central has
+them (approvalRequired, ownerOnly, the property access filter); and the hash of the list that
 ODK Collect downloads as a form attachment (server/entity_csv.py), which changes whenever it
 does."""
 
@@ -12,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import ColumnElement
 
 from storage import schema as s
 from storage.errors import NotFound, StorageCode
@@ -22,6 +24,15 @@ CASE_NUMBER = "case_number"
 
 
 @dataclass(frozen=True, slots=True)
+class AccessRule:
+    """One rule of a list's access filter (Central 2026.2): an actor gets the entities whose
+    `dataset_property` equals the actor's value of `actor_property`."""
+
+    dataset_property: str
+    actor_property: str
+
+
+@dataclass(frozen=True, slots=True)
 class EntityListRecord:
     id: int
     project_id: int
@@ -29,6 +40,9 @@ class EntityListRecord:
     properties: tuple[str, ...]
     sensitive: frozenset[str]  # properties saved from fields marked sensitive in some form
     created_at: datetime
+    approval_required: bool = False  # registrations wait for a reviewer's approval
+    owner_only: bool = False  # devices get only the entities their actor created
+    rules: tuple[AccessRule, ...] = ()  # devices get the entities any rule matches
 
 
 def ensure_list(
@@ -98,23 +112,55 @@ def list_lists(connection: Connection, project_id: int) -> list[EntityListRecord
     return [_list(r) for r in rows]
 
 
-def list_state(connection: Connection, entity_list: EntityListRecord) -> str:
-    """A hash that changes whenever the list does (an entity created, updated or deleted, a
-    property added): the manifest's hash for the list's CSV, so devices fetch it again."""
-    count, latest, updated = connection.execute(
+def update_settings(
+    connection: Connection,
+    entity_list: EntityListRecord,
+    *,
+    approval_required: bool,
+    owner_only: bool,
+    rules: tuple[AccessRule, ...],
+) -> EntityListRecord:
+    """Central's dataset settings; ownerOnly and property rules exclude each other (the
+    caller checks), so the access filter column holds only rules."""
+    connection.execute(
+        sa.update(s.entity_lists)
+        .where(s.entity_lists.c.id == entity_list.id)
+        .values(
+            approval_required=approval_required,
+            owner_only=owner_only,
+            access_filter=_filter_json(rules),
+        )
+    )
+    return get_list(connection, entity_list.project_id, entity_list.name)
+
+
+def list_state(
+    connection: Connection,
+    entity_list: EntityListRecord,
+    *,
+    where: ColumnElement[bool] | None = None,
+    salt: str = "",
+) -> str:
+    """A hash that changes whenever the list does (an entity created, updated, deleted or
+    restored, a property added): the manifest's hash for the list's CSV, so devices fetch it
+    again. `where` narrows it to the entities a device gets, `salt` says whose subset it is
+    (storage/entity_queries.py): one subset's hash is never another's."""
+    table = s.entities
+    condition = table.c.list_id == entity_list.id
+    if where is not None:
+        condition = sa.and_(condition, where)
+    count, members, latest, updated, deleted = connection.execute(
         sa.select(
             sa.func.count(),
-            sa.func.max(s.entities.c.version + s.entities.c.id * 1_000_000),
-            sa.func.max(sa.func.coalesce(s.entities.c.updated_at, s.entities.c.created_at)),
-        ).where(s.entities.c.list_id == entity_list.id)
+            sa.func.sum(table.c.id),  # which entities, not only how many
+            sa.func.max(table.c.version + table.c.id * 1_000_000),
+            sa.func.max(sa.func.coalesce(table.c.updated_at, table.c.created_at)),
+            sa.func.count(table.c.deleted_at),
+        ).where(condition)
     ).one()
-    deleted = connection.execute(
-        sa.select(sa.func.count()).where(
-            s.entities.c.list_id == entity_list.id, s.entities.c.deleted_at.is_not(None)
-        )
-    ).scalar_one()
     state = (
-        f"{entity_list.id}:{count}:{latest}:{updated}:{deleted}:{','.join(entity_list.properties)}"
+        f"{entity_list.id}:{count}:{members}:{latest}:{updated}:{deleted}:"
+        f"{','.join(entity_list.properties)}:{salt}"
     )
     return hashlib.md5(state.encode(), usedforsecurity=False).hexdigest()
 
@@ -127,4 +173,29 @@ def _list(row: RowMapping) -> EntityListRecord:
         tuple(row["properties"] or ()),
         frozenset(row["sensitive"] or ()),
         row["created_at"],
+        bool(row["approval_required"]),
+        bool(row["owner_only"]),
+        _rules(row["access_filter"]),
+    )
+
+
+def _filter_json(rules: tuple[AccessRule, ...]) -> dict[str, object] | None:
+    if not rules:
+        return None
+    return {
+        "type": "property",
+        "rules": [
+            {"datasetProperty": r.dataset_property, "actorProperty": r.actor_property}
+            for r in rules
+        ],
+    }
+
+
+def _rules(stored: object) -> tuple[AccessRule, ...]:
+    if not isinstance(stored, dict) or not isinstance(stored.get("rules"), list):
+        return ()
+    return tuple(
+        AccessRule(str(r["datasetProperty"]), str(r["actorProperty"]))
+        for r in stored["rules"]
+        if isinstance(r, dict)
     )

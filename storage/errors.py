@@ -59,6 +59,12 @@ class StorageCode(Enum):
     ENTITY_VERSION_NOT_FOUND = (
         "The {field} {given} does not exist for the entity {uuid}, which is at version {current}."
     )
+    ENTITY_DELETED = "The entity {uuid} of the list '{list}' has been deleted."
+    ENTITY_ID_DELETED = (
+        "The id {uuid} belonged to an entity of the list '{list}' that was deleted: it cannot "
+        "be used again."
+    )
+    ENTITY_MULTI = "Failed to process {count} of {total} entities in the submission: {errors}"
     UNAVAILABLE = "The {service} is unavailable: {reason}. Try again shortly."
     BLOB_STORE_FULL = "The blob store has no space left for {size} bytes: {reason}."
 

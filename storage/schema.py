@@ -5,25 +5,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from storage.types import UtcDateTime, big_id
+from storage import schema_entities as _entities
+from storage.schema_base import NAMING as NAMING
+from storage.schema_base import created_column as _created
+from storage.schema_base import id_column as _id
+from storage.schema_base import metadata as metadata
+from storage.types import UtcDateTime
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-}
-metadata = sa.MetaData(naming_convention=NAMING)
-
-
-def _id() -> sa.Column[int]:
-    return sa.Column("id", big_id(), primary_key=True, autoincrement=True)
-
-
-def _created() -> sa.Column[object]:
-    return sa.Column("created_at", UtcDateTime(), nullable=False)
-
+# The tables of ODK Entities and of the duplicate review are defined in
+# storage/schema_entities.py, and named here like every other (s.entities, ...).
+actor_properties = _entities.actor_properties
+actor_property_values = _entities.actor_property_values
+duplicate_flags = _entities.duplicate_flags
+entities = _entities.entities
+entity_backlog = _entities.entity_backlog
+entity_lists = _entities.entity_lists
+entity_pending = _entities.entity_pending
+entity_versions = _entities.entity_versions
+person_keys = _entities.person_keys
+person_profiles = _entities.person_profiles
 
 # Users and app users ("field keys") are both actors, as in ODK Central: submitterId and
 # assignments refer to an actor id whatever kind of actor it is.
@@ -31,7 +31,7 @@ actors = sa.Table(
     "actors",
     metadata,
     _id(),
-    sa.Column("type", sa.String(16), nullable=False),  # "user" or "field_key"
+    sa.Column("type", sa.String(16), nullable=False),  # "user", "field_key" or "public_link"
     sa.Column("display_name", sa.Text, nullable=False),
     _created(),
     sa.Column("updated_at", UtcDateTime()),
@@ -115,6 +115,20 @@ forms = sa.Table(
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("deleted_at", UtcDateTime()),
     sa.UniqueConstraint("project_id", "xml_form_id"),
+)
+
+# Public links (Central's): an actor whose token lets anyone holding the link fill one form
+# (storage/public_links.py). The token is stored as its sha256, and sealed with the server's
+# key so the link can be shown again; both are NULL once the link is revoked.
+public_links = sa.Table(
+    "public_links",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
+    sa.Column("form_id", sa.ForeignKey("forms.id"), nullable=False, index=True),
+    sa.Column("once", sa.Boolean, nullable=False),  # one submission per browser
+    sa.Column("token_hash", sa.String(64), unique=True),
+    sa.Column("token_cipher", sa.Text),
+    sa.Column("created_by", sa.ForeignKey("actors.id")),
 )
 
 form_versions = sa.Table(
@@ -239,148 +253,6 @@ submissions = sa.Table(
     sa.Column("deleted_at", UtcDateTime()),
     sa.UniqueConstraint("form_id", "instance_id"),
     sa.Index("ix_submissions_form_created", "form_id", "created_at", "id"),
-)
-
-# ODK Entities: named lists per project (the returnees), created by publishing a form that
-# declares them, filled by submissions (meta/entity create) and updated by others (update with
-# baseVersion). Each change is a version; an update based on an old version is applied and
-# flagged (conflict soft: other properties changed meanwhile; hard: the same ones).
-entity_lists = sa.Table(
-    "entity_lists",
-    metadata,
-    _id(),
-    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("properties", sa.JSON, nullable=False),  # names, in the order forms declared them
-    sa.Column("sensitive", sa.JSON, nullable=False),  # those saved from fields marked sensitive
-    _created(),
-    # Central's dataset settings: registrations wait for approval; what each app user gets.
-    sa.Column("approval_required", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("owner_only", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("access_filter", sa.JSON),  # {"type": "property", "rules": [...]} or NULL
-    sa.UniqueConstraint("project_id", "name"),
-)
-
-entities = sa.Table(
-    "entities",
-    metadata,
-    _id(),
-    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
-    sa.Column("uuid", sa.String(64), nullable=False),
-    sa.Column("label", sa.Text, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),  # property -> text, as the current version has it
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("conflict", sa.String(8)),  # NULL, soft or hard, until a person resolves it
-    sa.Column("creator_id", sa.ForeignKey("actors.id")),
-    _created(),
-    sa.Column("updated_at", UtcDateTime()),
-    sa.Column("deleted_at", UtcDateTime()),
-    sa.UniqueConstraint("list_id", "uuid"),
-)
-
-entity_versions = sa.Table(
-    "entity_versions",
-    metadata,
-    _id(),
-    sa.Column("entity_id", sa.ForeignKey("entities.id"), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("base_version", sa.Integer),
-    sa.Column("label", sa.Text, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),  # every property after this version
-    sa.Column("received", sa.JSON, nullable=False),  # what this version set (label included)
-    sa.Column("conflicting_properties", sa.JSON),
-    sa.Column("conflict", sa.String(8)),
-    sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id")),
-    sa.Column("creator_id", sa.ForeignKey("actors.id")),
-    _created(),
-    # Offline updates (entities-version 2024.1.0): the device's branch, the server version it
-    # started from, and the device's own baseVersion within the branch.
-    sa.Column("branch_id", sa.String(64)),
-    sa.Column("trunk_version", sa.Integer),
-    sa.Column("branch_base_version", sa.Integer),
-    sa.Column("source", sa.JSON),  # where the version came from (submission, API, forced...)
-    sa.UniqueConstraint("entity_id", "version"),
-)
-
-# Offline updates whose base has not arrived yet, held until it does (or until they are old
-# enough to be applied anyway), as Central's entity_submission_backlog.
-entity_backlog = sa.Table(
-    "entity_backlog",
-    metadata,
-    _id(),
-    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
-    sa.Column("entity_uuid", sa.String(64), nullable=False),
-    sa.Column("branch_id", sa.String(64)),
-    sa.Column("branch_base_version", sa.Integer, nullable=False),  # the device's baseVersion
-    sa.Column("submission_id", sa.ForeignKey("submissions.id"), nullable=False),
-    sa.Column("submission_version_id", sa.ForeignKey("submission_versions.id"), nullable=False),
-    sa.Column("held_at", UtcDateTime(), nullable=False),
-    sa.Index(
-        "ix_entity_backlog_list_entity_branch",
-        "list_id",
-        "entity_uuid",
-        "branch_id",
-        "branch_base_version",
-    ),
-    sa.Index("ix_entity_backlog_held_at", "held_at"),
-)
-
-# Properties of app users (a region, a caseworker), matched by entity lists' access filters.
-actor_properties = sa.Table(
-    "actor_properties",
-    metadata,
-    _id(),
-    sa.Column("project_id", sa.ForeignKey("projects.id"), nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    _created(),
-    sa.UniqueConstraint("project_id", "name"),
-)
-
-actor_property_values = sa.Table(
-    "actor_property_values",
-    metadata,
-    sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
-    sa.Column("property_id", sa.ForeignKey("actor_properties.id"), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-
-# Duplicate registrations: what each registration is compared on (normalised, never shown),
-# the blocking keys that find candidates fast, and the review queue of likely duplicates.
-person_profiles = sa.Table(
-    "person_profiles",
-    metadata,
-    sa.Column("entity_id", sa.ForeignKey("entities.id"), primary_key=True),
-    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
-    sa.Column("profile", sa.JSON, nullable=False),
-    _created(),
-)
-
-person_keys = sa.Table(
-    "person_keys",
-    metadata,
-    sa.Column("entity_id", sa.ForeignKey("entities.id"), primary_key=True),
-    sa.Column("key", sa.String(120), primary_key=True),
-    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
-    sa.Index("ix_person_keys_list_id_key", "list_id", "key"),
-)
-
-duplicate_flags = sa.Table(
-    "duplicate_flags",
-    metadata,
-    _id(),
-    sa.Column("list_id", sa.ForeignKey("entity_lists.id"), nullable=False),
-    sa.Column("entity_id", sa.ForeignKey("entities.id"), nullable=False),  # the new one
-    sa.Column("candidate_id", sa.ForeignKey("entities.id"), nullable=False),  # already there
-    sa.Column("submission_id", sa.ForeignKey("submissions.id")),  # the intake flagged
-    sa.Column("score", sa.Float, nullable=False),
-    sa.Column("reasons", sa.JSON, nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),  # open, duplicate, distinct
-    sa.Column("decided_by", sa.ForeignKey("actors.id")),
-    sa.Column("decided_at", UtcDateTime()),
-    sa.Column("note", sa.Text),
-    _created(),
-    sa.UniqueConstraint("entity_id", "candidate_id"),
-    sa.Index("ix_duplicate_flags_list_id_status", "list_id", "status"),
 )
 
 # Reintegration sustainability scores of each follow-up submission, with the version of the

@@ -1,12 +1,17 @@
 """App users (device tokens) over REST, and the QR code that configures ODK Collect in one scan.
 
-GET/POST /v1/projects/{id}/app-users and DELETE .../app-users/{actorId} follow Central; the
-QR code routes (.../app-users/{actorId}/qr.png, qr.svg, qr) are Baobab's, since Central draws
-its QR codes in the browser.
+GET/POST /v1/projects/{id}/app-users and DELETE .../app-users/{actorId} follow Central, and so
+does `POST|PATCH .../app-users/{actorId}` `{"properties": {"region": "kayes", "x": null}}`
+(Central 2026.2's actor properties: what entity lists' access filters match; null or "" unsets
+one); app users' JSON has their `properties`. The QR code routes (.../app-users/{actorId}/qr.png,
+qr.svg, qr) are Baobab's, since Central draws its QR codes in the browser.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,21 +20,25 @@ from starlette.routing import Route
 from server.app_users import collect_qr, issue_app_user
 from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.keys import qr_image
+from server.keys import TokenBox, qr_image
 from server.rest.http import json_body, ok, text_field
-from server.rest.shapes import app_user_json
-from storage.access import list_app_users, revoke_app_user
+from server.rest.shapes import JsonObject, app_user_json
+from storage.access import AppUserRecord, get_app_user, list_app_users, revoke_app_user
+from storage.actor_properties import set_values, values_of
 from storage.audit import record
 from storage.db import transaction
+
+MAX_VALUE = 1000  # characters in a property value
 
 
 async def create(request: Request) -> Response:
     await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
-    return await run_in_threadpool(_create, request, text_field(body, "displayName") or "")
+    name = text_field(body, "displayName") or ""
+    return await run_in_threadpool(_create, request, name, _properties(body))
 
 
-def _create(request: Request, display_name: str) -> Response:
+def _create(request: Request, display_name: str, values: dict[str, str | None]) -> Response:
     state = request.app.state
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine) as connection:
@@ -51,7 +60,81 @@ def _create(request: Request, display_name: str) -> Response:
             now=state.clock(),
             details={"displayName": display_name},
         )
-    return JSONResponse(app_user_json(app_user, token))
+        _set(connection, project_id, app_user.id, actor.id, values, state.clock())
+        return JSONResponse(_json(connection, app_user, token))
+
+
+async def set_properties(request: Request) -> Response:
+    await authorize(request, Permission.PROJECT_MANAGE)
+    body = await json_body(request)
+    return await run_in_threadpool(_set_properties, request, _properties(body))
+
+
+def _set_properties(request: Request, values: dict[str, str | None]) -> Response:
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        app_user = get_app_user(connection, project_id, int(request.path_params["actor_id"]))
+        _set(connection, project_id, app_user.id, actor.id, values, state.clock())
+        return JSONResponse(_json(connection, app_user, _token(state.token_box, app_user)))
+
+
+def _set(
+    connection: Connection,
+    project_id: int,
+    app_user_id: int,
+    by: int,
+    values: dict[str, str | None],
+    now: datetime,
+) -> None:
+    if not values:
+        return
+    set_values(connection, project_id, app_user_id, values)
+    record(
+        connection,
+        actor_id=by,
+        action="field_key.property.set",
+        actee_type="field_key",
+        actee_id=app_user_id,
+        now=now,
+        details={"properties": values},
+    )
+
+
+def _properties(body: dict[str, object]) -> dict[str, str | None]:
+    """Central's extractActorProperties: an object of strings or nulls, trimmed, "" as null
+    (the names are checked against the project's properties in the transaction)."""
+    given = body.get("properties", {})
+    if not isinstance(given, dict):
+        raise Problem(
+            400,
+            ProblemCode.UNEXPECTED_VALUE,
+            field="properties",
+            value=repr(given)[:100],
+            reason="Must be an object.",
+        )
+    values: dict[str, str | None] = {}
+    for name, value in given.items():
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_VALUE):
+            raise Problem(
+                400,
+                ProblemCode.UNEXPECTED_VALUE,
+                field=str(name),
+                value=repr(value)[:100],
+                reason=f"Property values must be strings (at most {MAX_VALUE} characters) or null.",
+            )
+        values[str(name)] = value.strip() or None if value is not None else None
+    return values
+
+
+def _json(connection: Connection, app_user: AppUserRecord, token: str | None) -> JsonObject:
+    values = values_of(connection, app_user.project_id, [app_user.id]).get(app_user.id, {})
+    return {**app_user_json(app_user, token), "properties": values}
+
+
+def _token(box: TokenBox, app_user: AppUserRecord) -> str | None:
+    return box.open(app_user.token_cipher) if app_user.token_cipher else None
 
 
 def list_all(request: Request) -> Response:
@@ -60,8 +143,9 @@ def list_all(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         users = list_app_users(connection, project_id)
+        values = values_of(connection, project_id, [u.id for u in users])
     return JSONResponse(
-        [app_user_json(u, box.open(u.token_cipher) if u.token_cipher else None) for u in users]
+        [{**app_user_json(u, _token(box, u)), "properties": values.get(u.id, {})} for u in users]
     )
 
 
@@ -113,6 +197,7 @@ ROUTES = [
     Route(_APP_USERS, list_all, methods=["GET"]),
     Route(_APP_USERS, create, methods=["POST"]),
     Route(_APP_USERS + "/{actor_id:id}", delete, methods=["DELETE"]),
+    Route(_APP_USERS + "/{actor_id:id}", set_properties, methods=["POST", "PATCH"]),
     Route(_APP_USERS + "/{actor_id:id}/qr", qr_code, methods=["GET"]),
     Route(_APP_USERS + "/{actor_id:id}/qr.{kind:str}", qr_code, methods=["GET"]),
 ]

@@ -1,7 +1,9 @@
 """ODK Entities over REST, in Central's paths and shapes (pyodk's entity_lists and entities):
-GET /v1/projects/{id}/datasets[/{name}], GET|POST .../datasets/{name}/entities,
-GET|PATCH|DELETE .../entities/{uuid}, GET .../entities/{uuid}/versions, and the list as CSV
-(.../datasets/{name}/entities.csv, what Collect gets as a form attachment)."""
+GET /v1/projects/{id}/datasets[/{name}], GET|POST .../datasets/{name}/entities (`?deleted=true`:
+the trash), GET|PATCH|DELETE .../entities/{uuid}, GET .../entities/{uuid}/versions, and the
+list as CSV (.../datasets/{name}/entities.csv, what Collect gets as a form attachment). The
+list's settings are in dataset_settings.py, the trash in entity_trash.py, history and maps in
+entity_history.py."""
 
 from __future__ import annotations
 
@@ -19,14 +21,16 @@ from server.auth import Permission, authenticate, authorize
 from server.cases import seen_by
 from server.entity_csv import ListCopy, entity_list_csv
 from server.errors import Problem, ProblemCode
+from server.rest.dataset_settings import dataset_json, metadata_json, settings_from
+from server.rest.entity_shapes import versions_json
 from server.rest.http import attachment_header, flag, json_body, ok, page, text_field
 from server.rest.shapes import JsonObject, iso
+from storage.actor_properties import list_properties
 from storage.audit import record
 from storage.db import transaction
 from storage.entities import (
     LABEL,
     EntityRecord,
-    EntityVersionRecord,
     create_entity,
     delete_entity,
     entity_versions,
@@ -42,29 +46,15 @@ from storage.entity_lists import (
     find_list,
     get_list,
     list_lists,
+    update_settings,
 )
+from storage.entity_queries import list_deleted
 from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, StorageCode
 
 DATASETS = "/v1/projects/{project_id:id}/datasets"
 ENTITIES = DATASETS + "/{name}/entities"
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")  # an XML name, as Central allows
-
-
-def list_json(entity_list: EntityListRecord, *, full: bool = False) -> JsonObject:
-    body: JsonObject = {
-        "name": entity_list.name,
-        "projectId": entity_list.project_id,
-        "createdAt": iso(entity_list.created_at),
-        "approvalRequired": False,
-        "ownerOnly": False,
-    }
-    if full:
-        body["properties"] = [
-            {"name": p, "odataName": p, "publishedAt": iso(entity_list.created_at), "forms": []}
-            for p in entity_list.properties
-        ]
-    return body
 
 
 def entity_json(entity: EntityRecord, *, data: bool = False) -> JsonObject:
@@ -75,7 +65,10 @@ def entity_json(entity: EntityRecord, *, data: bool = False) -> JsonObject:
         "creatorId": entity.creator_id or 0,
         "userAgent": "",
         "version": entity.version,
-        "baseVersion": entity.version - 1 if entity.version > 1 else None,
+        "baseVersion": entity.base_version,  # as stored: the server version it was made on
+        "branchId": entity.branch_id,
+        "trunkVersion": entity.trunk_version,
+        "branchBaseVersion": entity.branch_base_version,
         "conflictingProperties": None,
     }
     if data:
@@ -91,42 +84,27 @@ def entity_json(entity: EntityRecord, *, data: bool = False) -> JsonObject:
     }
 
 
-def version_json(version: EntityVersionRecord, latest: int) -> JsonObject:
-    return {
-        "label": version.label,
-        "current": version.version == latest,
-        "createdAt": iso(version.created_at),
-        "creatorId": version.creator_id or 0,
-        "userAgent": "",
-        "version": version.version,
-        "baseVersion": version.base_version,
-        "conflictingProperties": version.conflicting_properties,
-        "conflict": version.conflict,
-        "data": version.data,
-        "dataReceived": version.received,
-        "source": {"submissionVersionId": version.submission_version_id},
-    }
-
-
 def datasets(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
         found = list_lists(connection, project_id)
-    return JSONResponse([list_json(f) for f in found])
+    return JSONResponse([dataset_json(f) for f in found])
 
 
 def dataset(request: Request) -> Response:
     with transaction(request.app.state.engine, read_only=True) as connection:
         _hidden, found = _readable(connection, request)
-    return JSONResponse(list_json(found, full=True))
+        return JSONResponse(metadata_json(connection, found))
 
 
 def entities(request: Request) -> Response:
+    """The live entities, or with `?deleted=true` the deleted ones (Central v2025.3)."""
     limit, offset = page(request)
     with transaction(request.app.state.engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
-        found = list_entities(connection, entity_list.id, limit=limit, offset=offset)
+        read = list_deleted if flag(request, "deleted") else list_entities
+        found = read(connection, entity_list.id, limit=limit, offset=offset)
     return JSONResponse([entity_json(seen_by(e, hidden)) for e in found])
 
 
@@ -152,10 +130,13 @@ def versions(request: Request) -> Response:
             )
             for v in history
         ]
-    return JSONResponse([version_json(v, found.version) for v in history])
+    relevant = flag(request, "relevantToConflict")
+    return JSONResponse(versions_json(history, found, relevant_only=relevant))
 
 
-def _readable(connection: Connection, request: Request) -> tuple[frozenset[str], EntityListRecord]:
+def readable_list(
+    connection: Connection, request: Request
+) -> tuple[frozenset[str], EntityListRecord]:
     """The list in the URL for a caller who may read it, and the properties kept from the
     caller (the sensitive ones, for roles that may not read them)."""
     project_id = int(request.path_params["project_id"])
@@ -166,17 +147,22 @@ def _readable(connection: Connection, request: Request) -> tuple[frozenset[str],
     return (frozenset() if may_see else entity_list.sensitive), entity_list
 
 
+_readable = readable_list
+
+
 async def create_list(request: Request) -> Response:
     """POST .../datasets {name}: a list made by hand (pyodk entity_lists.create); publishing a
     form that declares it does the same."""
     await authorize(request, Permission.PROJECT_MANAGE)
     body = await json_body(request)
-    return await run_in_threadpool(_create_list, request, text_field(body, "name") or "")
+    return await run_in_threadpool(_create_list, request, body)
 
 
-def _create_list(request: Request, name: str) -> Response:
+def _create_list(request: Request, body: dict[str, object]) -> Response:
+    """With Central's settings in the body too (approvalRequired, ownerOnly, accessFilter)."""
     state = request.app.state
     project_id = int(request.path_params["project_id"])
+    name = text_field(body, "name") or ""
     if not NAME.match(name):
         raise Problem(
             400, ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid entity list name"
@@ -186,6 +172,12 @@ def _create_list(request: Request, name: str) -> Response:
         if find_list(connection, project_id, name) is not None:
             raise Conflict(StorageCode.ALREADY_EXISTS, what="entity list", key=f"name {name}")
         created = ensure_list(connection, project_id, name, [], state.clock())
+        approval, owner_only, rules = settings_from(
+            body, created, list_properties(connection, project_id)
+        )
+        created = update_settings(
+            connection, created, approval_required=approval, owner_only=owner_only, rules=rules
+        )
         refresh_entity_view(connection, created)
         record(
             connection,
@@ -195,7 +187,7 @@ def _create_list(request: Request, name: str) -> Response:
             actee_id=name,
             now=state.clock(),
         )
-    return JSONResponse(list_json(created, full=True))
+        return JSONResponse(metadata_json(connection, created))
 
 
 async def create_property(request: Request) -> Response:
@@ -326,7 +318,7 @@ def delete(request: Request) -> Response:
             actee_type="entity",
             actee_id=request.path_params["uuid"],
             now=state.clock(),
-            details={"list": entity_list.name},
+            details={"list": entity_list.name, "entity": {"uuid": request.path_params["uuid"]}},
         )
     return ok()
 

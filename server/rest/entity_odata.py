@@ -1,7 +1,9 @@
 """An entity list as OData, as Central serves it (pyodk's entities.get_table, Power BI):
-GET /v1/projects/{id}/datasets/{name}.svc/Entities with $top, $skip, $count and $select; each
-row `__id`, `label`, `__system` and the properties (sensitive ones only for roles that may
-read them). Reads are audited like exports."""
+GET /v1/projects/{id}/datasets/{name}.svc/Entities with $top, $skip, $count, $select, $filter
+and $orderby on the system columns (__id, __system/createdAt, updatedAt, deletedAt, creatorId,
+conflict: lib/data/entity.js odataToColumnMap; deleted entities only when the filter is about
+deletedAt); each row `__id`, `label`, `__system` and the properties (sensitive ones only for
+roles that may read them). Reads are audited like exports."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from converters.odata_filter import parse_filter
 from server.auth import Permission, authenticate
 from server.cases import seen_by
 from server.errors import Problem, ProblemCode
@@ -16,8 +19,9 @@ from server.rest.shapes import iso
 from storage.access import load_actor
 from storage.audit import record
 from storage.db import transaction
-from storage.entities import count_entities, list_entities
 from storage.entity_lists import get_list
+from storage.entity_queries import ODATA_COLUMNS, count_matching, odata_condition, query_entities
+from storage.odata_filter_sql import mentions_deleted
 
 SERVICE = "/v1/projects/{project_id:id}/datasets/{name}.svc"
 
@@ -26,11 +30,11 @@ def entities(request: Request) -> Response:
     state = request.app.state
     project_id = int(request.path_params["project_id"])
     params = request.query_params
-    if params.get("$filter"):
-        raise Problem(
-            501, ProblemCode.NOT_IMPLEMENTED, feature="$filter on entity lists (use $top/$skip)"
-        )
+    if params.get("$search"):
+        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature="$search on entity lists")
     top, skip = _number(params.get("$top")), _number(params.get("$skip")) or 0
+    expression = parse_filter(params["$filter"]) if params.get("$filter") else None
+    order = _order(params.get("$orderby", ""))
     with transaction(state.engine) as connection:
         caller = authenticate(connection, request)
         actor = caller.require(Permission.SUBMISSION_READ, project_id)
@@ -47,10 +51,20 @@ def entities(request: Request) -> Response:
             raise Problem(
                 400, ProblemCode.BAD_REQUEST, reason=f"no property {', '.join(unknown)} to $select"
             )
-        found = list_entities(connection, entity_list.id, limit=top, offset=skip)
+        where = odata_condition(expression, state.clock()) if expression is not None else None
+        deleted = expression is not None and mentions_deleted(expression)
+        found = query_entities(
+            connection,
+            entity_list.id,
+            where=where,
+            deleted=deleted,
+            order=order,
+            limit=top,
+            offset=skip,
+        )
         names = {e.creator_id: load_actor(connection, e.creator_id) for e in found if e.creator_id}
         total = (
-            count_entities(connection, entity_list.id)
+            count_matching(connection, entity_list.id, where=where, deleted=deleted)
             if params.get("$count", "").lower() == "true"
             else None
         )
@@ -75,6 +89,7 @@ def entities(request: Request) -> Response:
                 "creatorName": creator.display_name if creator else "",
                 "updates": entity.version - 1,
                 "updatedAt": iso(entity.updated_at),
+                "deletedAt": iso(entity.deleted_at),
                 "version": entity.version,
                 "conflict": entity.conflict,
             },
@@ -94,6 +109,23 @@ def _number(text: str | None) -> int | None:
     if not text.isdigit():
         raise Problem(400, ProblemCode.BAD_REQUEST, reason="$top and $skip must be whole numbers")
     return min(int(text), 2**31)
+
+
+def _order(text: str) -> list[tuple[str, bool]]:
+    """`$orderby=__system/updatedAt desc,__id`: (column, descending) pairs, on the columns
+    $filter takes (never a property or the label: row order would tell a hidden value)."""
+    order = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, direction = part.partition(" ")
+        direction = direction.strip().lower() or "asc"
+        if name not in ODATA_COLUMNS or direction not in ("asc", "desc"):
+            raise Problem(
+                400,
+                ProblemCode.BAD_REQUEST,
+                reason=f"cannot $orderby '{part}': use {', '.join(ODATA_COLUMNS)}, asc or desc",
+            )
+        order.append((name, direction == "desc"))
+    return order
 
 
 ROUTES = [Route(SERVICE + "/Entities", entities, methods=["GET"])]

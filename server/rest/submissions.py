@@ -30,6 +30,7 @@ from storage.access import ActorRecord, load_actor
 from storage.audit import record
 from storage.blobs import copy_hashing
 from storage.db import transaction
+from storage.entity_approval import approve_submission
 from storage.errors import Conflict, NotFound, StorageCode
 from storage.forms import FormRecord, get_form
 from storage.submission_queries import (
@@ -215,15 +216,18 @@ def _review(request: Request, state_name: str) -> Response:
     with transaction(state.engine) as connection:
         caller, form, submission = _submission(connection, request, Permission.SUBMISSION_REVIEW)
         set_review_state(connection, submission.id, state_name, state.clock())
+        actor_id = caller.actor.id if caller.actor else None
         record(
             connection,
-            actor_id=caller.actor.id if caller.actor else None,
+            actor_id=actor_id,
             action="submission.update",
             actee_type="submission",
             actee_id=submission.instance_id,
             now=state.clock(),
             details={"reviewState": state_name, "formId": form.xml_form_id},
         )
+        if state_name == "approved":  # Central: approval creates what approvalRequired held
+            approve_submission(connection, submission.id, state.clock(), actor_id)
         submission = get_submission(connection, form.id, submission.instance_id)
     return JSONResponse(submission_json(submission))
 

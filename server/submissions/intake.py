@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
 from sqlalchemy.engine import Connection, Engine
@@ -27,6 +28,8 @@ from server.submissions.programme import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
+from storage.entity_actions import process_backlog
+from storage.entity_backlog import any_held_before
 from storage.errors import Conflict, NotFound, StorageCode, StorageError
 from storage.forms import FormRecord, find_published_version
 from storage.submissions import (
@@ -50,6 +53,13 @@ class IntakeContext:
     duplicates: DuplicateRules | None = None  # registrations compared with the list
     # BAOBAB_MAX_REPEAT_INSTANCES; the app passes its setting.
     max_repeat_instances: int = Settings().max_repeat_instances
+    # BAOBAB_ENTITY_BACKLOG_DAYS: offline updates held longer are applied anyway.
+    backlog_days: int = Settings().entity_backlog_days
+
+
+# Held entity updates forced by one intake at most (see _force_due_backlog); the rest wait for
+# the next intake or for `baobab entities process-backlog`.
+FORCED_PER_INTAKE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +155,28 @@ def receive_submission(
         stored.attachments_present,
         stored.attachments_expected,
     )
+    if cached.schema.entities:
+        _force_due_backlog(context)
     return stored
+
+
+def _force_due_backlog(context: IntakeContext) -> None:
+    """Apply the entity updates held longer than BAOBAB_ENTITY_BACKLOG_DAYS, once this
+    submission is committed (its own actions came first: they may be what a held one waits
+    for). Central runs this from a scheduled task; here the submissions that feed entities
+    run it, so the embedded server needs no cron, and the probe is one indexed query. A
+    failure is logged, never the device's concern: its submission is stored."""
+    now = context.clock()
+    age = timedelta(days=context.backlog_days)
+    try:
+        with lookups(context.engine) as connection:
+            if not any_held_before(connection, now - age):
+                return
+        forced = process_backlog(context.engine, now, older_than=age, limit=FORCED_PER_INTAKE)
+    except StorageError as error:
+        log.warning("entity backlog not processed: %s", error)
+        return
+    log.info("entity backlog: %d held update(s) applied after %s", forced, age)
 
 
 def _require_edit_rights(

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
 
 from server.web import (
     admin_pages,
@@ -18,19 +17,32 @@ from server.web import (
     form_pages,
     programme_pages,
     project_pages,
+    public_link_pages,
     session_pages,
     submission_pages,
+    webform_intake,
+    webform_pages,
+    webforms,
 )
 
 
 def routes() -> list[BaseRoute]:
     return [
-        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        Mount(
+            "/static",
+            webforms.StaticFilesWithPackages(Path(__file__).parent / "static"),
+            name="static",
+        ),
         *session_pages.ROUTES,
         *project_pages.ROUTES,
         *form_pages.ROUTES,
         *draft_pages.ROUTES,
         *device_pages.ROUTES,
+        # Before the submission pages: `.../submissions/{instance_id:path}` would take
+        # `.../submissions/new` and `.../{instance_id}/edit` for instance IDs.
+        *webform_intake.ROUTES,
+        *webform_pages.ROUTES,
+        *public_link_pages.ROUTES,
         *submission_pages.ROUTES,
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,

@@ -18,6 +18,7 @@ from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.rest.forms import media_json
+from server.rest.public_links import link_token, link_url
 from server.web.http import Web, page
 from server.web.render import N_, segment, translate
 from storage.db import transaction
@@ -34,6 +35,7 @@ from storage.forms import (
     set_form_state,
 )
 from storage.projects import get_project
+from storage.public_links import list_public_links
 
 FORM = "/projects/{project_id:id}/forms/{form_id}"
 STATE_WORDS = (N_("open"), N_("closing"), N_("closed"))  # shown with _(form.state)
@@ -154,6 +156,11 @@ def _overview(
         )
         draft_media = media_json(connection, draft.id, form.project_id) if draft else []
         draft_tests = list_draft_submissions(connection, draft.id) if draft else []
+        links = list_public_links(connection, form.id) if can_publish else []
+    base = web.state.settings.base_url
+    public_links = [
+        (k, link_url(base, form, link_token(web.state.token_box, k) or "")) for k in links
+    ]
     history = []
     for index, version in enumerate(versions[:20]):
         older = versions[index + 1] if index + 1 < len(versions) else None
@@ -180,6 +187,8 @@ def _overview(
         draft_media=draft_media,
         draft_tests=draft_tests,
         can_publish=can_publish,
+        can_submit=web.caller.can(Permission.SUBMISSION_CREATE, form.project_id, form.id),
+        public_links=public_links,
         states=FORM_STATES,
         crumbs=crumbs(web, form),
     )

@@ -281,6 +281,22 @@ def _in_language(error: Exception, message: str) -> str:
     return message
 
 
+def signed_in(request: Request) -> SignedIn:
+    """Who the session cookie belongs to, and the session's CSRF token (None when signed out).
+    For endpoints that are not pages (server/web/webform_intake.py); pages get a `Web`."""
+    return _signed_in(request)
+
+
+def page_language(request: Request, caller: Caller) -> str:
+    """The language a page is in for this caller: theirs, the one chosen, or the browser's."""
+    return _language(request, caller)
+
+
+def error_message(error: Exception, message: str) -> str:
+    """An error's message in the current language (see `_in_language`)."""
+    return _in_language(error, message)
+
+
 def _signed_in(request: Request) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:

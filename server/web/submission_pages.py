@@ -22,10 +22,13 @@ from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from server.web.repeat_windows import answers_page
+from server.web.submission_changes import changes
 from storage.access import load_actor
 from storage.db import transaction
+from storage.entity_approval import approve_submission
 from storage.forms import FormRecord, get_xform
 from storage.submission_queries import (
+    SubmissionRecord,
     add_comment,
     get_submission,
     get_xml,
@@ -39,6 +42,7 @@ from storage.submission_table import REVIEW_STATES, SORTS, FormData, TableFilter
 PAGE_SIZES = (10, 50, 100, 250)  # rows per page; 50 unless asked
 SHOWN_QUESTIONS = 6
 MAX_FILES = 200  # files listed on a submission's page; the API lists them all
+MAX_DIFFS = 20  # edits whose changes the page lists (the API has every version)
 REVIEWABLE = ("approved", "hasIssues", "rejected")
 STATE_NAMES = {
     "received": N_("Received"),
@@ -253,6 +257,12 @@ def one(web: Web) -> Response:
             for v in versions
             if v.submitter_id
         }
+        # What each edit changed, for the newest edits (each reads two XML versions).
+        xmls = [get_xml(connection, v.id) for v in versions[: MAX_DIFFS + 1]]
+    edits = {
+        newer.id: changes(schema, xmls[index + 1], xmls[index], hidden, language)
+        for index, newer in enumerate(versions[: len(xmls) - 1])
+    }
     with transaction(web.state.engine) as connection:  # who looked at which record
         web.audit(
             connection,
@@ -273,6 +283,8 @@ def one(web: Web) -> Response:
         api="/v1" + submission_url(form, instance_id),
         page_url=submission_url(form, instance_id),
         versions=versions,
+        edits=edits,
+        can_edit=may_edit(web, form, submission),
         version_submitters={k: (v.display_name if v else "") for k, v in names.items()},
         submitter=submitter,
         comments=comments,
@@ -285,6 +297,19 @@ def one(web: Web) -> Response:
             (translate("Submissions"), form_url(form) + "/submissions"),
             (submission.current.instance_name or instance_id, None),
         ),
+    )
+
+
+def may_edit(web: Web, form: FormRecord, submission: SubmissionRecord) -> bool:
+    """Whether the page offers to edit: a role that may update submissions, or its sender (the
+    edit page and intake check again)."""
+    if web.caller.can(Permission.SUBMISSION_UPDATE, form.project_id, form.id):
+        return True
+    actor = web.caller.actor
+    return (
+        actor is not None
+        and submission.submitter_id == actor.id
+        and web.caller.can(Permission.SUBMISSION_CREATE, form.project_id, form.id)
     )
 
 
@@ -319,6 +344,11 @@ def _set_review_state(
     submission = get_submission(connection, form.id, instance_id)
     set_review_state(connection, submission.id, state, web.state.clock())
     web.audit(connection, "submission.update", "submission", instance_id, {"reviewState": state})
+    if state == "approved":  # Central: approval creates what approvalRequired held
+        actor = web.caller.actor
+        approve_submission(
+            connection, submission.id, web.state.clock(), actor.id if actor else None
+        )
 
 
 ROUTES = [

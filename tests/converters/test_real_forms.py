@@ -209,15 +209,18 @@ REGISTRATION_IN_REPEAT = md_form(
 )
 
 
-def test_entities_from_a_repeat_are_refused_on_the_row_that_declares_them():
-    error = refused(REGISTRATION_IN_REPEAT, ".md")
-    assert error.code is ConversionCode.ENTITY_IN_REPEAT
-    (issue,) = error.issues
-    assert (issue.sheet, issue.row, issue.column) == ("entities", 2, "repeat")
-    assert "'people'" in issue.message and "repeat 'member'" in issue.message
+def test_entities_from_a_repeat_are_taken_with_entities_version_2025():
+    """pyxform 4 writes entities-version 2025.1.0 for them: Central creates one entity per
+    repeat instance, and so does Baobab (tests/server/test_entities_repeats.py)."""
+    compiled = compile_form(REGISTRATION_IN_REPEAT, ".md")
+    schema = parse_xform(compiled.xform.encode())
+    (entity,) = schema.entities
+    assert schema.entities_version == "2025.1.0"
+    assert (entity.dataset, entity.scope) == ("people", "/data/member")
 
 
 def test_entities_from_a_repeat_in_an_xform_name_the_element():
+    """Before entities-version 2025.1 (here none), Central refuses them (400.25)."""
     data = xform(
         '<member jr:template=""><first/><meta><entity dataset="people" create="1" id="">'
         f"<label/></entity></meta></member>{META}",
@@ -232,9 +235,9 @@ def test_entities_from_a_repeat_in_an_xform_name_the_element():
     assert "repeat '/data/member'" in error.message
 
 
-def test_an_entity_the_repeat_fills_is_refused_on_the_list_row():
+def test_an_entity_the_repeat_fills_is_declared_in_the_repeat():
     """pyxform puts the entity in the repeat its save_to questions are in."""
-    error = refused(
+    compiled = compile_form(
         md_form(
             """
             type | name | label | save_to
@@ -248,9 +251,9 @@ def test_an_entity_the_repeat_fills_is_refused_on_the_list_row():
         ),
         ".md",
     )
-    assert error.code is ConversionCode.ENTITY_IN_REPEAT
-    (issue,) = error.issues
-    assert (issue.sheet, issue.row, issue.column) == ("entities", 2, "list_name")
+    (entity,) = parse_xform(compiled.xform.encode()).entities
+    assert entity.scope == "/data/member"
+    assert [p.name for p in entity.properties] == ["first_name"]
 
 
 def test_a_save_to_inside_a_repeat_of_an_xform_is_refused_with_the_question_named():

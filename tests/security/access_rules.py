@@ -23,7 +23,8 @@ from tests.security.access_world import (
     multipart,
     visit_xml,
 )
-from tests.server.test_entities import E1
+from tests.server.test_entities import E1, XLSX
+from tests.server.test_entities import FORMS as FORM_FILES
 
 USERS = frozenset({"data_collector", "viewer", "analyst", "protection_officer", "manager"})
 PUBLIC = frozenset({ANON, APP_OTHER, APP, APP_NONE, ADMIN, OUTSIDER} | USERS)
@@ -37,6 +38,8 @@ SUBMIT = frozenset({APP, "data_collector", "manager", ADMIN})
 REVIEW = frozenset({"protection_officer", "manager", ADMIN})
 MANAGE = frozenset({"manager", ADMIN})
 ADMINS = frozenset({ADMIN})
+WEB_SUBMIT = SUBMIT - {APP}  # on the web: the roles that may submit
+NOBODY: frozenset[str] = frozenset()  # a credential no role holds (a public link's token)
 SELF = frozenset({"viewer", ADMIN})  # GET /v1/users/{the viewer's id}
 
 Recipe = Callable[[World, Person], dict]
@@ -73,6 +76,47 @@ def _fresh_entity(w: World, who: Person) -> dict:
         "POST", f"/v1/projects/{w.project}/datasets/returnees/entities", json={"label": "x"}
     )
     return {"params": {"uuid": created.json()["uuid"]}}
+
+
+def _deleted_entity(w: World, who: Person) -> dict:
+    uuid = _fresh_entity(w, who)["params"]["uuid"]
+    w.api("DELETE", f"/v1/projects/{w.project}/datasets/returnees/entities/{uuid}")
+    return {"params": {"uuid": uuid}}
+
+
+def _bulk(deleted: bool) -> Recipe:
+    def recipe(w: World, who: Person) -> dict:
+        made = (_deleted_entity if deleted else _fresh_entity)(w, who)
+        return {"json": {"ids": [made["params"]["uuid"]]}}
+
+    return recipe
+
+
+def _linked_form(w: World, who: Person) -> dict:
+    """The follow-up, which takes the returnee list to devices, published and assigned to the
+    app user (once): whoever may read it may check the list's integrity."""
+    if "followup" not in w.ids:
+        p = f"/v1/projects/{w.project}"
+        found = w.client.get(f"{p}/forms/reintegration_followup", headers=w.admin)
+        if found.status_code == 404:
+            w.api(
+                "POST",
+                f"{p}/forms?publish=true&ignoreWarnings=true",
+                content=(FORM_FILES / "reintegration_followup.xlsx").read_bytes(),
+                headers={"Content-Type": XLSX},
+            )
+        app = w.people[APP].actor_id
+        w.api("POST", f"{p}/forms/reintegration_followup/assignments/app-user/{app}")
+        w.ids["followup"] = True
+    return {}
+
+
+def _actor_property(w: World, who: Person) -> dict:
+    """A value for the app user in the path, of a property the project has."""
+    w.client.post(
+        f"/v1/projects/{w.project}/actor-properties", json={"name": "zone"}, headers=w.admin
+    )  # 409 once it exists
+    return {"json": {"properties": {"zone": f"z{w.next()}"}}}
 
 
 def _scratch_draft(w: World, who: Person) -> dict:
@@ -151,6 +195,33 @@ ONE = FORM + "/submissions/{instance_id}"
 TEST = "/v1/test/{token}/projects/{project_id:id}/forms/{form_id}"
 DATASET = V1P + "/datasets/{name}"
 ENTITY = DATASET + "/entities/{uuid}"
+
+
+def _web_submission(w: World, who: Person) -> dict:
+    """What ODK Web Forms posts from the page: multipart, the session's CSRF token in a header."""
+    return {
+        "files": multipart(visit_xml(f"uuid:web-{w.next()}")),
+        "headers": {"X-CSRF-Token": who.csrf or ""},
+    }
+
+
+def _web_edit(w: World, who: Person) -> dict:
+    """An edit of a throwaway submission (each allowed caller replaces its current version)."""
+    instance = f"uuid:web-edited-{w.next()}"
+    w.api("POST", f"/v1/projects/{w.project}/submission", files=multipart(visit_xml(instance)))
+    edit = visit_xml(f"uuid:web-edit-{w.next()}", deprecated=instance)
+    return {
+        "params": {"instance_id": instance},
+        "files": multipart(edit),
+        "headers": {"X-CSRF-Token": who.csrf or ""},
+    }
+
+
+def _fresh_public_link(w: World, who: Person) -> dict:
+    p = f"/v1/projects/{w.project}/forms/visit/public-links"
+    return {"params": {"link_id": w.api("POST", p, json={"displayName": "spare"}).json()["id"]}}
+
+
 WP = "/projects/{project_id:id}"
 WFORM = WP + "/forms/{form_id}"
 WLIST = WP + "/entities/{name}"
@@ -229,6 +300,12 @@ RULES = [
     Rule("GET", V1P + "/app-users", MANAGE),
     Rule("POST", V1P + "/app-users", MANAGE, _json({"displayName": "Tablet"})),
     Rule("DELETE", V1P + "/app-users/{actor_id:id}", MANAGE, _fresh_app_user),
+    Rule("POST", V1P + "/app-users/{actor_id:id}", MANAGE, _actor_property),
+    Rule("PATCH", V1P + "/app-users/{actor_id:id}", MANAGE, _actor_property),
+    Rule("GET", V1P + "/actor-properties", MANAGE),
+    Rule(
+        "POST", V1P + "/actor-properties", MANAGE, lambda w, who: {"json": {"name": f"p{w.next()}"}}
+    ),
     Rule("GET", V1P + "/app-users/{actor_id:id}/qr", MANAGE),
     Rule("GET", V1P + "/app-users/{actor_id:id}/qr.{kind:str}", MANAGE),
     # submissions
@@ -254,12 +331,23 @@ RULES = [
     ),
     Rule("GET", DATASET + "/entities.csv", READ),
     Rule("GET", DATASET, READ),
+    Rule("PATCH", DATASET, MANAGE, _json({"approvalRequired": False, "ownerOnly": False})),
+    # Collect's check of the entities it holds: who lists entities, or reads a form taking them
+    Rule("GET", DATASET + "/integrity", READ | {"data_collector", APP}, _linked_form),
+    Rule("GET", DATASET + "/entities.geojson", READ),
+    Rule("GET", DATASET + "/entities/creators", READ),
+    Rule("POST", DATASET + "/entities/bulk-delete", MANAGE, _bulk(deleted=False)),
+    Rule("POST", DATASET + "/entities/bulk-restore", MANAGE, _bulk(deleted=True)),
     Rule("GET", DATASET + "/entities", READ),
     Rule("POST", DATASET + "/entities", MANAGE, _json({"label": "Someone"})),
     Rule("GET", ENTITY, READ),
     Rule("PATCH", ENTITY, REVIEW, lambda w, who: {"json": {}, "query": "force=true"}),
     Rule("DELETE", ENTITY, MANAGE, _fresh_entity),
     Rule("GET", ENTITY + "/versions", READ),
+    Rule("GET", ENTITY + "/diffs", READ),
+    Rule("GET", ENTITY + "/audits", READ),
+    Rule("GET", ENTITY + "/geojson", READ),
+    Rule("POST", ENTITY + "/restore", MANAGE, _deleted_entity),
     Rule("GET", ENTITY + "/case", READ),
     Rule("GET", DATASET + "/duplicates", REVIEW),
     Rule("POST", DATASET + "/duplicates/{flag_id:id}", REVIEW, _json({"decision": "distinct"})),
@@ -314,6 +402,23 @@ RULES = [
     Rule("GET", WFORM + "/dashboard", READ),
     Rule("GET", "/audit", ADMINS),
     Rule("GET", WFORM + "/preview", PROJECT),
+    # Forms in the browser (ODK Web Forms): server/web/webform_pages.py, webform_intake.py.
+    Rule("GET", WFORM + "/preview/form", PROJECT),
+    Rule("GET", WFORM + "/media/{name}", PROJECT),
+    Rule("GET", WFORM + "/submissions/new", WEB_SUBMIT),
+    Rule("POST", WFORM + "/submissions/new", WEB_SUBMIT, _web_submission),
+    Rule("GET", WFORM + "/submissions/{instance_id:path}/edit", MANAGE),
+    Rule("GET", WFORM + "/submissions/{instance_id:path}/edit/files/{name}", MANAGE),
+    Rule("POST", WFORM + "/submissions/{instance_id:path}/edit", MANAGE, _web_edit),
+    # Public links: managed by managers over REST; the link's page takes the link's token
+    # (`?st=`), which no role has (tests/web/test_public_links.py uses it).
+    Rule("GET", FORM + "/public-links", MANAGE),
+    Rule("POST", FORM + "/public-links", MANAGE, _json({"displayName": "Kiosk", "once": True})),
+    Rule("DELETE", FORM + "/public-links/{link_id:id}", MANAGE, _fresh_public_link),
+    Rule("GET", WFORM + "/link", NOBODY),
+    Rule("POST", WFORM + "/link", NOBODY, _web_submission),
+    Rule("POST", WFORM + "/links", MANAGE, _form({"display_name": "Kiosk", "once": "yes"})),
+    Rule("POST", WFORM + "/links/{link_id:id}/revoke", MANAGE, _fresh_public_link),
     Rule("GET", WLIST + "/duplicates", REVIEW),
     Rule(
         "POST",
@@ -346,6 +451,7 @@ def params_for(w: World, path: str, who: Person) -> dict[str, object]:
         "resource": "Submissions",
         "uuid": E1,
         "flag_id": w.ids["flag"],
+        "link_id": 1,  # a public link: recipes make a real one where a call needs it
         "user_id": w.people["viewer"].actor_id,
         "role": "viewer",
         "kind": "png",

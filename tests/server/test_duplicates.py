@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.server.conftest import make_device, publish
 from tests.server.test_entities import E1, E2, E3, E4, E5, FORMS, XLSX, build
 
-INTAKE_VERSION = "2026112301"
+INTAKE_VERSION = "2026120201"
 
 
 def registration(uuid, first, last, dob, phone, case, document=None) -> bytes:

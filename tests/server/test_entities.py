@@ -16,7 +16,7 @@ from tests.server.conftest import OPENROSA, make_device, publish
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INTAKE_VERSION = FOLLOWUP_VERSION = "2026112301"
+INTAKE_VERSION = FOLLOWUP_VERSION = "2026120201"
 # Entity ids are UUIDs, as Collect generates them (any other id is refused as entity.error).
 E1, E2, E3, E4, E5, E9 = (f"0b0c7a6e-0000-4000-8000-0000000000e{n}" for n in (1, 2, 3, 4, 5, 9))
 NOBODY = "0b0c7a6e-0000-4000-8000-000000000000"
@@ -149,12 +149,16 @@ def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, proje
     )
     assert resolved.status_code == 200 and resolved.json()["conflict"] is None
     audit = client.get("/v1/audits?action=entity.*", headers=admin).json()
-    assert {a["action"] for a in audit} >= {
+    assert {a["action"] for a in audit} >= {  # Central's names
         "entity.create",
-        "entity.update",
-        "entity.update.conflict.hard",
+        "entity.update.version",
         "entity.update.resolve",
     }
+    updates = client.get("/v1/audits?action=entity.update.version", headers=admin).json()
+    assert sorted((a["details"]["version"], a["details"]["conflict"]) for a in updates) == [
+        (2, None),
+        (3, "hard"),
+    ]
 
 
 def test_updates_that_cannot_apply_keep_the_submission_and_say_why(client, admin, project):

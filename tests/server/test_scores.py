@@ -25,7 +25,7 @@ RSS = {
 def followup_with(uuid: str, base: int, answers: dict[str, str]) -> bytes:
     values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes", **answers}
     entity = {"dataset": "returnees", "id": uuid, "update": "1", "baseVersion": str(base)}
-    return build("reintegration_followup", "2026112301", values, entity)
+    return build("reintegration_followup", "2026120201", values, entity)
 
 
 def _rows(engine):

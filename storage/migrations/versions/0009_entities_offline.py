@@ -29,19 +29,21 @@ def _reference(table: str, column: str, target: str, **kwargs: object) -> sa.Col
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("entity_versions") as table:
-        table.add_column(sa.Column("branch_id", sa.String(64)))
-        table.add_column(sa.Column("trunk_version", sa.Integer))
-        table.add_column(sa.Column("branch_base_version", sa.Integer))
-        table.add_column(sa.Column("source", sa.JSON))
-    with op.batch_alter_table("entity_lists") as table:
-        table.add_column(
-            sa.Column("approval_required", sa.Boolean, nullable=False, server_default=sa.false())
-        )
-        table.add_column(
-            sa.Column("owner_only", sa.Boolean, nullable=False, server_default=sa.false())
-        )
-        table.add_column(sa.Column("access_filter", sa.JSON))
+    # Plain ALTER TABLE ... ADD COLUMN: batch mode re-creates a table on SQLite, and dropping
+    # entity_lists (or entities) fails there as soon as rows refer to it.
+    op.add_column("entity_versions", sa.Column("branch_id", sa.String(64)))
+    op.add_column("entity_versions", sa.Column("trunk_version", sa.Integer))
+    op.add_column("entity_versions", sa.Column("branch_base_version", sa.Integer))
+    op.add_column("entity_versions", sa.Column("source", sa.JSON))
+    op.add_column(
+        "entity_lists",
+        sa.Column("approval_required", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "entity_lists",
+        sa.Column("owner_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+    op.add_column("entity_lists", sa.Column("access_filter", sa.JSON))
     op.create_table(
         "entity_backlog",
         sa.Column("id", big_id(), primary_key=True, autoincrement=True),
@@ -81,9 +83,7 @@ def downgrade() -> None:
     op.drop_table("actor_property_values")
     op.drop_table("actor_properties")
     op.drop_table("entity_backlog")
-    with op.batch_alter_table("entity_lists") as table:
-        for column in ("access_filter", "owner_only", "approval_required"):
-            table.drop_column(column)
-    with op.batch_alter_table("entity_versions") as table:
-        for column in ("source", "branch_base_version", "trunk_version", "branch_id"):
-            table.drop_column(column)
+    for column in ("access_filter", "owner_only", "approval_required"):
+        op.drop_column("entity_lists", column)
+    for column in ("source", "branch_base_version", "trunk_version", "branch_id"):
+        op.drop_column("entity_versions", column)
