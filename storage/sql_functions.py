@@ -14,6 +14,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from converters.cells import POSTGRES_FORMULA, neutralise
 from converters.cells import contains_word as contains_word_python
 from storage.sql_geometry import register_sqlite_geometry
+from storage.text_search import sqlite_fold
 
 
 class json_object(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
@@ -121,6 +122,7 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
     dbapi_connection.create_function("split_part", 3, sqlite_split_part, deterministic=True)
     dbapi_connection.create_function("neutralised", 1, neutralise, deterministic=True)
     dbapi_connection.create_function("contains_word", 2, contains_word_python, deterministic=True)
+    dbapi_connection.create_function("baobab_fold", 1, sqlite_fold, deterministic=True)
     register_sqlite_geometry(dbapi_connection)
 
 

@@ -1,0 +1,65 @@
+"""Accent- and case-insensitive search, the same on SQLite and PostgreSQL: "Traore" finds
+"Traoré", "TRAORÉ" and "traore". `fold` is the Python side (the needle, and rows filtered in
+Python); `folded(column)` is the SQL side (SQLite: a Python function registered on every
+connection; PostgreSQL: lower() and translate() over the accented letters of French and of
+the Latin transcriptions of Manding, Fula, Songhai and Tamasheq names, so no extension is
+needed)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+
+# Lower-case letters with marks, and what each folds to; fold() agrees with this table for
+# every letter in it, upper case included (tests/storage/test_text_search.py checks).
+ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįıñńňòóôõöøōőŕřśšşţťùúûüūůűųýÿźżžɓɗƴŋɛɔ"
+PLAIN = "aaaaaaaaacccdeeeeeeeeiiiiiiinnnoooooooorrsssttuuuuuuuuyyzzzbdyneo"
+
+
+def fold(text: str | None) -> str:
+    """Lower case without marks: the form both sides of a search are compared in."""
+    if not text:
+        return ""
+    lowered = text.lower().translate(_TABLE)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_TABLE = str.maketrans(ACCENTED, PLAIN)
+# PostgreSQL's lower() leaves non-ASCII letters alone under the C locale: translate the
+# upper-case forms too.
+_PG_FROM = ACCENTED + "".join(letter.upper() for letter in ACCENTED)
+_PG_TO = PLAIN + PLAIN
+
+
+class folded(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
+    """fold() in SQL, for `folded(column).contains(fold(needle), autoescape=True)`."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(folded, "postgresql")
+def _pg_folded(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    (argument,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"translate(lower(CAST({argument} AS TEXT)), '{_PG_FROM}', '{_PG_TO}')"
+
+
+@compiles(folded, "sqlite")
+def _sqlite_folded(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    (argument,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"baobab_fold({argument})"
+
+
+def sqlite_fold(text: Any) -> str | None:
+    return None if text is None else fold(str(text))
+
+
+def contains_folded(column: Any, needle: str) -> sa.ColumnElement[bool]:
+    """`column` contains `needle`, ignoring case and accents (LIKE, wildcards escaped)."""
+    return folded(column).contains(fold(needle), autoescape=True)
