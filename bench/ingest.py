@@ -1,6 +1,8 @@
-"""Submission ingest throughput: OpenRosa multipart POSTs into a running Baobab server.
+"""Submission ingest throughput: OpenRosa multipart POSTs into a running Baobab server, and
+into the bare stack of bench/ceiling.py on the same services in the same run, printed as a
+ratio to that ceiling (absolute figures on these machines move by 30-50% from run to run).
 
-    python scripts/test_services.py -- python bench/ingest.py [--count 2000] [--workers 2]
+    python scripts/test_services.py -- python bench/ingest.py [--count 2000] [--workers 4]
 
 The form is the reference one (34 fields, a repeat sent with 3 rows, ~2 KB of XML), the same
 one ODK Central was measured with (see notes/performance.md). Runs concurrency 1 and 8, without
@@ -244,10 +246,22 @@ def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Pop
 
 
 def main() -> None:
+    # Imported here: bench/ceiling.py imports this module's helpers.
+    from bench.ceiling import (
+        PATH,
+        Tables,
+        ceiling_database,
+        ceiling_files,
+        create_tables,
+        rate,
+        start_ceiling,
+    )
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--ceiling-workers", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
@@ -255,44 +269,62 @@ def main() -> None:
         path = set_up(url, workdir)
         port = free_port()
         env = server_env(url, workdir)
+        tables = Tables.of(TEMPLATE)
+        bare_database = create_tables(ceiling_database(workdir), tables)
         server = start_server(port, env, args.workers)
+        bare, bare_port = start_ceiling(
+            bare_database, tables, ceiling_files(workdir), args.ceiling_workers
+        )
         backend = "PostgreSQL + S3" if "TEST_DATABASE_URL" in os.environ else "SQLite + local"
         print(
-            f"ingest: {args.count} submissions per run, {backend}, {args.workers} workers, "
-            f"{len(TEMPLATE)} B of XML"
+            f"ingest: {args.count} submissions per run, {backend}, Baobab {args.workers} workers,"
+            f" the bare stack (bench/ceiling.py) {args.ceiling_workers} workers on the same"
+            f" services, {len(TEMPLATE)} B of XML; runs interleaved"
         )
         sent = 0
         try:
             for photo in (False, True):
-                warm = [request_bytes(path, photo) for _ in range(args.warmup)]
-                asyncio.run(send_all(port, warm, 8))
-                sent += len(warm)
+                for target, target_path in ((port, path), (bare_port, PATH)):
+                    warm = [request_bytes(target_path, photo) for _ in range(args.warmup)]
+                    asyncio.run(send_all(target, warm, 8))
+                sent += args.warmup
                 for concurrency in (1, 8):
-                    requests = [request_bytes(path, photo) for _ in range(args.count)]
-                    with RssSampler(server.pid) as rss:
-                        started = time.perf_counter()
-                        results = asyncio.run(send_all(port, requests, concurrency))
-                        elapsed = time.perf_counter() - started
-                    sent += len(requests)
-                    statuses = {status for status, _ in results}
-                    latencies = sorted(latency for _, latency in results)
-                    p50 = statistics.median(latencies) * 1000
-                    p95 = latencies[int(len(latencies) * 0.95)] * 1000
                     label = "200 KB photo" if photo else "no file"
+                    figure, line = _run_baobab(server.pid, port, path, photo, concurrency, args)
+                    sent += args.count
+                    ceiling = rate(bare_port, PATH, photo, args.count, concurrency)
                     print(
-                        f"  concurrency {concurrency}, {label:>12}:"
-                        f" {len(results) / elapsed:7.1f}/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
-                        f"  peak RSS {rss.peak_process / 2**20:5.1f} MB per process, "
-                        f"{rss.peak_total / 2**20:5.1f} MB all processes  statuses {statuses}"
+                        f"  concurrency {concurrency}, {label:>12}: Baobab {figure:7.1f}/s,"
+                        f" bare stack {ceiling:7.1f}/s, ratio {figure / ceiling:4.2f}  {line}"
                     )
         finally:
-            server.terminate()
-            server.wait(10)
+            for process in (server, bare):
+                process.terminate()
+                process.wait(10)
         engine = make_engine(url)
         with engine.connect() as connection:
             stored = connection.execute(sa.text("SELECT count(*) FROM sample_survey")).scalar()
         engine.dispose()
-        print(f"  sent {sent}, rows in sample_survey: {stored}")
+        print(f"  sent {sent} to Baobab, rows in sample_survey: {stored}")
+
+
+def _run_baobab(
+    pid: int, port: int, path: str, photo: bool, concurrency: int, args: argparse.Namespace
+) -> tuple[float, str]:
+    requests = [request_bytes(path, photo) for _ in range(args.count)]
+    with RssSampler(pid) as rss:
+        started = time.perf_counter()
+        results = asyncio.run(send_all(port, requests, concurrency))
+        elapsed = time.perf_counter() - started
+    statuses = {status for status, _ in results}
+    latencies = sorted(latency for _, latency in results)
+    p50 = statistics.median(latencies) * 1000
+    p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    line = (
+        f"(Baobab p50 {p50:.1f} ms, p95 {p95:.1f} ms, peak RSS {rss.peak_process / 2**20:.0f} MB"
+        f" per process, {rss.peak_total / 2**20:.0f} MB in all; statuses {statuses})"
+    )
+    return len(results) / elapsed, line
 
 
 if __name__ == "__main__":
