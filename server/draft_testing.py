@@ -22,9 +22,17 @@ from server.body_limit import allow_body
 from server.downloads import xml_download
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, TokenBox, collect_settings, new_token, qr_payload, token_hash
-from server.openrosa import FormListEntry, MediaFile, form_list, manifest, openrosa_response
+from server.openrosa import (
+    FormListEntry,
+    entity_integrity,
+    form_list,
+    manifest,
+    openrosa_response,
+)
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
 from server.openrosa_routes import Media, form_media, media_response
+from server.openrosa_routes import _ids as entity_ids  # Collect's ?id=a,b (one parser)
+from server.openrosa_routes import _media_file as media_file  # the published manifest's entry
 from server.submissions.intake import IncomingFile, store_file
 from server.submissions.routes import SUCCESS, submission_parts
 from storage.db import transaction
@@ -34,6 +42,7 @@ from storage.draft_tests import (
     set_draft_token,
     store_draft_submission,
 )
+from storage.entity_scope import entity_states
 from storage.errors import NotFound, StorageCode
 from storage.forms import FormRecord, FormVersionRecord, get_xform
 
@@ -122,13 +131,11 @@ async def manifest_endpoint(request: Request) -> Response:
         with transaction(request.app.state.engine, read_only=True) as connection:
             form, draft = _draft(connection, request)
             media = form_media(connection, draft.id, form.project_id)
+        # As the published manifest: entity lists typed, with where Collect checks which of
+        # its entities are gone (the test key's own integrity route below).
         base = _base(request, form)
-        return manifest(
-            [
-                MediaFile(m.name, m.md5, f"{base}/attachments/{quote(m.name, safe='')}")
-                for m in media
-            ]
-        )
+        project = base.split("/forms/", 1)[0]  # .../v1/test/{key}/projects/{id}
+        return manifest([media_file(m, base, project) for m in media])
 
     return xml_response(await run_in_threadpool(read), request)
 
@@ -160,6 +167,34 @@ async def submission_endpoint(request: Request) -> Response:
     async with submission_parts(request) as (xml, files):
         await run_in_threadpool(_receive, request, xml, files)
     return xml_response(openrosa_response(SUCCESS), request, 201)
+
+
+@openrosa_endpoint
+async def integrity_endpoint(request: Request) -> Response:
+    """Which entities of a list the draft reads are deleted (`?id=`), for Collect testing the
+    draft: the whole list, as the draft's media gives it whole (Central does the same)."""
+    require_openrosa_version(request)
+    return xml_response(await run_in_threadpool(_integrity, request), request)
+
+
+def _integrity(request: Request) -> bytes:
+    token = request.path_params["token"]
+    name = request.path_params["name"]
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        found = (
+            draft_by_token(connection, token_hash(token)) if TOKEN_PATTERN.match(token) else None
+        )
+        if found is None or found[0].project_id != int(request.path_params["project_id"]):
+            raise Problem(404, ProblemCode.NOT_FOUND)
+        form, draft = found
+        media = form_media(connection, draft.id, form.project_id, hashes=False)
+        entity_list = next(
+            (m.entity_list for m in media if m.entity_list and m.entity_list.name == name), None
+        )
+        if entity_list is None:
+            raise NotFound(StorageCode.NOT_FOUND, what=f"the entity list '{name}' of this draft")
+        states = entity_states(connection, entity_list.id, entity_ids(request), None)
+    return entity_integrity(states)
 
 
 def _check(request: Request) -> None:
@@ -217,4 +252,7 @@ ROUTES = [
     Route(TEST + "/manifest", manifest_endpoint),
     Route(TEST + "/attachments/{name}", media_endpoint),
     Route(TEST + "/submission", submission_endpoint, methods=["HEAD", "GET", "POST"]),
+    Route(
+        "/v1/test/{token}/projects/{project_id:id}/datasets/{name}/integrity", integrity_endpoint
+    ),
 ]

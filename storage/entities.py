@@ -195,10 +195,12 @@ def update_entity(
     creator_id: int | None,
     now: datetime,
     submission_version_id: int | None = None,
+    source: Mapping[str, object] | None = None,
 ) -> EntityRecord:
     """A new version on top of the current one, with `data` merged in (the REST API's PATCH,
-    whose route has checked `base_version` against the current version, or was forced). Its
-    base is the version it replaced, as Central stores it; a conflict stays until resolved."""
+    whose route has checked `base_version` against the current version, or was forced; or an
+    edit on the web, whose `source` says so). Its base is the version it replaced, as Central
+    stores it; a conflict stays until resolved."""
     current = find_entity(connection, entity_list.id, uuid, lock=True)
     if current is None or current.deleted_at is not None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the entity {uuid}")
@@ -217,7 +219,7 @@ def update_entity(
             received=received,
             submission_version_id=submission_version_id,
             creator_id=creator_id,
-            source=dict(API),
+            source=dict(source or API),
         ),
         current.conflict,
         now,

@@ -9,15 +9,20 @@ from starlette.routing import Route
 from server.app_users import collect_qr, issue_app_user
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.rest.actor_properties import NAME as PROPERTY_NAME
+from server.rest.actor_properties import RESERVED
+from server.rest.app_users import MAX_VALUE
 from server.web.http import Web, page
-from server.web.render import translate
+from server.web.render import N_, translate
 from storage.access import (
     assign_form,
     assigned_form_ids,
+    get_app_user,
     list_app_users,
     revoke_app_user,
     unassign_form,
 )
+from storage.actor_properties import actor_values, create_property, list_properties, set_values
 from storage.db import transaction
 from storage.forms import list_forms
 from storage.projects import get_project
@@ -112,6 +117,8 @@ def app_user(web: Web) -> Response:
         )
         forms = list_forms(connection, project_id)
         assigned = assigned_form_ids(connection, actor_id)
+        properties = list_properties(connection, project_id)
+        values = actor_values(connection, project_id, actor_id)
     qr_base = f"/v1/projects/{project_id}/app-users/{actor_id}/qr"
     return web.render(
         "app_user.html",
@@ -122,6 +129,8 @@ def app_user(web: Web) -> Response:
         qr_svg=qr_base + ".svg",
         forms=forms,
         assigned=assigned,
+        properties=properties,
+        values=values,
         crumbs=[
             (translate("Projects"), "/projects"),
             (project.name, f"/projects/{project_id}"),
@@ -129,6 +138,78 @@ def app_user(web: Web) -> Response:
             (found.display_name, None),
         ],
     )
+
+
+def properties(web: Web) -> Response:
+    """The app user's values of the project's actor properties (what entity lists' access
+    filters match: which returnees its tablet gets), as `PATCH .../app-users/{id}` sets them;
+    an empty value unsets one. A new property can be declared here too."""
+    project_id = web.path_int("project_id")
+    web.require(Permission.PROJECT_MANAGE, project_id)
+    actor_id = web.path_int("actor_id")
+    back = f"/projects/{project_id}/app-users/{actor_id}"
+    new_name = web.field("new_property")
+    with transaction(web.state.engine) as connection:
+        get_app_user(connection, project_id, actor_id)
+        if new_name:
+            if (
+                not PROPERTY_NAME.match(new_name)
+                or new_name.lower() in RESERVED
+                or new_name.startswith("__")
+            ):
+                raise Problem(
+                    400,
+                    ProblemCode.UNEXPECTED_VALUE,
+                    field=translate("New property"),
+                    value=new_name,
+                    reason=translate(
+                        "A property name starts with a letter or _ and holds only letters, "
+                        "digits, _, - and ."
+                    ),
+                )
+            create_property(connection, project_id, new_name, web.state.clock())
+            web.audit(
+                connection,
+                "actor_property.create",
+                "project",
+                project_id,
+                {"name": new_name, "via": "web"},
+            )
+        wanted = _posted_values(web, list_properties(connection, project_id))
+        if new_name and web.field("new_value"):
+            wanted[new_name] = web.field("new_value")
+        current = actor_values(connection, project_id, actor_id)
+        changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+        if changed:
+            set_values(connection, project_id, actor_id, changed)
+            web.audit(
+                connection,
+                "field_key.property.set",
+                "field_key",
+                actor_id,
+                {"properties": changed, "via": "web"},
+            )
+    saved = N_("Properties saved.") if changed or new_name else N_("Nothing changed.")
+    return web.redirect(back, saved)
+
+
+def _posted_values(web: Web, names: list[str]) -> dict[str, str | None]:
+    """Each property's posted value, trimmed ("" unsets it, as the API's null)."""
+    values: dict[str, str | None] = {}
+    for name in names:
+        if web.form is None or f"v.{name}" not in web.form:
+            continue  # not on the page when it was opened: left as it is
+        value = web.field(f"v.{name}")
+        if len(value) > MAX_VALUE:
+            raise Problem(
+                400,
+                ProblemCode.UNEXPECTED_VALUE,
+                field=name,
+                value=value[:100],
+                reason=translate("At most %(num)d characters.", num=MAX_VALUE),
+            )
+        values[name] = value or None
+    return values
 
 
 def revoke(web: Web) -> Response:
@@ -147,5 +228,6 @@ def revoke(web: Web) -> Response:
 ROUTES = [
     Route(APP_USERS, page(app_users), methods=["GET", "POST"]),
     Route(APP_USERS + "/{actor_id:id}", page(app_user), methods=["GET", "POST"]),
+    Route(APP_USERS + "/{actor_id:id}/properties", page(properties), methods=["POST"]),
     Route(APP_USERS + "/{actor_id:id}/revoke", page(revoke), methods=["POST"]),
 ]

@@ -1,0 +1,85 @@
+"""The entity list's pages in Chromium, on a desktop and on a phone: the table scrolls inside its
+frame rather than widening the page, every field is labelled, no script runs against the CSP;
+an edit and a CSV upload go through as a person would do them."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA
+from tests.server.test_entities import E1, FORMS, XLSX, intake
+from tests.web.test_browser import UNLABELLED, _checked, page  # noqa: F401 - the fixture
+
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+# What sticks out of the window, to say why a page is too wide.
+STICKING_OUT = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map(e => e.tagName + ' ' + e.textContent.slice(0, 40))"""
+
+
+def _fits(tab: Page, name: str) -> None:
+    """The page is no wider than the window (tables scroll in their frame); checked as
+    test_browser checks every page, and saved as a screenshot."""
+    assert tab.evaluate(OVERFLOW) <= 0, (name, tab.evaluate(STICKING_OUT))
+    _checked(tab, name)
+
+
+def _programme(live: str) -> int:
+    with httpx.Client(base_url=live) as api:
+        token = api.post(
+            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        ).json()["token"]
+        admin = {"Authorization": f"Bearer {token}"}
+        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
+        for name in ("returnee_intake", "reintegration_followup"):
+            made = api.post(
+                f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
+                content=(FORMS / f"{name}.xlsx").read_bytes(),
+                headers={**admin, "Content-Type": XLSX},
+            )
+            assert made.status_code == 200, made.text
+        sent = api.post(
+            f"/v1/projects/{project}/submission",
+            files=[("xml_submission_file", ("s.xml", intake(E1), "text/xml"))],
+            headers={**OPENROSA, **admin},
+        )
+        assert sent.status_code == 201, sent.text
+    return project
+
+
+def test_the_entity_pages_on_a_desktop_and_a_phone(page: Page, live, tmp_path):  # noqa: F811
+    project = _programme(live)
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    table = f"/projects/{project}/entities/returnees/table"
+    for width, height, name in ((1280, 800, "desktop"), (375, 740, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(table)
+        page.get_by_label("Search (accents and case ignored)").fill("TRAORE")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_role("status")).to_contain_text("1 entity")
+        expect(page.get_by_role("link", name="Awa Traoré (KAY/2026/001)")).to_be_visible()
+        _fits(page, f"entity-table-{name}")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("phone", exact=True).fill("76543210")
+    _fits(page, "entity-edit-phone")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_text("Saved as a new version.")).to_be_visible()
+    expect(page.get_by_text("web edit")).to_be_visible()
+    page.goto(f"/projects/{project}/entities/returnees/upload")
+    rows = tmp_path / "new.csv"
+    rows.write_text("label,region\nSeydou Konaté,mopti\n,gao\n", encoding="utf-8")
+    page.get_by_label("CSV file (UTF-8)").set_input_files(rows)
+    page.get_by_role("button", name="Check and create").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was created")
+    _fits(page, "entity-upload-refused-phone")
+    rows.write_text("label,region\nSeydou Konaté,mopti\n", encoding="utf-8")
+    page.get_by_label("CSV file (UTF-8)").set_input_files(rows)
+    page.get_by_role("button", name="Check and create").click()
+    expect(page.get_by_text("One entity created.")).to_be_visible()
+    expect(page.get_by_text("2 entities", exact=True)).to_be_visible()
+    assert page.evaluate(UNLABELLED) == []
