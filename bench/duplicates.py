@@ -2,26 +2,27 @@
 
     python scripts/test_services.py -- python bench/duplicates.py [--sizes 0,100000]
 
-The shipped intake form is published; for each size, synthetic returnees (Malian first names
-and family names, birth dates, phones) are written straight into the entity list with their
+The shipped intake form is published; for each size, synthetic returnees (Malian names,
+bench/returnee_names.py) are written straight into the entity list with their
 profiles and blocking keys, then `--intakes` registrations are sent over OpenRosa one at a time,
-half of them people already registered under another spelling (they are flagged), half new
-people. Prints the median and 95th percentile time per intake and how many were flagged. On
-PostgreSQL when TEST_DATABASE_URL is set, else SQLite.
+half of them people already registered, registering again (bench/returnee_names.py: another
+spelling, name order, birth year..., with a new phone or none and a new document or none; they
+are flagged), half new people. Prints the median and 95th percentile time per intake and how
+many were flagged. On PostgreSQL when TEST_DATABASE_URL is set, else SQLite.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.ingest import database_url, request_bytes, send_all, server_env, start_server  # noqa: E402
+from bench.returnee_names import People, Registration  # noqa: E402
 from converters.people import keys, person  # noqa: E402
 from converters.xlsform import compile_form  # noqa: E402
 from scripts.test_services import free_port  # noqa: E402
@@ -40,110 +42,20 @@ from storage.db import make_engine, transaction, upgrade  # noqa: E402
 from storage.forms import publish_form  # noqa: E402
 from storage.projects import create_project  # noqa: E402
 
-FIRST = [
-    "Awa",
-    "Fatoumata",
-    "Aminata",
-    "Mariam",
-    "Kadiatou",
-    "Oumou",
-    "Djeneba",
-    "Assitan",
-    "Rokia",
-    "Hawa",
-    "Salimata",
-    "Bintou",
-    "Mamadou",
-    "Moussa",
-    "Oumar",
-    "Ibrahim",
-    "Seydou",
-    "Boubacar",
-    "Souleymane",
-    "Adama",
-    "Bakary",
-    "Sekou",
-    "Modibo",
-    "Issa",
-    "Abdoulaye",
-    "Youssouf",
-    "Lassana",
-    "Drissa",
-    "Siaka",
-    "Amadou",
-    "Hamidou",
-    "Alassane",
-    "Cheick",
-    "Yacouba",
-    "Tiemoko",
-]
-FAMILY = [
-    "Traoré",
-    "Coulibaly",
-    "Diarra",
-    "Keita",
-    "Koné",
-    "Touré",
-    "Diallo",
-    "Sissoko",
-    "Cissé",
-    "Dembélé",
-    "Sangaré",
-    "Konaté",
-    "Camara",
-    "Kanté",
-    "Sidibé",
-    "Maïga",
-    "Doumbia",
-    "Sanogo",
-    "Diakité",
-    "Bagayoko",
-    "Ballo",
-    "Samaké",
-    "Fofana",
-    "Guindo",
-    "Togola",
-    "Dicko",
-    "Haïdara",
-    "Tounkara",
-    "Niaré",
-    "Kouyaté",
-]
-RESPELL = {
-    "Traoré": "Traore",
-    "Coulibaly": "Kulibali",
-    "Diallo": "Jallo",
-    "Cissé": "Sisse",
-    "Mamadou": "Mamadu",
-    "Moussa": "Musa",
-    "Oumar": "Umar",
-    "Keita": "Keïta",
-}
 
-
-def someone(rng: random.Random) -> tuple[str, str, date, str]:
-    born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 46 * 365))
-    return (
-        rng.choice(FIRST),
-        rng.choice(FAMILY),
-        born,
-        f"{rng.randint(60, 99)}{rng.randint(0, 999999):06d}",
-    )
-
-
-def intake_xml(uuid_: str, first: str, last: str, born: date, phone: str) -> bytes:
+def intake_xml(uuid_: str, r: Registration) -> bytes:
+    first, last = escape(" ".join(r.given)), escape(r.family)
+    document = f"<id_number>{r.document}</id_number>" if r.document else ""
     return f"""<data id="returnee_intake" version="2026120201">
 <registration><case_number>B/{uuid_[:8]}</case_number></registration>
 <consent><consent_ok>yes</consent_ok></consent>
-<identity><first_name>{first}</first_name><last_name>{last}</last_name><dob>{born}</dob>
-<phone>{phone}</phone></identity>
+<identity><first_name>{first}</first_name><last_name>{last}</last_name><dob>{r.birth}</dob>
+<phone>{r.phone or ""}</phone>{document}</identity>
 <meta><entity dataset="returnees" id="{uuid_}" create="1"><label>{first} {last}</label></entity>
 <instanceID>uuid:{uuid.uuid4()}</instanceID></meta></data>""".encode()
 
 
-def grow(
-    engine: sa.Engine, list_id: int, people: list[tuple[str, str, date, str]], now: datetime
-) -> None:
+def grow(engine: sa.Engine, list_id: int, people: list[Registration], now: datetime) -> None:
     for start in range(0, len(people), 5000):
         batch = people[start : start + 5000]
         with transaction(engine) as connection:
@@ -154,17 +66,17 @@ def grow(
                     {
                         "list_id": list_id,
                         "uuid": entity_uuid,
-                        "label": f"{f} {last}",
+                        "label": " ".join(r.names),
                         "data": {},
                         "version": 1,
                         "created_at": now,
                     }
-                    for entity_uuid, (f, last, _, _) in zip(uuids, batch, strict=True)
+                    for entity_uuid, r in zip(uuids, batch, strict=True)
                 ],
             )
             profiles, keyed = [], []
-            for entity_uuid, (first, last, born, phone) in zip(uuids, batch, strict=True):
-                who = person([first, last], born.isoformat(), phone, None)
+            for entity_uuid, r in zip(uuids, batch, strict=True):
+                who = person(r.names, r.birth.isoformat(), r.phone, r.document)
                 profiles.append(
                     {
                         "entity_uuid": entity_uuid,
@@ -172,9 +84,9 @@ def grow(
                         "created_at": now,
                         "profile": {
                             "names": list(who.names),
-                            "birth": born.isoformat(),
+                            "birth": r.birth.isoformat(),
                             "phone": who.phone,
-                            "document": None,
+                            "document": who.document,
                         },
                     }
                 )
@@ -190,7 +102,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="0,100000")
     parser.add_argument("--intakes", type=int, default=200)
     args = parser.parse_args()
-    rng = random.Random(11)
+    people = People(11)
+    rng = people.rng
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         url = database_url(workdir, "duplicates")
@@ -218,11 +131,11 @@ def main() -> None:
         path = f"/v1/key/{token}/projects/{project.id}/submission"
         port = free_port()
         server = start_server(port, server_env(url, workdir), workers=1)
-        registered: list[tuple[str, str, date, str]] = []
+        registered: list[Registration] = []
         try:
             for size in [int(x) for x in args.sizes.split(",")]:
                 started = time.perf_counter()
-                grown = [someone(rng) for _ in range(size - len(registered))]
+                grown = [people.first() for _ in range(size - len(registered))]
                 grow(engine, list_id, grown, now)
                 registered += grown
                 if engine.dialect.name == "postgresql":  # as autovacuum would after a load
@@ -233,15 +146,12 @@ def main() -> None:
                 bodies = []
                 for n in range(args.intakes):
                     if n % 2 and registered:
-                        first, last, born, phone = rng.choice(registered)
-                        first, last = RESPELL.get(last, last), RESPELL.get(first, first)  # swapped
+                        original = rng.choice(registered)
+                        kinds = [k for k in People.KINDS if people.fits(original, k)]
+                        r = people.re_register(original, rng.choice(kinds))
                     else:
-                        first, last, born, phone = someone(rng)
-                    bodies.append(
-                        request_bytes(
-                            path, False, intake_xml(str(uuid.uuid4()), first, last, born, phone)
-                        )
-                    )
+                        r = people.first()
+                    bodies.append(request_bytes(path, False, intake_xml(str(uuid.uuid4()), r)))
                 with transaction(engine, read_only=True) as connection:
                     before = connection.execute(
                         sa.select(sa.func.count()).select_from(s.duplicate_flags)

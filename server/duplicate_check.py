@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from converters.entities import EntityAction
 from converters.form_model import FormSchema
-from converters.people import keys, likeness, person
+from converters.people import SPREAD, keys, likeness, person
 from converters.safe_xml import element_at
 from storage.audit import record
 from storage.duplicates import candidates, flag_duplicate, is_registered, register_person
@@ -35,6 +35,10 @@ class DuplicateRules:
     phone: str | None
     document: str | None
     threshold: float
+    # Shown on the decision page, never compared: where they return to, when, their photo.
+    region: str | None = None
+    arrival: str | None = None
+    photo: str | None = None
 
 
 def load_rules(forms_dir: Path) -> DuplicateRules | None:
@@ -50,6 +54,9 @@ def load_rules(forms_dir: Path) -> DuplicateRules | None:
         phone=raw.get("phone"),
         document=raw.get("document"),
         threshold=float(raw.get("threshold", 0.75)),
+        region=raw.get("region"),
+        arrival=raw.get("arrival"),
+        photo=raw.get("photo"),
     )
 
 
@@ -126,7 +133,7 @@ def _compare(
         answer(rules.document),
     )
     found = 0
-    for other_uuid, other in candidates(connection, list_id, keys(someone, spread=1)):
+    for other_uuid, other in candidates(connection, list_id, keys(someone, spread=SPREAD)):
         alike = likeness(someone, other)
         if other_uuid != action.uuid and alike.score >= rules.threshold:
             flag_duplicate(

@@ -6,21 +6,22 @@ approval, or for this review) is compared, flagged and decided all the same."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from converters.people import Likeness, Person
+from converters.people import Likeness, Person, likeness
 from storage import schema as s
+from storage.duplicate_merges import check_decidable, merge
 from storage.entity_approval import release_registration
 from storage.errors import InvalidData, NotFound, StorageCode
 from storage.submission_queries import set_review_state
 
 MAX_CANDIDATES = 2000
-DECISIONS = ("duplicate", "distinct")
+DECISIONS = ("duplicate", "distinct", "unsure")  # same person, different people, not sure
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class DuplicateFlag:
     created_at: datetime
     decided_at: datetime | None
     note: str | None
+    differences: list[str] = field(default_factory=list)  # details both have that differ
 
 
 def register_person(
@@ -56,12 +58,7 @@ def register_person(
             entity_uuid=entity_uuid,
             submission_id=submission_id,
             label=label,
-            profile={
-                "names": list(someone.names),
-                "birth": someone.birth.isoformat() if someone.birth else None,
-                "phone": someone.phone,
-                "document": someone.document,
-            },
+            profile=profile_of(someone),
             created_at=now,
         )
     )
@@ -70,6 +67,16 @@ def register_person(
     ]
     if rows:
         connection.execute(sa.insert(s.person_keys), rows)
+
+
+def profile_of(someone: Person) -> dict[str, Any]:
+    """A registration as stored to be compared (normalised: never shown)."""
+    return {
+        "names": list(someone.names),
+        "birth": someone.birth.isoformat() if someone.birth else None,
+        "phone": someone.phone,
+        "document": someone.document,
+    }
 
 
 def is_registered(connection: Connection, list_id: int, entity_uuid: str) -> bool:
@@ -103,21 +110,7 @@ def candidates(
             profiles.c.entity_uuid.in_(sa.select(uuids.c.entity_uuid)),
         )
     )
-    found = []
-    for entity_uuid, profile in rows:
-        birth = profile.get("birth")
-        found.append(
-            (
-                str(entity_uuid),
-                Person(
-                    tuple(profile.get("names") or ()),
-                    date.fromisoformat(birth) if birth else None,
-                    profile.get("phone"),
-                    profile.get("document"),
-                ),
-            )
-        )
-    return found
+    return [(str(entity_uuid), profile_person(profile)) for entity_uuid, profile in rows]
 
 
 def flag_duplicate(
@@ -176,9 +169,12 @@ def decide(
     note: str | None,
     now: datetime,
 ) -> DuplicateFlag:
-    """Record a person's decision. When the intake has no open flag left, its review state says
-    the outcome: rejected if it duplicates someone, back to received if it does not. A flag of
-    another list (another project's) is not found."""
+    """Record a person's decision on an undecided pair ("unsure" leaves it to decide). "Same
+    person" merges the registration into the earlier one (storage/duplicate_merges.py). When
+    the intake has no undecided pair left, its review state says the outcome: rejected if it
+    duplicates someone, back to received if it does not. A flag of another list (another
+    project's) is not found; a pair merged as the same person is undone before it is decided
+    again."""
     if decision not in DECISIONS:
         raise InvalidData(
             StorageCode.INVALID_STATE,
@@ -196,19 +192,24 @@ def decide(
     )
     if row is None:
         raise NotFound(StorageCode.NOT_FOUND, what=f"the duplicate flag {flag_id}")
+    if row["status"] == decision:  # said again (a resend, a second click): nothing changes
+        return _flag(connection.execute(_FLAGS.where(flags.c.id == flag_id)).one())
+    check_decidable(row["status"])
     connection.execute(
         sa.update(flags)
         .where(flags.c.id == flag_id)
         .values(status=decision, decided_by=actor_id, decided_at=now, note=note)
     )
+    if decision == "duplicate":
+        merge(connection, row, actor_id, now)
     submission_id = row["submission_id"]
-    if submission_id is not None:
+    if submission_id is not None and decision != "unsure":
         _settle(connection, list_id, submission_id, actor_id, now)
     return _flag(connection.execute(_FLAGS.where(flags.c.id == flag_id)).one())
 
 
 def _settle(
-    connection: Connection, list_id: int, submission_id: int, actor_id: int, now: datetime
+    connection: Connection, list_id: int, submission_id: int, actor_id: int | None, now: datetime
 ) -> None:
     """Once no pair of the intake is open: a duplicate rejects it, and its registration is
     never created; different people return it to received (or leave it approved) and release
@@ -218,7 +219,7 @@ def _settle(
         sa.select(flags.c.entity_uuid, flags.c.status).where(flags.c.submission_id == submission_id)
     ).all()
     states = {status for _uuid, status in rows}
-    if "open" in states:
+    if {"open", "unsure"} & states:
         return
     if "duplicate" in states:
         set_review_state(connection, submission_id, "rejected", now)
@@ -234,6 +235,46 @@ def _settle(
         )
     for entity_uuid in sorted({uuid for uuid, _status in rows}):
         release_registration(connection, list_id, entity_uuid, submission_id, now, actor_id)
+
+
+def forget_pairs(
+    connection: Connection, list_id: int, uuid: str, now: datetime, actor_id: int | None = None
+) -> int:
+    """Delete every pair `uuid` is in (its person erased, or its entity purged: issue 18); a
+    registration that waited only on those pairs is settled as if they had never been raised
+    (released, unless another pair still holds it). The number of pairs deleted."""
+    flags = s.duplicate_flags
+    involved = sa.and_(
+        flags.c.list_id == list_id,
+        sa.or_(flags.c.entity_uuid == uuid, flags.c.candidate_uuid == uuid),
+    )
+    others = {
+        (int(row[0]), str(row[1]))
+        for row in connection.execute(
+            sa.select(flags.c.submission_id, flags.c.entity_uuid).where(
+                involved, flags.c.entity_uuid != uuid, flags.c.submission_id.is_not(None)
+            )
+        )
+    }
+    deleted = connection.execute(sa.delete(flags).where(involved)).rowcount
+    for submission_id, entity_uuid in sorted(others):
+        left = connection.execute(
+            sa.select(sa.func.count()).where(flags.c.submission_id == submission_id)
+        ).scalar_one()
+        if left:  # other pairs: decided as they are decided
+            _settle(connection, list_id, submission_id, actor_id, now)
+            continue
+        state = connection.execute(
+            sa.select(s.submissions.c.review_state).where(s.submissions.c.id == submission_id)
+        ).scalar()
+        if state == "hasIssues":  # flagged only for these pairs: back to received
+            connection.execute(
+                sa.update(s.submissions)
+                .where(s.submissions.c.id == submission_id)
+                .values(review_state=None, updated_at=now)
+            )
+        release_registration(connection, list_id, entity_uuid, submission_id, now, actor_id)
+    return int(deleted or 0)
 
 
 _F = s.duplicate_flags
@@ -254,6 +295,8 @@ _FLAGS = (
         _F.c.created_at,
         _F.c.decided_at,
         _F.c.note,
+        _NEW_P.c.profile,
+        _OLD_P.c.profile,
     )
     .select_from(_F)
     .outerjoin(_NEW, sa.and_(_NEW.c.list_id == _F.c.list_id, _NEW.c.uuid == _F.c.entity_uuid))
@@ -283,4 +326,23 @@ def _flag(row: Any) -> DuplicateFlag:
         created_at=row[9],
         decided_at=row[10],
         note=row[11],
+        differences=_differences(row[12], row[13]),
+    )
+
+
+def _differences(new: Any, old: Any) -> list[str]:
+    """What the comparison finds to differ, from the two stored profiles."""
+    if not isinstance(new, dict) or not isinstance(old, dict):
+        return []
+    return list(likeness(profile_person(new), profile_person(old)).differences)
+
+
+def profile_person(profile: dict[str, Any]) -> Person:
+    """A stored profile as compared."""
+    birth = profile.get("birth")
+    return Person(
+        tuple(profile.get("names") or ()),
+        date.fromisoformat(birth) if birth else None,
+        profile.get("phone"),
+        profile.get("document"),
     )

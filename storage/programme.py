@@ -76,10 +76,11 @@ def latest_scores(connection: Connection, list_id: int) -> list[dict[str, Any]]:
 
 
 def open_reviews(connection: Connection, list_id: int) -> tuple[int, int]:
-    """(open duplicate pairs, entities with an open conflict)."""
+    """(undecided duplicate pairs: open or "not sure", entities with an open conflict)."""
     duplicates = connection.execute(
         sa.select(sa.func.count()).where(
-            s.duplicate_flags.c.list_id == list_id, s.duplicate_flags.c.status == "open"
+            s.duplicate_flags.c.list_id == list_id,
+            s.duplicate_flags.c.status.in_(("open", "unsure")),
         )
     ).scalar_one()
     conflicts = connection.execute(

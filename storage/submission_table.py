@@ -18,6 +18,7 @@ from storage import schema as s
 from storage.data_tables import load_plan
 from storage.sql_functions import contains_word
 from storage.tables import build_tables
+from storage.text_search import contains_folded
 
 REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 SORTS = ("submitted", "submitter", "state")
@@ -30,10 +31,12 @@ class TableFilters:
     submitter_id: int | None = None
     review_state: str | None = None  # "received" stands for no review yet
     question: str | None = None  # xpath of a root-level question
-    answer: str | None = None  # matched as a case-insensitive part of the answer
+    answer: str | None = None  # matched as a part of the answer, case and accents aside
     choices: tuple[str, ...] | None = None  # for a select question: the choices whose label
     # or name matched `answer`; the answer must be (select_one) or include one of them
     multiple: bool = False
+    # With `answer` and no question: the root-level text questions searched, any one matching.
+    anywhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class FormData:
         (`answers`) or filtered on; counts that need neither scan `submissions` alone."""
         subs = s.submissions
         joined: Any = subs
-        if self.root is not None and (answers or filters.question):
+        if self.root is not None and (answers or filters.question or filters.anywhere):
             joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
         conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
         if filters.submitted_from:
@@ -99,8 +102,11 @@ class FormData:
             else:
                 conditions.append(column.in_(sa.select(wanted.c.value)))
         elif column is not None and filters.answer:
-            text = sa.cast(column, sa.Text)
-            conditions.append(sa.func.lower(text).contains(filters.answer.lower(), autoescape=True))
+            conditions.append(contains_folded(sa.cast(column, sa.Text), filters.answer))
+        elif filters.answer and filters.anywhere and filters.question is None:
+            columns = [c for c in (self.column(x) for x in filters.anywhere) if c is not None]
+            matches = [contains_folded(sa.cast(c, sa.Text), filters.answer) for c in columns]
+            conditions.append(sa.or_(*matches) if matches else sa.false())
         return joined, conditions
 
     def _each(self, values: Sequence[str]) -> Any:

@@ -104,7 +104,8 @@ def duplicates(request: Request) -> Response:
 
 
 async def decide_duplicate(request: Request) -> Response:
-    """POST .../datasets/{name}/duplicates/{id} {"decision": "duplicate"|"distinct", "note"}."""
+    """POST .../datasets/{name}/duplicates/{id} {"decision": "duplicate"|"distinct"|"unsure",
+    "note"}: "duplicate" merges the registration into the earlier one."""
     await authorize(request, Permission.SUBMISSION_REVIEW)
     body = await json_body(request)
     return await run_in_threadpool(_decide, request, body)
@@ -147,6 +148,7 @@ def _flag_json(flag: DuplicateFlag) -> dict[str, object]:
         "candidateLabel": flag.candidate_label,
         "score": flag.score,
         "reasons": flag.reasons,
+        "differences": flag.differences,
         "status": flag.status,
         "createdAt": iso(flag.created_at),
         "decidedAt": iso(flag.decided_at),

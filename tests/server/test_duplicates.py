@@ -80,4 +80,4 @@ def test_a_second_registration_of_one_person_waits_for_a_decision(client, admin,
         a["action"]
         for a in client.get("/v1/audits?action=entity.duplicate.*", headers=admin).json()
     }
-    assert actions == {"entity.duplicate.flag", "entity.duplicate.decide"}
+    assert actions == {"entity.duplicate.flag", "entity.duplicate.decide", "entity.duplicate.merge"}
