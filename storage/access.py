@@ -178,7 +178,13 @@ _APP_USER_BY_TOKEN = (
         _ASSIGNED.label("assigned"),
     )
     .join(s.field_keys, s.field_keys.c.actor_id == s.actors.c.id)
-    .where(s.field_keys.c.token_hash == sa.bindparam("token_hash"), s.actors.c.deleted_at.is_(None))
+    # A trashed project's devices are refused (storage/trash.py), and work again on restore.
+    .join(s.projects, s.projects.c.id == s.field_keys.c.project_id)
+    .where(
+        s.field_keys.c.token_hash == sa.bindparam("token_hash"),
+        s.actors.c.deleted_at.is_(None),
+        s.projects.c.deleted_at.is_(None),
+    )
 )
 
 

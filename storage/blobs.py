@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -23,6 +24,15 @@ class BlobInfo:
     sha256: str  # lowercase hex, also the blob's key
     md5: str  # lowercase hex
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A blob as the store sees it, for maintenance (garbage collection, backups)."""
+
+    sha256: str
+    size: int
+    modified: datetime  # aware UTC: when it was last put (a put of the same content renews it)
 
 
 class BlobStore(Protocol):
@@ -55,6 +65,14 @@ class BlobStore(Protocol):
 
     def delete(self, sha256: str) -> None:
         """Remove a blob; removing an absent blob is not an error."""
+        ...
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        """Every blob in the store, in no set order, read a page (or a directory) at a time."""
+        ...
+
+    def describe(self, sha256: str) -> StoredBlob:
+        """A blob's size and when it was last put, without reading it; `BlobNotFound` if absent."""
         ...
 
     def check(self) -> None:

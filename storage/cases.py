@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage import schema as s
+from storage.text_search import contains_folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,8 @@ def case_events(connection: Connection, entity_id: int) -> list[CaseEvent]:
         )
         .select_from(
             v.outerjoin(sv, sv.c.id == v.c.submission_version_id)
-            .outerjoin(subs, subs.c.id == sv.c.submission_id)
+            # A submission in the trash (or its form's) is not shown: the version stays.
+            .outerjoin(subs, sa.and_(subs.c.id == sv.c.submission_id, subs.c.deleted_at.is_(None)))
             .outerjoin(forms, forms.c.id == subs.c.form_id)
         )
         .where(v.c.entity_id == entity_id)
@@ -76,11 +78,11 @@ def find_cases(
     offset: int = 0,
 ) -> tuple[list[tuple[str, str, int, str | None, datetime]], int]:
     """(uuid, label, version, conflict, created_at) of the list's live entities whose label
-    contains `text`, newest first, and how many there are."""
+    contains `text` (case and accents aside), newest first, and how many there are."""
     e = s.entities
     conditions = [e.c.list_id == list_id, e.c.deleted_at.is_(None)]
     if text:
-        conditions.append(sa.func.lower(e.c.label).contains(text.lower(), autoescape=True))
+        conditions.append(contains_folded(e.c.label, text))  # "Traore" finds "Traoré"
     if conflicts_only:
         conditions.append(e.c.conflict.is_not(None))
     rows = connection.execute(

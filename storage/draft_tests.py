@@ -44,9 +44,12 @@ def draft_by_token(
 ) -> tuple[FormRecord, FormVersionRecord] | None:
     """The form and the draft a test key opens; None once the draft is published or gone."""
     version_id = connection.execute(
-        sa.select(s.form_versions.c.id).where(
+        sa.select(s.form_versions.c.id)
+        .join(s.forms, s.forms.c.id == s.form_versions.c.form_id)
+        .where(
             s.form_versions.c.draft_token_hash == token_hash,
             s.form_versions.c.published_at.is_(None),
+            s.forms.c.deleted_at.is_(None),  # a trashed form's draft is closed too
         )
     ).scalar()
     if version_id is None:

@@ -83,11 +83,17 @@ def ensure_list(
     return result
 
 
+# A trashed project's lists are in the trash with it (storage/trash.py).
+_TRASHED_PROJECTS = sa.select(s.projects.c.id).where(s.projects.c.deleted_at.is_not(None))
+
+
 def find_list(connection: Connection, project_id: int, name: str) -> EntityListRecord | None:
     row = (
         connection.execute(
             sa.select(s.entity_lists).where(
-                s.entity_lists.c.project_id == project_id, s.entity_lists.c.name == name
+                s.entity_lists.c.project_id == project_id,
+                s.entity_lists.c.name == name,
+                s.entity_lists.c.project_id.not_in(_TRASHED_PROJECTS),
             )
         )
         .mappings()
@@ -106,7 +112,10 @@ def get_list(connection: Connection, project_id: int, name: str) -> EntityListRe
 def list_lists(connection: Connection, project_id: int) -> list[EntityListRecord]:
     rows = connection.execute(
         sa.select(s.entity_lists)
-        .where(s.entity_lists.c.project_id == project_id)
+        .where(
+            s.entity_lists.c.project_id == project_id,
+            s.entity_lists.c.project_id.not_in(_TRASHED_PROJECTS),
+        )
         .order_by(s.entity_lists.c.name)
     ).mappings()
     return [_list(r) for r in rows]

@@ -57,8 +57,12 @@ def refresh_entity_view(
         if prop in entity_list.sensitive or prop in taken:
             continue
         columns.append(sa.cast(property_value(prop), sa.Text).label(prop))
+    # Empty while the list's project is in the trash (storage/trash.py), read at query time.
+    live = sa.exists().where(
+        s.projects.c.id == entity_list.project_id, s.projects.c.deleted_at.is_(None)
+    )
     select = sa.select(*columns).where(
-        table.c.list_id == entity_list.id, table.c.deleted_at.is_(None)
+        table.c.list_id == entity_list.id, table.c.deleted_at.is_(None), live
     )
     return replace_view(
         connection, entity_view_name(connection, entity_list), select, reader=reader

@@ -8,16 +8,27 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.blobs import CHUNK_SIZE, BlobInfo, ChunkIterator, copy_hashing, validate_sha256
+from storage.blobs import (
+    CHUNK_SIZE,
+    BlobInfo,
+    ChunkIterator,
+    StoredBlob,
+    copy_hashing,
+    validate_sha256,
+)
 from storage.errors import BlobNotFound, StorageCode, StorageUnavailable
 
 _FULL = {errno.ENOSPC, errno.EDQUOT}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_FANOUT = re.compile(r"[0-9a-f]{2}")
 
 
 class LocalBlobStore:
@@ -45,7 +56,7 @@ class LocalBlobStore:
             try:
                 info = copy_hashing(source, write, known)
                 final = self._path(info.sha256)
-                duplicate = final.exists()  # the same content is stored already
+                duplicate = _renew(final)  # the same content is stored already
                 if not duplicate:
                     with _disk_errors(info.size):
                         os.fsync(fd)
@@ -88,6 +99,25 @@ class LocalBlobStore:
         with _read_errors():
             self._path(sha256).unlink(missing_ok=True)
 
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        with _read_errors():
+            if not self.root.is_dir():
+                return
+            for first in _subdirectories(self.root):
+                for second in _subdirectories(first):
+                    with os.scandir(second) as entries:
+                        for entry in entries:
+                            if entry.is_file() and _SHA256.fullmatch(entry.name):
+                                yield _stored(entry.name, entry.stat())
+
+    def describe(self, sha256: str) -> StoredBlob:
+        path = self._path(sha256)
+        with _read_errors():
+            try:
+                return _stored(sha256, path.stat())
+            except FileNotFoundError:
+                raise BlobNotFound(StorageCode.BLOB_NOT_FOUND, sha256=sha256) from None
+
     def check(self) -> None:
         with _disk_errors(0):
             fd, tmp_name = self._mkstemp()
@@ -128,6 +158,32 @@ class LocalBlobStore:
         os.replace(tmp, final)
         for directory in [final.parent, *created]:
             _fsync_dir(directory)
+
+
+def _renew(path: Path) -> bool:
+    """Whether `path` exists, renewing its time if it does: a put of content already stored
+    counts as a new put, as on S3, so garbage collection (which only takes blobs left alone for
+    a while) leaves it to the submission storing it now."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StorageUnavailable(
+            StorageCode.UNAVAILABLE, service="blob store", reason=exc.strerror or str(exc)
+        ) from exc
+    return True
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    # Only the two-hex-digit fan-out directories: `.tmp` holds puts in progress.
+    with os.scandir(directory) as entries:
+        return sorted(Path(e.path) for e in entries if e.is_dir() and _FANOUT.fullmatch(e.name))
+
+
+def _stored(sha256: str, stat: os.stat_result) -> StoredBlob:
+    modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+    return StoredBlob(sha256=sha256, size=stat.st_size, modified=modified)
 
 
 def _make_dirs(directory: Path) -> list[Path]:

@@ -10,9 +10,11 @@ import base64
 import hashlib
 import io
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 import boto3
@@ -25,6 +27,7 @@ from storage.blobs import (
     CHUNK_SIZE,
     BlobInfo,
     ChunkIterator,
+    StoredBlob,
     check_known_size,
     copy_hashing,
     validate_sha256,
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 SPOOL_MAX_MEMORY = 1024 * 1024
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 _MD5_METADATA = "md5"  # sent as the x-amz-meta-md5 header
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # boto3's CPU time is what limits photo intake (notes/performance.md). "when_required" skips a
 # CRC32 of every body (put sends Content-MD5 instead), and a pool as large as the server's
@@ -129,6 +133,22 @@ class S3BlobStore:
         with _s3_errors(sha256):
             self._client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
 
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        blobs = f"{self.prefix}/blobs/" if self.prefix else "blobs/"
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=blobs
+        )
+        with _s3_errors(None):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    sha256 = item["Key"].rsplit("/", 1)[-1]
+                    if _SHA256.fullmatch(sha256) and item["Key"] == self._key(sha256):
+                        yield StoredBlob(sha256, item["Size"], _utc(item["LastModified"]))
+
+    def describe(self, sha256: str) -> StoredBlob:
+        head = self._head(sha256)
+        return StoredBlob(sha256, head["ContentLength"], _utc(head["LastModified"]))
+
     def check(self) -> None:
         with _s3_errors(None):
             self._client.head_bucket(Bucket=self.bucket)
@@ -167,6 +187,10 @@ class S3BlobStore:
                     ExtraArgs={"Metadata": metadata},
                     Config=_TRANSFER_CONFIG,
                 )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _stat_stream(chunks: Iterator[bytes], sha256: str) -> BlobInfo:

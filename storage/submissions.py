@@ -65,6 +65,7 @@ class _StoredVersion:
     instance_id: str
     xml_sha256: str
     is_current: bool
+    deleted: bool  # the submission is in the trash
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ def store_submission(
     now: datetime,
 ) -> StoredSubmission:
     digest = hashlib.sha256(xml).hexdigest()
+    if was_purged(connection, target.form_id, envelope.instance_id):
+        raise DuplicateSubmission(StorageCode.SUBMISSION_DELETED)
     if envelope.deprecated_id:
         existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
         if existing is not None:  # the edit arrived before; this is a resend of it
@@ -154,6 +157,8 @@ def _edit(
     previous = _version_by_instance(connection, target.form_id, envelope.deprecated_id, lock=True)
     if previous is None:
         raise NotFound(StorageCode.DEPRECATED_NOT_FOUND, instance_id=envelope.deprecated_id)
+    if previous.deleted:
+        raise DuplicateSubmission(StorageCode.SUBMISSION_DELETED)
     if not previous.is_current:
         raise Conflict(StorageCode.EDIT_STALE, instance_id=envelope.deprecated_id)
     submission_id = previous.submission_id
@@ -237,6 +242,8 @@ def _resend(
     files: Mapping[str, ReceivedFile],
     now: datetime,
 ) -> StoredSubmission:
+    if existing.deleted:
+        raise DuplicateSubmission(StorageCode.SUBMISSION_DELETED)
     if existing.xml_sha256 != digest:
         raise DuplicateSubmission(StorageCode.SUBMISSION_EXISTS)
     table = s.submission_attachments
@@ -292,17 +299,35 @@ def _version_by_instance(
     connection: Connection, form_id: int, instance_id: str, lock: bool = False
 ) -> _StoredVersion | None:
     table = s.submission_versions
-    query = sa.select(
-        table.c.id,
-        table.c.submission_id,
-        table.c.instance_id,
-        table.c.xml_sha256,
-        table.c.is_current,
-    ).where(table.c.form_id == form_id, table.c.instance_id == instance_id)
+    query = (
+        sa.select(
+            table.c.id,
+            table.c.submission_id,
+            table.c.instance_id,
+            table.c.xml_sha256,
+            table.c.is_current,
+            s.submissions.c.deleted_at.is_not(None),
+        )
+        .join(s.submissions, s.submissions.c.id == table.c.submission_id)
+        .where(table.c.form_id == form_id, table.c.instance_id == instance_id)
+    )
     if lock and is_postgres(connection):
         query = query.with_for_update()  # two edits of one version: the second sees it stale
     row = connection.execute(query).first()
-    return _StoredVersion(*row) if row else None
+    if row is None:
+        return None
+    return _StoredVersion(int(row[0]), int(row[1]), str(row[2]), str(row[3]), row[4], bool(row[5]))
+
+
+def purge_key(form_id: int, instance_id: str) -> str:
+    """What purged_submissions keeps of a purged submission's instanceID: a hash, no data."""
+    return hashlib.sha256(f"{form_id}\0{instance_id}".encode()).hexdigest()
+
+
+def was_purged(connection: Connection, form_id: int, instance_id: str) -> bool:
+    table = s.purged_submissions
+    key = purge_key(form_id, instance_id)
+    return connection.execute(sa.select(1).where(table.c.instance_hash == key)).first() is not None
 
 
 def _insert_version(
