@@ -1,7 +1,7 @@
 """Secrets never reach the logs. App-user and draft-test keys travel in URL paths
-(`/v1/key/{token}/...`, `/v1/test/{token}/...`, as ODK Collect requires) and session tokens may
-come as `?st=`; uvicorn's access log would print them, so every handler gets a filter that blanks
-them out, whichever logger the record comes from."""
+(`/v1/key/{token}/...`, `/v1/test/{token}/...`, as ODK Collect requires), session tokens may
+come as `?st=` and password reset links carry `?token=`; uvicorn's access log would print them,
+so every handler gets a filter that blanks them out, whichever logger the record comes from."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _SLASH = rf"(?:/|{_ENCODED}2[fF])"
 _SECRET_END = rf"(?!{_ENCODED}(?:2[fF]|3[fF]|26))[^/?&\s\"]"
 _SECRET_IN_URL = re.compile(
     rf"({_SLASH}v1{_SLASH}(?:key|test){_SLASH})(?:{_SECRET_END})+"
-    rf"|((?:[?&]|{_ENCODED}(?:3[fF]|26))st(?:=|{_ENCODED}3[dD]))(?:{_SECRET_END})+"
+    rf"|((?:[?&]|{_ENCODED}(?:3[fF]|26))(?:st|token)(?:=|{_ENCODED}3[dD]))(?:{_SECRET_END})+"
 )
 REDACTED = "[redacted]"
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+# The rules a new password must meet (stated on the pages and in the README): at least
+# MIN_LENGTH characters, at most MAX_LENGTH, not one of the COMMON most common passwords (the
+# list zxcvbn ships, from leaked password sets), not the account's e-mail address.
 MIN_LENGTH = 10
+MAX_LENGTH = 1024
+COMMON = 30000
 
 # The hash of a random password nobody knows, with the default parameters: checking a password
 # for an unknown email costs the same as for a known one. A literal, because hashing at import
@@ -47,3 +53,25 @@ class Passwords:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+@cache
+def _common() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON])
+
+
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Why this new password is refused (English, the API's language), or None when it meets
+    the rules."""
+    if len(password) < MIN_LENGTH:
+        return f"the password must have at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"the password must have at most {MAX_LENGTH} characters"
+    lowered = password.lower()
+    if lowered in _common() or lowered.strip() in _common():
+        return "this password is one of the most common passwords; choose another"
+    if email and lowered.strip() == email.strip().lower():
+        return "the password must not be the e-mail address"
+    return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -29,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.errors import Problem, ProblemCode
 from server.keys import new_token, token_hash
 from server.passwords import Passwords
-from storage.access import SessionRecord, create_session
+from storage.access import SessionRecord
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import StorageError
@@ -39,6 +40,7 @@ from storage.sign_in_failures import (
     lock_keys,
     record_failure,
 )
+from storage.user_sessions import forget_expired, open_session, touch_session
 from storage.users import UserRecord, find_user_by_email
 
 WINDOW = timedelta(minutes=15)
@@ -46,32 +48,53 @@ ACCOUNT_HERE_LIMIT = 10  # failures in WINDOW for one account from one client ad
 ACCOUNT_LIMIT = 50  # failures in WINDOW for one account, whatever the addresses
 CLIENT_LIMIT = 30  # failures in WINDOW from one client address (an IPv6 /64), whatever the accounts
 BASIC_RESULT = "baobab.basic"  # the scope key where BasicSignIn leaves its verdict
+TOUCH_SESSION = "baobab.touch_session"  # a session whose last use BasicSignIn writes after
 
 
-def sign_in(state: Any, email: str, password: str, client: str) -> tuple[str, SessionRecord]:
+def sign_in(
+    state: Any, email: str, password: str, client: str, user_agent: str | None = None
+) -> tuple[str, SessionRecord]:
     """A new session token (returned once, stored hashed) and its record; 401 when the
-    address or the password is wrong, without saying which; 429 past the limits."""
+    address or the password is wrong, without saying which (or the user is deactivated);
+    429 past the limits; 403 when password sign-in is turned off."""
+    if not state.settings.password_sign_in:
+        raise Problem(403, ProblemCode.FORBIDDEN)
     user = verify_sign_in(state.engine, state.passwords, email, password, client, state.clock())
+    return start_session(state, user.id, client, user_agent, via="password")
+
+
+def start_session(
+    state: Any, user_id: int, client: str, user_agent: str | None, *, via: str
+) -> tuple[str, SessionRecord]:
+    """A new session of a user who proved who they are (`via`: how, for the audit log)."""
     now = state.clock()
     with transaction(state.engine) as connection:
         token = new_token()
-        session = create_session(
+        forget_expired(connection, now, idle_time(state))
+        session = open_session(
             connection,
-            actor_id=user.id,
+            actor_id=user_id,
             token_hash=token_hash(token),
             csrf=secrets.token_urlsafe(32),
             now=now,
             expires_at=now + timedelta(hours=state.settings.session_hours),
+            ip=client,
+            user_agent=user_agent,
         )
         record(
             connection,
-            actor_id=user.id,
+            actor_id=user_id,
             action="user.session.create",
             actee_type="user",
-            actee_id=user.id,
+            actee_id=user_id,
             now=now,
+            details={"via": via, "ip": client},
         )
     return token, session
+
+
+def idle_time(state: Any) -> timedelta:
+    return timedelta(minutes=state.settings.session_idle_minutes)
 
 
 def verify_sign_in(
@@ -79,10 +102,10 @@ def verify_sign_in(
 ) -> UserRecord:
     """The user whose address and password these are; 401 (counted) when they are wrong, 429
     when the account or the client is past its limit. Holds no connection while hashing."""
-    account, client_key = _account(email), _client(client)
+    account, client = _account(email), client_key(client)
     with transaction(engine) as connection:
-        lock_keys(connection, account, client_key)
-        recent = failures_since(connection, account=account, client=client_key, since=now - WINDOW)
+        lock_keys(connection, account, client)
+        recent = failures_since(connection, account=account, client=client, since=now - WINDOW)
         for failures, limit in (
             (recent.account_here, ACCOUNT_HERE_LIMIT),
             (recent.account, ACCOUNT_LIMIT),
@@ -98,12 +121,14 @@ def verify_sign_in(
                     retry_after=wait,
                 )
         record_failure(  # until the password proves right
-            connection, account=account, client=client_key, now=now, forget_before=now - WINDOW
+            connection, account=account, client=client, now=now, forget_before=now - WINDOW
         )
     with transaction(engine, read_only=True) as connection:
         user = find_user_by_email(connection, email)
-    # The same work whether or not the account exists.
+    # The same work whether or not the account exists (or may sign in).
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        raise Problem(401, ProblemCode.AUTH_FAILED)
+    if not user.active:  # deactivated: the right password, counted as a failure all the same
         raise Problem(401, ProblemCode.AUTH_FAILED)
     with transaction(engine) as connection:
         forget_account(connection, account)
@@ -113,7 +138,10 @@ def verify_sign_in(
 class BasicSignIn:
     """Checks HTTP Basic credentials (over HTTPS) before any handler holds a database
     connection, and leaves the verdict in the scope for `server.auth.authenticate`: the user,
-    or the Problem (401, 429) to answer with."""
+    or the Problem (401, 429) to answer with. Once the response is sent, writes the last use
+    of a session that a read-only handler could not write (`TOUCH_SESSION`): on a connection
+    of its own, when the handler's is back in the pool, so a burst of requests cannot each
+    hold one connection while waiting for a second."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -125,6 +153,8 @@ class BasicSignIn:
                 state = scope["app"].state
                 client = client_address(scope)
                 try:
+                    if not state.settings.password_sign_in:
+                        raise Problem(401, ProblemCode.AUTH_FAILED)
                     scope[BASIC_RESULT] = await run_in_threadpool(
                         verify_sign_in,
                         state.engine,
@@ -135,7 +165,14 @@ class BasicSignIn:
                     )
                 except (Problem, StorageError) as refusal:  # answered by the route's handlers
                     scope[BASIC_RESULT] = refusal
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            hashed = scope.get(TOUCH_SESSION)
+            if hashed is not None:
+                state = scope["app"].state
+                with contextlib.suppress(StorageError):  # a later request will write it
+                    await run_in_threadpool(touch_session, state.engine, hashed, state.clock())
 
 
 def _basic_credentials(scope: Scope) -> tuple[str, str] | None:
@@ -163,7 +200,7 @@ def _account(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _client(address: str) -> str:
+def client_key(address: str) -> str:
     """The address, or for IPv6 its /64: one subscriber holds a whole /64."""
     try:
         ip = ipaddress.ip_address(address)

@@ -26,6 +26,11 @@ class UserRecord:
     password_hash: str | None
     created_at: datetime
     updated_at: datetime | None
+    deactivated_at: datetime | None = None  # set: cannot sign in by any route
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 def is_email(text: str) -> bool:
@@ -124,9 +129,10 @@ _USERS = (
         s.users.c.is_admin,
         s.users.c.language,
         s.users.c.password_hash,
+        s.users.c.deactivated_at,
     )
     .join(s.users, s.users.c.actor_id == s.actors.c.id)
-    .where(s.actors.c.deleted_at.is_(None))
+    .where(s.actors.c.deleted_at.is_(None), s.users.c.deleted_at.is_(None))
 )
 
 
@@ -140,6 +146,7 @@ def _user(row: RowMapping) -> UserRecord:
         password_hash=row["password_hash"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        deactivated_at=row["deactivated_at"],
     )
 
 
@@ -157,3 +164,72 @@ def remove_project_role(connection: Connection, project_id: int, actor_id: int, 
         )
     ).rowcount
     return bool(removed)
+
+
+def update_user(
+    connection: Connection,
+    actor_id: int,
+    *,
+    now: datetime,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> UserRecord:
+    """A new name and/or address (Central's PATCH /users/{id}); the address is checked and
+    must be nobody else's."""
+    get_user(connection, actor_id)
+    if display_name is not None:
+        connection.execute(
+            sa.update(s.actors)
+            .where(s.actors.c.id == actor_id)
+            .values(display_name=display_name, updated_at=now)
+        )
+    if email is not None:
+        email = email.strip().lower()
+        if not is_email(email):
+            raise InvalidData(StorageCode.INVALID_EMAIL, email=email)
+        try:
+            with connection.begin_nested():
+                connection.execute(
+                    sa.update(s.users).where(s.users.c.actor_id == actor_id).values(email=email)
+                )
+                connection.execute(
+                    sa.update(s.actors).where(s.actors.c.id == actor_id).values(updated_at=now)
+                )
+        except IntegrityError as error:
+            raise Conflict(StorageCode.ALREADY_EXISTS, what="user", key=f"email {email}") from error
+    return get_user(connection, actor_id)
+
+
+def set_password_hash(connection: Connection, actor_id: int, password_hash: str | None) -> None:
+    """A new password (None: none, the user cannot sign in with a password until a reset)."""
+    connection.execute(
+        sa.update(s.users).where(s.users.c.actor_id == actor_id).values(password_hash=password_hash)
+    )
+
+
+def set_deactivated(connection: Connection, actor_id: int, at: datetime | None) -> UserRecord:
+    """Deactivate (at a moment) or reactivate (None) a user; the caller ends their sessions."""
+    get_user(connection, actor_id)
+    connection.execute(
+        sa.update(s.users).where(s.users.c.actor_id == actor_id).values(deactivated_at=at)
+    )
+    return get_user(connection, actor_id)
+
+
+def delete_user(connection: Connection, actor_id: int, now: datetime) -> UserRecord:
+    """Central's user deletion: the user is marked deleted, gone from every list and unable to
+    sign in; the actor stays, so its name stays on what it did (submissions, reviews, the audit
+    log). Every project role, form assignment and reset token goes, and the password with them;
+    the caller ends the sessions. The address stays taken."""
+    user = get_user(connection, actor_id)
+    connection.execute(
+        sa.update(s.users)
+        .where(s.users.c.actor_id == actor_id)
+        .values(password_hash=None, deactivated_at=user.deactivated_at or now, deleted_at=now)
+    )
+    connection.execute(sa.delete(s.project_roles).where(s.project_roles.c.actor_id == actor_id))
+    connection.execute(
+        sa.delete(s.form_assignments).where(s.form_assignments.c.actor_id == actor_id)
+    )
+    connection.execute(sa.delete(s.password_resets).where(s.password_resets.c.actor_id == actor_id))
+    return user

@@ -1,5 +1,5 @@
 """Sessions and the current user: POST /v1/sessions, DELETE /v1/sessions/current,
-GET /v1/users/current."""
+DELETE /v1/sessions/{token}, GET /v1/sessions/restore, GET /v1/users/current."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import authenticate
+from server.auth import SESSION_COOKIE, authenticate, session_actor
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
 from server.sign_in import client_address, sign_in
-from storage.access import delete_session
+from storage.access import SessionRecord, delete_session
+from storage.audit import record
 from storage.db import transaction
+from storage.user_sessions import end_session, session_owner
 
 
 async def create(request: Request) -> Response:
@@ -30,15 +32,61 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, email: str, password: str) -> JSONResponse:
-    token, session = sign_in(request.app.state, email, password, client_address(request.scope))
-    return JSONResponse(
-        {
-            "token": token,
-            "csrf": session.csrf,
-            "expiresAt": iso(session.expires_at),
-            "createdAt": iso(session.created_at),
-        }
+    token, session = sign_in(
+        request.app.state,
+        email,
+        password,
+        client_address(request.scope),
+        request.headers.get("user-agent"),
     )
+    return JSONResponse(_session_json(token, session))
+
+
+def _session_json(token: str, session: SessionRecord) -> dict[str, object]:
+    return {
+        "token": token,
+        "csrf": session.csrf,
+        "expiresAt": iso(session.expires_at),
+        "createdAt": iso(session.created_at),
+    }
+
+
+def restore(request: Request) -> Response:
+    """Central's GET /v1/sessions/restore: the session of the web interface's cookie (GET
+    only, so another site cannot read it), 404 when there is none."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    with transaction(request.app.state.engine, read_only=True) as connection:
+        found = session_actor(connection, request, token) if token else None
+    if found is None:
+        raise Problem(404, ProblemCode.NOT_FOUND)
+    return JSONResponse(_session_json(token, found[1]))
+
+
+def delete_one(request: Request) -> Response:
+    """Central's DELETE /v1/sessions/{token}: the session's own user, or an administrator."""
+    state = request.app.state
+    hashed = token_hash(request.path_params["token"])
+    with transaction(state.engine) as connection:
+        caller = authenticate(connection, request)
+        if caller.actor is None:
+            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        if caller.actor.type != "user":  # app users and public links hold no session
+            raise Problem(403, ProblemCode.FORBIDDEN)
+        owner = session_owner(connection, hashed)
+        if owner is None:
+            raise Problem(404, ProblemCode.NOT_FOUND)
+        if owner != caller.actor.id and not caller.actor.is_admin:
+            raise Problem(403, ProblemCode.FORBIDDEN)
+        end_session(connection, hashed)
+        record(
+            connection,
+            actor_id=caller.actor.id,
+            action="user.session.end",
+            actee_type="user",
+            actee_id=owner,
+            now=state.clock(),
+        )
+    return ok()
 
 
 def delete_current(request: Request) -> Response:
@@ -65,5 +113,7 @@ def current_user(request: Request) -> Response:
 ROUTES = [
     Route("/v1/sessions", create, methods=["POST"]),
     Route("/v1/sessions/current", delete_current, methods=["DELETE"]),
+    Route("/v1/sessions/restore", restore, methods=["GET"]),
+    Route("/v1/sessions/{token}", delete_one, methods=["DELETE"]),
     Route("/v1/users/current", current_user),
 ]

@@ -1,6 +1,6 @@
 """Web users, their roles per project, and the audit log, over REST (Central's paths): GET/POST
 /v1/users, GET /v1/users/{id}, GET /v1/roles, GET/POST/DELETE /v1/projects/{id}/assignments,
-GET /v1/audits."""
+GET /v1/audits; and the account routes of server/rest/accounts.py."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.accounts import welcome
 from server.auth import Caller, Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.passwords import MIN_LENGTH
+from server.mail_texts import TEXTS as LANGUAGES
+from server.passwords import password_problem
+from server.rest import accounts
 from server.rest.http import json_body, ok, page, text_field
 from server.rest.shapes import actor_json, audit_json
 from storage import schema as s
@@ -23,7 +26,14 @@ from storage.audit import list_audits, record
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.projects import get_project
-from storage.users import ROLES, create_user, list_users, remove_project_role, set_project_role
+from storage.users import (
+    ROLES,
+    create_user,
+    get_user,
+    list_users,
+    remove_project_role,
+    set_project_role,
+)
 
 # Central identifies roles by number or by system name; ours are numbered in this order.
 ROLE_IDS = {name: number for number, name in enumerate(ROLES, start=1)}
@@ -51,23 +61,36 @@ async def create(request: Request) -> Response:
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise Problem(400, ProblemCode.BAD_REQUEST, reason="'password' must be a string")
-    return await run_in_threadpool(_create, request, email, password)
-
-
-def _create(request: Request, email: str, password: str | None) -> Response:
-    state = request.app.state
-    with transaction(state.engine, read_only=True) as connection:
-        _admin(authenticate(connection, request))  # before the costly hash, for nobody else
-    if password and len(password) < MIN_LENGTH:
+    language = text_field(body, "language", required=False)
+    if language is not None and language not in LANGUAGES:
         raise Problem(
             400,
             ProblemCode.BAD_REQUEST,
-            reason=f"the password must have at least {MIN_LENGTH} characters",
+            reason=f"'language' must be one of {', '.join(LANGUAGES)}",
         )
+    return await run_in_threadpool(_create, request, email, password, language)
+
+
+def _create(request: Request, email: str, password: str | None, language: str | None) -> Response:
+    state = request.app.state
+    with transaction(state.engine, read_only=True) as connection:
+        _admin(authenticate(connection, request))  # before the costly hash, for nobody else
+    problem = password_problem(password, email) if password else None
+    if problem:
+        raise Problem(400, ProblemCode.BAD_REQUEST, reason=problem)
     password_hash = state.passwords.hash(password) if password else None
     with transaction(state.engine) as connection:
-        actor_id = _admin(authenticate(connection, request))
-        user = create_user(connection, email=email, password_hash=password_hash, now=state.clock())
+        caller = authenticate(connection, request)
+        actor_id = _admin(caller)
+        assert caller.actor is not None
+        user = create_user(
+            connection,
+            email=email,
+            password_hash=password_hash,
+            now=state.clock(),
+            # the e-mails the user gets: in the language asked for, else the administrator's
+            language=language or caller.actor.language,
+        )
         record(
             connection,
             actor_id=actor_id,
@@ -79,6 +102,7 @@ def _create(request: Request, email: str, password: str | None) -> Response:
         )
         created = load_actor(connection, user.id)
     assert created is not None
+    welcome(state, user, by=actor_id, password_given=bool(password))
     return JSONResponse(actor_json(created))
 
 
@@ -88,6 +112,7 @@ def get_one(request: Request) -> Response:
         user_id = int(request.path_params["user_id"])
         if caller.actor is None or (caller.actor.id != user_id and not caller.actor.is_admin):
             _admin(caller)
+        get_user(connection, user_id)  # a deleted user is not found
         found = load_actor(connection, user_id)
     if found is None or found.type != "user":
         raise NotFound(StorageCode.USER_NOT_FOUND, user=user_id)
@@ -138,6 +163,7 @@ def _role(request: Request, *, add: bool) -> Response:
         if target is None or target.type != "user":
             raise NotFound(StorageCode.USER_NOT_FOUND, user=actor_id)
         if add:
+            get_user(connection, actor_id)  # a deleted user gets no role
             set_project_role(connection, project_id, actor_id, role, state.clock())
         else:
             if not remove_project_role(connection, project_id, actor_id, role):
@@ -214,4 +240,5 @@ ROUTES = [
         methods=["DELETE"],
     ),
     Route("/v1/audits", audits, methods=["GET"]),
+    *accounts.ROUTES,
 ]

@@ -14,6 +14,7 @@ from converters.form_logic import readable
 from converters.xform_schema import parse_xform
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.web import user_pages
 from server.web.form_pages import FORM, crumbs, load_form
 from server.web.http import Web, page
 from server.web.render import translate
@@ -170,4 +171,5 @@ def preview(web: Web) -> Response:
 ROUTES = [
     Route("/audit", page(audit), methods=["GET"]),
     Route(FORM + "/preview", page(preview), methods=["GET"]),
+    *user_pages.ROUTES,
 ]

@@ -10,6 +10,7 @@ from server.errors import Problem, retry_after
 from server.errors import render as render_problem
 from server.keys import token_hash
 from server.sign_in import client_address, sign_in
+from server.web import account_pages, oidc_pages
 from server.web.http import LANGUAGE_COOKIE, Web, page
 from server.web.render import LANGUAGES
 from storage.access import delete_session
@@ -38,7 +39,11 @@ def login(web: Web) -> Response:
     email, target = web.field("email"), web.field("next")
     try:
         token, _session = sign_in(
-            web.state, email, web.field("password"), client_address(web.request.scope)
+            web.state,
+            email,
+            web.field("password"),
+            client_address(web.request.scope),
+            web.request.headers.get("user-agent"),
         )
     except Problem as problem:
         page = web.render(
@@ -79,4 +84,6 @@ ROUTES = [
     Route("/login", page(login, public=True), methods=["GET", "POST"]),
     Route("/logout", page(logout), methods=["POST"]),
     Route("/account/language", page(choose_language, public=True), methods=["POST"]),
+    *account_pages.ROUTES,
+    *oidc_pages.ROUTES,
 ]
