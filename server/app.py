@@ -38,6 +38,7 @@ from server.rest import (
     public_links,
     sessions,
     submissions,
+    trash,
     users,
 )
 from server.scoring import load_scoring
@@ -126,6 +127,7 @@ def routes() -> list[BaseRoute]:
         *forms.ROUTES,
         *app_users.ROUTES,
         *submissions.ROUTES,
+        *trash.ROUTES,
         *entity_odata.ROUTES,
         *entity_history.ROUTES,  # before entities: `.../entities/creators` is no {uuid}
         *entity_trash.ROUTES,

@@ -19,12 +19,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, token_hash
-from server.sign_in import BASIC_RESULT
+from server.sign_in import BASIC_RESULT, TOUCH_SESSION, idle_time
 from storage.access import (
     ActorRecord,
     SessionRecord,
     find_app_user_by_token,
-    find_session,
     load_actor,
 )
 from storage.db import transaction
@@ -36,6 +35,7 @@ from storage.public_links import (
     find_public_link_by_token,
     link_actor,
 )
+from storage.user_sessions import use_session
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -54,13 +54,14 @@ class Permission(StrEnum):
     SUBMISSION_UPDATE = "submission.update"  # REST edits and file uploads (Central's right)
     SUBMISSION_REVIEW = "submission.review"
     SENSITIVE_READ = "sensitive.read"
+    PERSON_ERASE = "person.erase"  # a data-protection request: erase a returnee's every trace
 
 
 _READ = {Permission.PROJECT_READ, Permission.FORM_READ, Permission.SUBMISSION_READ}
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "manager": frozenset(Permission),
     "protection_officer": frozenset(
-        _READ | {Permission.SUBMISSION_REVIEW, Permission.SENSITIVE_READ}
+        _READ | {Permission.SUBMISSION_REVIEW, Permission.SENSITIVE_READ, Permission.PERSON_ERASE}
     ),
     "analyst": frozenset(_READ),
     "viewer": frozenset(_READ),
@@ -185,10 +186,18 @@ def session_actor(
     connection: Connection, request: Request, token: str
 ) -> tuple[ActorRecord, SessionRecord] | None:
     """The actor of a live session token (bearer or the web interface's cookie) and the
-    session, whose CSRF token the web interface checks."""
-    session = find_session(connection, token_hash(token), request.app.state.clock())
-    actor = load_actor(connection, session.actor_id) if session else None
-    return (actor, session) if actor is not None and session is not None else None
+    session, whose CSRF token the web interface checks. A session is live until its lifetime
+    or the idle time is over, while its user is neither deactivated nor deleted."""
+    state = request.app.state
+    hashed = token_hash(token)
+    found = use_session(connection, hashed, state.clock(), idle_time(state))
+    if found is None:
+        return None
+    session, pending = found
+    if pending:  # written after the response, on a connection of its own (server/sign_in.py)
+        request.scope[TOUCH_SESSION] = hashed
+    actor = load_actor(connection, session.actor_id)
+    return (actor, session) if actor is not None else None
 
 
 def _by_key(connection: Connection, token: str) -> Caller:

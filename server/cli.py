@@ -14,9 +14,13 @@ from converters.errors import ConversionError, FormError, FormIssue
 from converters.rss import load_weights
 from server.bootstrap import bootstrap
 from server.cli_devices import add_device_commands
+from server.cli_duplicates import add_duplicates_commands
 from server.cli_entities import add_entities_commands
 from server.cli_export import add_export_command
+from server.cli_lifecycle import add_lifecycle_commands
+from server.cli_maintenance import add_maintenance_commands
 from server.cli_support import UsageError, command, database, group, read_file
+from server.cli_users import add_user_account_commands
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
 from server.passwords import Passwords, generate_password
@@ -102,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of generating one",
     )
     command(users, "list", "list web users", _users_list)
+    add_user_account_commands(users)  # reset, password, deactivate, reactivate, delete
 
     projects = group(commands, "projects", "projects")
     create = command(projects, "create", "create a project", _projects_create)
@@ -139,6 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     add_device_commands(commands, forms)
     add_export_command(commands)
     add_entities_commands(commands)
+    add_duplicates_commands(commands)  # duplicates scan
+    add_lifecycle_commands(commands)
+    add_maintenance_commands(commands)  # blobs gc, backup, restore
     return parser
 
 

@@ -109,6 +109,7 @@ _STORAGE = {
     StorageCode.VERSION_EXISTS: (409, 409.6),
     StorageCode.VERSION_UNCHANGED: (409, 409.6),
     StorageCode.SUBMISSION_EXISTS: (409, 409.1),
+    StorageCode.SUBMISSION_DELETED: (409, 409.18),
     StorageCode.DEPRECATED_NOT_FOUND: (404, 404.5),
     StorageCode.EDIT_STALE: (409, 409.9),
     StorageCode.ENTITY_STALE: (409, 409.15),

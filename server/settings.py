@@ -111,7 +111,56 @@ SETTINGS: tuple[Setting, ...] = (
         "Days an offline entity update waits for the update it builds on (Central: 5); after "
         "that it is applied against the latest version and flagged.",
     ),
+    Setting(
+        "BAOBAB_TRASH_DAYS",
+        "trash_days",
+        "30",
+        "Days deleted submissions, forms, projects and entities stay in the trash (restorable) "
+        "before `baobab purge` removes them for good (Central: 30).",
+    ),
     Setting("BAOBAB_SESSION_HOURS", "session_hours", "24", "Lifetime of a sign-in session."),
+    Setting(
+        "BAOBAB_SESSION_IDLE_MINUTES",
+        "session_idle_minutes",
+        "120",
+        "A sign-in session unused for this many minutes ends (its lifetime aside).",
+    ),
+    Setting(
+        "BAOBAB_SMTP_URL",
+        "smtp_url",
+        "",
+        "Mail server for account e-mails (account created, password reset, password changed): "
+        "smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS). "
+        "When empty no e-mail is sent, and a reset link is shown to the administrator who "
+        "asked for it.",
+    ),
+    Setting(
+        "BAOBAB_MAIL_FROM",
+        "mail_from",
+        "baobab@localhost",
+        "The From address of account e-mails.",
+    ),
+    Setting(
+        "BAOBAB_OIDC_ISSUER",
+        "oidc_issuer",
+        "",
+        "OpenID Connect provider for single sign-on, e.g. https://login.microsoftonline.com/"
+        "TENANT/v2.0 or a Keycloak realm's URL; empty: no single sign-on. Register "
+        "PUBLIC_URL/login/oidc/callback as the redirect URI there.",
+    ),
+    Setting(
+        "BAOBAB_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id registered at that provider."
+    ),
+    Setting(
+        "BAOBAB_OIDC_CLIENT_SECRET", "oidc_client_secret", "", "Client secret at that provider."
+    ),
+    Setting(
+        "BAOBAB_PASSWORD_SIGN_IN",
+        "password_sign_in",
+        "true",
+        "Whether users may sign in with a password (the web page, POST /v1/sessions, Basic); "
+        "turn it off when everyone signs in with single sign-on.",
+    ),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
         "BAOBAB_DEBUG", "debug", "false", "Show tracebacks in error responses. Never in production."
@@ -137,7 +186,15 @@ class Settings:
     max_repeat_instances: int = 5000
     body_timeout: int = 30
     entity_backlog_days: int = 5
+    trash_days: int = 30
     session_hours: int = 24
+    session_idle_minutes: int = 120
+    smtp_url: str = ""
+    mail_from: str = "baobab@localhost"
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    password_sign_in: bool = True
     log_level: str = "info"
     debug: bool = False
 
@@ -160,6 +217,14 @@ class Settings:
                 raise ValueError(f"{setting.env}={raw[field.name]!r}: {error}") from error
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
+        if settings.smtp_url and not settings.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ValueError(
+                f"BAOBAB_SMTP_URL must start with smtp:// or smtps://, not {settings.smtp_url!r}"
+            )
+        if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
+            raise ValueError(
+                "BAOBAB_OIDC_ISSUER needs BAOBAB_OIDC_CLIENT_ID and BAOBAB_OIDC_CLIENT_SECRET"
+            )
         if settings.odk_validate not in ("auto", "on", "off"):
             raise ValueError(
                 f"BAOBAB_ODK_VALIDATE must be auto, on or off, not {settings.odk_validate!r}"
@@ -190,9 +255,12 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "workers": _positive,
     "max_submission_size": _positive,
     "session_hours": _positive,
+    "session_idle_minutes": _positive,
+    "password_sign_in": _boolean,
     "max_repeat_instances": _positive,
     "body_timeout": _positive,
     "entity_backlog_days": _positive,
+    "trash_days": _positive,
     "debug": _boolean,
     "odk_validate": lambda v: v.strip().lower(),
     "log_level": lambda v: v.strip().lower(),

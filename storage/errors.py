@@ -38,6 +38,8 @@ class StorageCode(Enum):
         "A submission already exists with this ID, but with different XML. Resubmissions to "
         "attach additional multimedia must resubmit an identical xml_submission_file."
     )
+    # Central's wording (409.18): a resend of a submission in the trash, or purged from it.
+    SUBMISSION_DELETED = "This submission has been deleted. You may not resubmit it."
     DEPRECATED_NOT_FOUND = (
         "The submission {instance_id} that this edit replaces (deprecatedID) does not exist."
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from storage import schema_accounts as _accounts
+from storage import schema_duplicates as _duplicates
 from storage import schema_entities as _entities
+from storage import schema_lifecycle as _lifecycle
 from storage.schema_base import NAMING as NAMING
 from storage.schema_base import created_column as _created
 from storage.schema_base import id_column as _id
@@ -24,6 +27,13 @@ entity_pending = _entities.entity_pending
 entity_versions = _entities.entity_versions
 person_keys = _entities.person_keys
 person_profiles = _entities.person_profiles
+person_merges = _duplicates.person_merges  # "same person" merges: storage/schema_duplicates.py
+
+# Password resets, single sign-on attempts and rate limits: storage/schema_accounts.py.
+oidc_attempts = _accounts.oidc_attempts
+password_resets = _accounts.password_resets
+rate_events = _accounts.rate_events
+purged_submissions = _lifecycle.purged_submissions
 
 # Users and app users ("field keys") are both actors, as in ODK Central: submitterId and
 # assignments refer to an actor id whatever kind of actor it is.
@@ -46,6 +56,10 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text),  # argon2; NULL means the user cannot sign in
     sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
     sa.Column("language", sa.String(8), nullable=False, default="en"),
+    sa.Column("deactivated_at", UtcDateTime()),  # set: cannot sign in, until reactivated
+    # Set: deleted (Central's DELETE /users/{id}). The actor stays, so the name stays on what
+    # they did; the user is gone from the lists and can never sign in again.
+    sa.Column("deleted_at", UtcDateTime()),
 )
 
 sessions = sa.Table(
@@ -56,6 +70,10 @@ sessions = sa.Table(
     sa.Column("csrf", sa.String(64), nullable=False),
     _created(),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
+    # Shown to the user among their sessions; a session idle too long ends.
+    sa.Column("last_used_at", UtcDateTime()),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("user_agent", sa.Text),
 )
 
 # Failed sign-ins of the last minutes, for the rate limit (server/sign_in.py). The address is
@@ -114,6 +132,7 @@ forms = sa.Table(
     _created(),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("deleted_at", UtcDateTime()),
+    sa.Column("trashed_with", sa.String(16)),  # NULL, or "project": trashed with its project
     sa.UniqueConstraint("project_id", "xml_form_id"),
 )
 
@@ -251,8 +270,12 @@ submissions = sa.Table(
     _created(),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("deleted_at", UtcDateTime()),
+    # NULL when trashed on its own; "form" or "project" when trashed with its form or project,
+    # and then restored (or purged) with it (storage/trash.py).
+    sa.Column("trashed_with", sa.String(16)),
     sa.UniqueConstraint("form_id", "instance_id"),
     sa.Index("ix_submissions_form_created", "form_id", "created_at", "id"),
+    sa.Index("ix_submissions_deleted_at", "deleted_at"),
 )
 
 # Reintegration sustainability scores of each follow-up submission, with the version of the

@@ -18,6 +18,7 @@ from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
+from server.rest import trash
 from server.rest.http import (
     Spool,
     bounded_body,
@@ -49,6 +50,8 @@ from storage.submission_queries import form_activity
 
 
 def list_all(request: Request) -> Response:
+    if request.query_params.get("deleted") == "true":  # Central's trash listing
+        return trash.list_deleted_forms(request)
     project_id = int(request.path_params["project_id"])
     with transaction(request.app.state.engine, read_only=True) as connection:
         caller = authenticate(connection, request)
@@ -110,17 +113,17 @@ def _create(request: Request, data: bytes) -> Response:
         actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
     compiled = compile_request(request, data)
     with transaction(state.engine) as connection:
+        # A trashed form keeps its id until it is purged (the key is unique), as the message says.
         existing = connection.execute(
-            sa.select(s.forms.c.id).where(
+            sa.select(s.forms.c.deleted_at).where(
                 s.forms.c.project_id == project_id,
                 s.forms.c.xml_form_id == compiled.form_id,
-                s.forms.c.deleted_at.is_(None),
             )
         ).first()
         if existing is not None:
             raise Conflict(
                 StorageCode.ALREADY_EXISTS,
-                what="form",
+                what="form" if existing.deleted_at is None else "form in the trash (restore it)",
                 key=f"projectId,xmlFormId {project_id},{compiled.form_id}",
             )
         now = state.clock()

@@ -15,6 +15,7 @@ from server.auth import Caller, Permission, authenticate, authorize
 from server.downloads import file_headers, xml_download
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths
+from server.rest import trash
 from server.rest.http import (
     Spool,
     bounded_body,
@@ -75,6 +76,8 @@ def _extended(request: Request) -> bool:
 
 
 def list_all(request: Request) -> Response:
+    if request.query_params.get("deleted") == "true":  # Central's trash listing
+        return trash.list_deleted_submissions(request)
     limit, offset = page(request)
     with transaction(request.app.state.engine, read_only=True) as connection:
         _caller, form = _form(connection, request, Permission.SUBMISSION_READ)

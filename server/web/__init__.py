@@ -14,12 +14,16 @@ from server.web import (
     case_pages,
     device_pages,
     draft_pages,
+    duplicate_pages,
+    entity_pages,
+    entity_upload,
     form_pages,
     programme_pages,
     project_pages,
     public_link_pages,
     session_pages,
     submission_pages,
+    trash_pages,
     webform_intake,
     webform_pages,
     webforms,
@@ -38,6 +42,7 @@ def routes() -> list[BaseRoute]:
         *form_pages.ROUTES,
         *draft_pages.ROUTES,
         *device_pages.ROUTES,
+        *trash_pages.ROUTES,  # before the `{...:path}` of the submission and case pages
         # Before the submission pages: `.../submissions/{instance_id:path}` would take
         # `.../submissions/new` and `.../{instance_id}/edit` for instance IDs.
         *webform_intake.ROUTES,
@@ -46,6 +51,10 @@ def routes() -> list[BaseRoute]:
         *submission_pages.ROUTES,
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,
+        # Before the case pages: `.../entities/{name}/{uuid:path}` would take these.
+        *duplicate_pages.ROUTES,
+        *entity_pages.ROUTES,
+        *entity_upload.ROUTES,
         *case_pages.ROUTES,
         *programme_pages.ROUTES,
     ]

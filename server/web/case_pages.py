@@ -12,21 +12,27 @@ from starlette.routing import Route
 from converters.charts import line_chart
 from server.auth import Permission
 from server.cases import load_case
+from server.duplicate_view import case_merges
 from server.errors import Problem, ProblemCode
 from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from storage.cases import find_cases
 from storage.db import transaction
-from storage.duplicates import decide, list_flags
-from storage.entities import resolve_conflict
+from storage.entities import entity_versions, resolve_conflict
 from storage.entity_lists import get_list, list_lists
+from storage.entity_table import held_updates
 from storage.projects import get_project
 
 LIST = "/projects/{project_id:id}/entities/{name}"
 CONFLICT_WORDS = (N_("soft"), N_("hard"))  # shown with _(conflict)
-STATUSES = {"open": N_("open"), "duplicate": N_("duplicate"), "distinct": N_("distinct")}
-REASONS = (N_("name"), N_("birth date"), N_("phone"), N_("document"))  # shown with _(reason)
+# Where a version came from (its source's type), as the case page names it.
+SOURCES = {
+    "api": N_("API"),
+    "web": N_("web edit"),
+    "upload": N_("CSV upload"),
+    "bulk": N_("bulk creation"),
+}
 DIMENSIONS = (
     ("economic", N_("Economic")),
     ("social", N_("Social")),
@@ -113,8 +119,14 @@ def case(web: Web) -> Response:
             web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
         return web.redirect(f"{list_url(project_id, name)}/{segment(uuid)}", "Conflict resolved.")
     with transaction(web.state.engine) as connection:
+        into, merged_from = case_merges(connection, project_id, name, uuid)
+        if into is not None:  # closed as the same person as another case: point at it
+            kept = f"{list_url(project_id, name)}/{segment(into.kept_uuid)}"
+            return web.redirect(kept, "That registration was merged into this case.")
         found = load_case(connection, web.caller, project_id, name, uuid, current_language())
         web.audit(connection, "entity.case.view", "entity", uuid, {"list": name, "via": "web"})
+        held = held_updates(connection, found.entity_list.id, uuid)
+        sources = {v.version: v.source or {} for v in entity_versions(connection, found.entity.id)}
     trend = line_chart(
         [str(s["created_at"].date()) for s in found.scores],
         [(translate(title), [s[key] for s in found.scores]) for key, title in DIMENSIONS],
@@ -126,6 +138,10 @@ def case(web: Web) -> Response:
         trend=trend,
         dimensions=DIMENSIONS,
         can_resolve=web.caller.can(Permission.SUBMISSION_REVIEW, project_id),
+        held=held,
+        merged_from=merged_from,
+        sources=sources,
+        source_words=SOURCES,
         crumbs=trail(
             web,
             project_id,
@@ -135,59 +151,10 @@ def case(web: Web) -> Response:
     )
 
 
-def duplicates(web: Web) -> Response:
-    """The review queue of likely duplicate registrations (eligibility review)."""
-    project_id = web.path_int("project_id")
-    web.require(Permission.SUBMISSION_REVIEW, project_id)
-    name = web.request.path_params["name"]
-    if web.request.method == "POST":
-        flag_id = int(web.field("flag")) if web.field("flag").isdigit() else 0
-        with transaction(web.state.engine) as connection:
-            entity_list = get_list(connection, project_id, name)
-            decided = decide(
-                connection,
-                entity_list.id,
-                flag_id,
-                web.field("decision"),
-                web.actor.id,
-                web.field("note") or None,
-                web.state.clock(),
-            )
-            web.audit(
-                connection,
-                "entity.duplicate.decide",
-                "entity",
-                decided.entity_uuid,
-                {"candidate": decided.candidate_uuid, "decision": decided.status, "via": "web"},
-            )
-        return web.redirect(f"{list_url(project_id, name)}/duplicates", "Decision saved.")
-    status = web.query("status", "open")
-    with transaction(web.state.engine, read_only=True) as connection:
-        entity_list = get_list(connection, project_id, name)
-        flags, total = list_flags(
-            connection, entity_list.id, status=status if status in STATUSES else "open"
-        )
-    return web.render(
-        "duplicates.html",
-        project_id=project_id,
-        entity_list=entity_list,
-        flags=flags,
-        total=total,
-        chosen=status,
-        crumbs=trail(
-            web,
-            project_id,
-            (name, list_url(project_id, name)),
-            (translate("Possible duplicates"), None),
-        ),
-    )
-
-
 ROUTES = [
-    Route(LIST + "/duplicates", page(duplicates), methods=["GET", "POST"]),
     Route("/projects/{project_id:id}/entities", page(lists), methods=["GET"]),
     Route(LIST, page(cases), methods=["GET"]),
-    # `path`: an entity's uuid is whatever the form wrote, "/" included; /duplicates above
-    # comes first.
+    # `path`: an entity's uuid is whatever the form wrote, "/" included; the duplicate pages
+    # (server/web/duplicate_pages.py) come first.
     Route(LIST + "/{uuid:path}", page(case), methods=["GET", "POST"]),
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.accounts import welcome
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.passwords import password_problem
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.access import load_actor
@@ -139,12 +141,9 @@ def users(web: Web) -> Response:
     _admin(web)
     if web.request.method == "POST":
         email, password = web.field("email"), web.field("password")
-        if len(password) < 10:
-            raise Problem(
-                400,
-                ProblemCode.BAD_REQUEST,
-                reason=translate("the password must have at least 10 characters"),
-            )
+        problem = password_problem(password, email)  # the rules of server/passwords.py
+        if problem:
+            raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate(problem))
         with transaction(web.state.engine) as connection:
             user = create_user(
                 connection,
@@ -155,6 +154,7 @@ def users(web: Web) -> Response:
                 is_admin=web.field("is_admin") == "yes",
             )
             web.audit(connection, "user.create", "user", user.id, {"email": user.email})
+        welcome(web.state, user, by=web.actor.id, password_given=True)  # the e-mail, if any
         return web.redirect("/users", "User created.")
     with transaction(web.state.engine, read_only=True) as connection:
         found = [load_actor(connection, u.id) for u in list_users(connection)]

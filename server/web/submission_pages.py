@@ -94,6 +94,12 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
         answer=answer or None,
         choices=_matching_choices(schema, question, answer),
         multiple=bool(field and field.is_multiple),
+        # No question chosen: every text question the caller may see (names, places, notes).
+        anywhere=tuple(
+            f.xpath for f in schema.fields if f.repeat is None and f.has_column and f.kind == "text"
+        )
+        if answer and not question
+        else (),
     )
 
 

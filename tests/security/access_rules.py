@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.security import access_accounts as accounts
+from tests.security import access_lifecycle as lifecycle
 from tests.security.access_world import (
     ADMIN,
     ANON,
@@ -82,6 +84,15 @@ def _deleted_entity(w: World, who: Person) -> dict:
     uuid = _fresh_entity(w, who)["params"]["uuid"]
     w.api("DELETE", f"/v1/projects/{w.project}/datasets/returnees/entities/{uuid}")
     return {"params": {"uuid": uuid}}
+
+
+def _entity_edit(w: World, who: Person) -> dict:
+    """A new label for a fresh entity, on the version it is at."""
+    return {**_fresh_entity(w, who), "data": {"base_version": "1", "label": f"y{w.next()}"}}
+
+
+def _entities_csv(w: World, who: Person) -> dict:
+    return {"files": [("file", ("new.csv", f"label\nz{w.next()}\n".encode(), "text/csv"))]}
 
 
 def _bulk(deleted: bool) -> Recipe:
@@ -222,6 +233,14 @@ def _fresh_public_link(w: World, who: Person) -> dict:
     return {"params": {"link_id": w.api("POST", p, json={"displayName": "spare"}).json()["id"]}}
 
 
+def _merged_pair(w: World, who: Person) -> dict:
+    """The world's pair decided "same person" first, for a manager to undo."""
+    if who.role in MANAGE:
+        p = f"/v1/projects/{w.project}/datasets/returnees/duplicates/{w.ids['flag']}"
+        w.api("POST", p, json={"decision": "duplicate"})
+    return {"data": {}}
+
+
 WP = "/projects/{project_id:id}"
 WFORM = WP + "/forms/{form_id}"
 WLIST = WP + "/entities/{name}"
@@ -249,6 +268,13 @@ RULES = [
     Rule("GET", TEST + "/draft/attachments/{name}", MANAGE),
     Rule("GET", TEST + "/draft/submission", MANAGE),
     Rule("POST", TEST + "/draft/submission", MANAGE, _openrosa("2")),
+    # The world's draft takes no entity list: its own key finds none there.
+    Rule(
+        "GET",
+        "/v1/test/{token}/projects/{project_id:id}/datasets/{name}/integrity",
+        MANAGE,
+        answer=404,
+    ),
     Rule("GET", V1P + "/submission", SUBMIT | {APP_NONE}),  # Collect's pre-flight: the project
     Rule("POST", V1P + "/submission", SUBMIT, _openrosa()),
     # sessions, users, roles, audit
@@ -262,6 +288,25 @@ RULES = [
         "POST", "/v1/users", ADMINS, lambda w, who: {"json": {"email": f"u{w.next()}@example.org"}}
     ),
     Rule("GET", "/v1/users/{user_id:id}", SELF),
+    # accounts (issue 19)
+    Rule("PATCH", "/v1/users/{user_id:id}", SELF, _json({"displayName": "Viewer"})),
+    Rule("DELETE", "/v1/users/{user_id:id}", ADMINS, accounts.throwaway_user),
+    Rule(
+        "PUT",
+        "/v1/users/{user_id:id}/password",
+        SELF,
+        accounts.wrong_current_password,
+        answer=401,
+    ),
+    Rule(
+        "POST",
+        "/v1/users/reset/initiate",
+        PUBLIC,
+        lambda w, who: {"json": {"email": f"forgot{w.next()}@example.org"}},
+    ),
+    Rule("POST", "/v1/users/reset/verify", PUBLIC, accounts.reset_verify, answer=401),
+    Rule("DELETE", "/v1/sessions/{token}", SIGNED_IN, accounts.own_second_session),
+    Rule("GET", "/v1/sessions/restore", PUBLIC, accounts.cookie, answer=404),
     Rule("GET", "/v1/roles", PUBLIC),
     Rule("GET", V1P + "/assignments", MANAGE),
     Rule("POST", V1P + "/assignments/{role}/{actor_id:id}", MANAGE),
@@ -322,6 +367,12 @@ RULES = [
     Rule("GET", ONE + "/attachments", READ),
     Rule("GET", ONE + "/attachments/{name}", READ),
     Rule("POST", ONE + "/attachments/{name}", MANAGE, lambda w, who: {"content": PNG}),
+    # the trash (issue 18)
+    Rule("DELETE", ONE, MANAGE, lifecycle.fresh_submission),
+    Rule("POST", ONE + "/restore", MANAGE, lifecycle.deleted_submission),
+    Rule("DELETE", FORM, MANAGE, lifecycle.fresh_form),
+    Rule("POST", V1P + "/forms/{id:int}/restore", MANAGE, lifecycle.deleted_form),
+    Rule("DELETE", V1P, ADMINS, lifecycle.fresh_project),
     # entities and cases
     Rule("GET", V1P + "/datasets/{name}.svc/Entities", READ),
     Rule("GET", V1P + "/datasets", READ),
@@ -357,6 +408,32 @@ RULES = [
     Rule("POST", "/login", PUBLIC, _form({"email": "viewer@example.org", "password": PASSWORD})),
     Rule("POST", "/logout", SIGNED_IN, _fresh_session),
     Rule("POST", "/account/language", PUBLIC, _form({"language": "en", "next": "/projects"})),
+    # single sign-on: not configured in the matrix's world, so not found for anyone
+    Rule("GET", "/login/oidc", PUBLIC, answer=404),
+    Rule("GET", "/login/oidc/callback", PUBLIC, answer=404),
+    Rule("GET", "/account", SIGNED_IN),
+    Rule("POST", "/account/password", SIGNED_IN, _form({"current": "wrong"}), answer=401),
+    Rule("POST", "/account/sessions/end", SIGNED_IN, _form({"session": "0" * 64})),
+    Rule("GET", "/account/forgot", PUBLIC),
+    Rule(
+        "POST",
+        "/account/forgot",
+        PUBLIC,
+        lambda w, who: {"data": {"email": f"lost{w.next()}@example.org"}},
+    ),
+    Rule("GET", "/account/reset", PUBLIC, answer=400),  # no token: the page says so
+    Rule("POST", "/account/reset", PUBLIC, accounts.reset_page),
+    Rule("GET", "/users/{user_id:id}", ADMINS),
+    Rule(
+        "POST",
+        "/users/{user_id:id}",
+        ADMINS,
+        _form({"display_name": "Viewer", "email": "viewer@example.org"}),
+    ),
+    Rule("POST", "/users/{user_id:id}/reset", ADMINS),
+    Rule("POST", "/users/{user_id:id}/deactivate", ADMINS, accounts.throwaway_user),
+    Rule("POST", "/users/{user_id:id}/reactivate", ADMINS),
+    Rule("POST", "/users/{user_id:id}/delete", ADMINS, accounts.throwaway_user),
     Rule("GET", "/projects", SIGNED_IN),
     Rule("POST", "/projects", ADMINS, _form({"name": "From the web"})),
     Rule("GET", WP, PROJECT),
@@ -383,6 +460,7 @@ RULES = [
     Rule("GET", WP + "/app-users/{actor_id:id}", MANAGE),
     Rule("POST", WP + "/app-users/{actor_id:id}", MANAGE, _form({"forms": "visit"})),
     Rule("POST", WP + "/app-users/{actor_id:id}/revoke", MANAGE, _fresh_app_user),
+    Rule("POST", WP + "/app-users/{actor_id:id}/properties", MANAGE, _form({"v.zone": "z"})),
     Rule("GET", WFORM + "/submissions", READ),
     Rule(
         "POST",
@@ -390,6 +468,15 @@ RULES = [
         REVIEW,
         lambda w, who: {"data": {"state": "approved", "instance": w.ids["instance"]}},
     ),
+    Rule(
+        "POST", WFORM + "/submissions/{instance_id:path}/delete", MANAGE, lifecycle.fresh_submission
+    ),
+    Rule("POST", WFORM + "/delete", MANAGE, lifecycle.fresh_form),
+    Rule("GET", WP + "/trash", MANAGE),
+    Rule("POST", WP + "/trash", MANAGE, lifecycle.deleted_form_restore),
+    Rule("POST", WP + "/delete", ADMINS, lifecycle.fresh_project),
+    Rule("GET", "/trash/projects", ADMINS),
+    Rule("POST", "/trash/projects", ADMINS, lifecycle.deleted_project_restore),
     Rule("GET", WFORM + "/submissions/{instance_id:path}", READ),
     Rule(
         "POST",
@@ -426,8 +513,19 @@ RULES = [
         REVIEW,
         lambda w, who: {"data": {"flag": str(w.ids["flag"]), "decision": "distinct"}},
     ),
+    # The decision page and a manager's undo of "same person" (server/web/duplicate_pages.py).
+    Rule("GET", WLIST + "/duplicates/{flag_id:id}", REVIEW),
+    Rule("POST", WLIST + "/duplicates/{flag_id:id}", REVIEW, _form({"decision": "distinct"})),
+    Rule("POST", WLIST + "/duplicates/{flag_id:id}/undo", MANAGE, _merged_pair),
     Rule("GET", WP + "/entities", READ),
     Rule("GET", WLIST, READ),
+    Rule("GET", WLIST + "/table", READ),
+    Rule("GET", WLIST + "/upload", MANAGE),
+    Rule("POST", WLIST + "/upload", MANAGE, _entities_csv),
+    Rule("GET", WLIST + "/{uuid:path}/erase", REVIEW),  # protection officers and managers
+    Rule("POST", WLIST + "/{uuid:path}/erase", REVIEW, lifecycle.fresh_person),
+    Rule("GET", WLIST + "/{uuid:path}/edit", REVIEW),
+    Rule("POST", WLIST + "/{uuid:path}/edit", REVIEW, _entity_edit),
     Rule("GET", WLIST + "/{uuid:path}", READ),
     Rule("POST", WLIST + "/{uuid:path}", REVIEW),
     Rule("GET", WP + "/programme", READ),
@@ -452,6 +550,7 @@ def params_for(w: World, path: str, who: Person) -> dict[str, object]:
         "uuid": E1,
         "flag_id": w.ids["flag"],
         "link_id": 1,  # a public link: recipes make a real one where a call needs it
+        "id": 1,  # a form's numeric id (Central's restore): recipes trash a real one
         "user_id": w.people["viewer"].actor_id,
         "role": "viewer",
         "kind": "png",

@@ -118,13 +118,22 @@ def test_public_routes_are_few():
     public = sorted((m, r.path) for r in RULES for m in (r.methods,) if r.allowed == PUBLIC)
     assert public == [
         ("GET", "/"),
+        ("GET", "/account/forgot"),
+        ("GET", "/account/reset"),
         ("GET", "/health"),
         ("GET", "/login"),
+        ("GET", "/login/oidc"),
+        ("GET", "/login/oidc/callback"),
         ("GET", "/static/{path:path}"),
         ("GET", "/v1/roles"),
+        ("GET", "/v1/sessions/restore"),
+        ("POST", "/account/forgot"),
         ("POST", "/account/language"),
+        ("POST", "/account/reset"),
         ("POST", "/login"),
         ("POST", "/v1/sessions"),
+        ("POST", "/v1/users/reset/initiate"),
+        ("POST", "/v1/users/reset/verify"),
     ]
 
 

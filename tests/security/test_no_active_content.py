@@ -22,7 +22,14 @@ SCRIPT = b'<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(document.domai
 HOSTILE = sample("with_attachments.xml").replace(b"<voice>", SCRIPT + b"<voice>")
 INSTANCE = "uuid:0b0c7a6e-0000-4000-8000-000000000004"
 HTML = b"<html><script>alert(document.domain)</script></html>"
-WEB_FORMS_PAGES = ("/preview/form", "/submissions/new", "/edit", "/link")
+WEB_FORMS_PAGES = ("/preview/form", "/submissions/new", "/link")
+
+
+def _runs_web_forms(path: str) -> bool:
+    """The pages that run ODK Web Forms: previews, new and edited submissions, public links
+    (an entity's /edit page is a plain page)."""
+    edit = "/submissions/" in path and path.endswith("/edit")
+    return edit or path.endswith(WEB_FORMS_PAGES)
 
 
 def inert(response) -> None:
@@ -136,7 +143,7 @@ def _header_problem(url: str, response) -> str | None:
         return "framable"
     page = not url.startswith("/v1/") and headers.get("content-type", "").startswith("text/html")
     policy = PAGE_CSP if page else DOCUMENT_CSP
-    if page and response.status_code == 200 and url.split("?")[0].endswith(WEB_FORMS_PAGES):
+    if page and response.status_code == 200 and _runs_web_forms(url.split("?")[0]):
         policy = FORM_CSP  # pages running ODK Web Forms set their own (server/web/webforms.py)
     if headers.get("content-security-policy") != policy:
         return f"CSP {headers.get('content-security-policy')!r}"

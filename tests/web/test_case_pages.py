@@ -8,9 +8,8 @@ import re
 
 from starlette.testclient import TestClient
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, make_device, publish
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E2, FORMS, XLSX, intake
+from tests.server.conftest import OPENROSA, make_device, publish
+from tests.server.test_entities import E1, FORMS, XLSX, intake
 from tests.server.test_scores import RSS, followup_with
 from tests.web.conftest import Browser
 
@@ -89,28 +88,6 @@ def test_an_analyst_sees_no_name_and_every_view_is_audited(browser, client, engi
     anonymous = TestClient(client.app, base_url="http://testserver")
     case_url = f"/v1/projects/{project}/datasets/returnees/entities/{E1}/case"
     assert anonymous.get(case_url, headers=OPENROSA).status_code == 401
-
-
-def test_the_review_queue_page_decides_in_one_click(browser, client, engine, clock):
-    token = client.post(
-        "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    ).json()["token"]
-    admin = {"Authorization": f"Bearer {token}"}
-    project = client.post("/v1/projects", json={"name": "P"}, headers=admin).json()["id"]
-    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake",))
-    device.submit(registration(E1, "Awa", "Traoré", "1998-04-12", "70000001", "KAY/1"))
-    device.submit(registration(E2, "Traore", "Awa", "1998-04-12", "70000001", "KAY/9"))
-    page = browser.get(f"/projects/{project}/entities/returnees/duplicates")
-    assert "1 pair" in page.text and "Same person" in page.text
-    flag = page.text.split('name="flag" value="', 1)[1].split('"', 1)[0]
-    done = browser.post(
-        f"/projects/{project}/entities/returnees/duplicates",
-        {"flag": flag, "decision": "distinct", "note": "twins"},
-    )
-    assert "Decision saved." in done.text and "Nothing to review." in done.text
-    decided = browser.get(f"/projects/{project}/entities/returnees/duplicates?status=distinct")
-    assert "twins" in decided.text
 
 
 def test_the_programme_dashboard_counts_what_the_programme_needs(browser, client, clock):
