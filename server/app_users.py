@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from server.errors import Problem, ProblemCode
 from server.keys import TokenBox, collect_settings, new_token, qr_payload, token_hash
 from storage.access import AppUserRecord, create_app_user, get_app_user
+from storage.app_user_trash import restore_app_user
 from storage.projects import get_project
 
 
@@ -35,6 +36,23 @@ def issue_app_user(
         now=now,
     )
     return app_user, token
+
+
+def reissue_app_user(
+    connection: Connection, box: TokenBox, *, project_id: int, actor_id: int, now: datetime
+) -> tuple[AppUserRecord, str]:
+    """Restore a deleted app user from the trash with a new token: the lost tablet's old token
+    stays dead, the new one goes into a new QR code."""
+    token = new_token()
+    restore_app_user(
+        connection,
+        project_id,
+        actor_id,
+        token_hash=token_hash(token),
+        token_cipher=box.seal(token),
+        now=now,
+    )
+    return get_app_user(connection, project_id, actor_id), token
 
 
 def collect_qr(

@@ -70,7 +70,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         blobs.close()
     print(
         f"purged {counts.submissions} submission(s), {counts.forms} form(s), "
-        f"{counts.entities} entit(y/ies), {counts.blobs} file(s)"
+        f"{counts.entities} entit(y/ies), {counts.app_users} app user(s), {counts.blobs} file(s)"
     )
     return 0
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from storage import schema as s
+from storage.app_user_trash import purge_app_users
 from storage.audit import record
 from storage.blobs import BlobStore
 from storage.data_tables import load_plan
@@ -54,8 +55,9 @@ def purge(
     progress: Callable[[int], None] | None = None,
 ) -> PurgeCounts:
     """Trashed submissions (on their own), then trashed forms (with every submission they
-    have), then trashed entities, then one audit entry with the counts. Each batch is its own
-    transaction: an interrupted purge leaves whole submissions, and the next run finishes it."""
+    have), then trashed entities and app users, then one audit entry with the counts. Each
+    batch is its own transaction: an interrupted purge leaves whole submissions, and the next
+    run finishes it."""
     counts = PurgeCounts()
     subs = s.submissions
     eligible: list[sa.ColumnElement[bool]] = [
@@ -71,6 +73,9 @@ def purge(
     for form_id in _trashed_forms(engine, scope):
         purge_form(engine, blobs, form_id, now, counts, progress)
     purge_entities(engine, scope, counts, now)
+    if scope.form_id is None:  # app users belong to the project, not to a form
+        with transaction(engine) as connection:
+            counts.app_users += purge_app_users(connection, scope.project_id, scope.before)
     for project_id in _trashed_projects(engine, scope):
         purge_project(engine, blobs, project_id, now, counts)
     log.info("purge: %s", counts.details())

@@ -34,6 +34,7 @@ class PurgeCounts:
     forms: int = 0
     projects: int = 0
     entities: int = 0
+    app_users: int = 0
     blobs: int = 0
 
     def details(self) -> dict[str, object]:
@@ -42,6 +43,7 @@ class PurgeCounts:
             "forms": self.forms,
             "projects": self.projects,
             "entities": self.entities,
+            "appUsers": self.app_users,
             "blobs": self.blobs,
         }
 

@@ -1,6 +1,8 @@
 """App users (device tokens) over REST, and the QR code that configures ODK Collect in one scan.
 
-GET/POST /v1/projects/{id}/app-users and DELETE .../app-users/{actorId} follow Central, and so
+GET/POST /v1/projects/{id}/app-users and DELETE .../app-users/{actorId} follow Central (a deleted
+app user stays in the trash until the purge: `GET .../app-users?deleted=true` lists them, and
+Baobab's `POST .../app-users/{actorId}/restore` brings one back with a new token), and so
 does `POST|PATCH .../app-users/{actorId}` `{"properties": {"region": "kayes", "x": null}}`
 (Central 2026.2's actor properties: what entity lists' access filters match; null or "" unsets
 one); app users' JSON has their `properties`. The QR code routes (.../app-users/{actorId}/qr.png,
@@ -17,14 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.app_users import collect_qr, issue_app_user
+from server.app_users import collect_qr, issue_app_user, reissue_app_user
 from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.keys import TokenBox, qr_image
 from server.rest.http import json_body, ok, text_field
-from server.rest.shapes import JsonObject, app_user_json
+from server.rest.shapes import JsonObject, app_user_json, iso
 from storage.access import AppUserRecord, get_app_user, list_app_users, revoke_app_user
 from storage.actor_properties import set_values, values_of
+from storage.app_user_trash import trashed_app_users
 from storage.audit import record
 from storage.db import transaction
 
@@ -142,6 +145,21 @@ def list_all(request: Request) -> Response:
     box = request.app.state.token_box
     with transaction(request.app.state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        if request.query_params.get("deleted") == "true":
+            return JSONResponse(
+                [
+                    {
+                        "projectId": project_id,
+                        "id": u.id,
+                        "type": "field_key",
+                        "displayName": u.display_name,
+                        "createdAt": iso(u.created_at),
+                        "deletedAt": iso(u.deleted_at),
+                        "token": None,
+                    }
+                    for u in trashed_app_users(connection, project_id)
+                ]
+            )
         users = list_app_users(connection, project_id)
         values = values_of(connection, project_id, [u.id for u in users])
     return JSONResponse(
@@ -164,6 +182,27 @@ def delete(request: Request) -> Response:
             now=request.app.state.clock(),
         )
     return ok()
+
+
+def restore(request: Request) -> Response:
+    """A deleted app user back from the trash, with a new token (a new QR code to scan)."""
+    state = request.app.state
+    project_id = int(request.path_params["project_id"])
+    actor_id = int(request.path_params["actor_id"])
+    with transaction(state.engine) as connection:
+        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
+        app_user, token = reissue_app_user(
+            connection, state.token_box, project_id=project_id, actor_id=actor_id, now=state.clock()
+        )
+        record(
+            connection,
+            actor_id=actor.id,
+            action="field_key.restore",
+            actee_type="field_key",
+            actee_id=actor_id,
+            now=state.clock(),
+        )
+        return JSONResponse(_json(connection, app_user, token))
 
 
 def qr_code(request: Request) -> Response:
@@ -198,6 +237,7 @@ ROUTES = [
     Route(_APP_USERS, create, methods=["POST"]),
     Route(_APP_USERS + "/{actor_id:id}", delete, methods=["DELETE"]),
     Route(_APP_USERS + "/{actor_id:id}", set_properties, methods=["POST", "PATCH"]),
+    Route(_APP_USERS + "/{actor_id:id}/restore", restore, methods=["POST"]),
     Route(_APP_USERS + "/{actor_id:id}/qr", qr_code, methods=["GET"]),
     Route(_APP_USERS + "/{actor_id:id}/qr.{kind:str}", qr_code, methods=["GET"]),
 ]

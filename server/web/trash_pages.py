@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.app_users import reissue_app_user
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.web.case_pages import list_url, trail
@@ -15,6 +16,7 @@ from server.web.form_pages import load_form
 from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import segment, translate
+from storage.app_user_trash import trashed_app_users
 from storage.db import transaction
 from storage.entity_lists import get_list
 from storage.erasure import erase_person, footprint
@@ -72,11 +74,13 @@ def trash(web: Web) -> Response:
             (f, trashed_submissions(connection, f.id, limit=200))
             for f in list_forms(connection, project_id)
         ]
+        app_users = trashed_app_users(connection, project_id)
     return web.render(
         "trash.html",
         project=project,
         forms=forms,
         submissions=[(f, subs) for f, subs in submissions if subs],
+        app_users=app_users,
         days=web.state.settings.trash_days,
         crumbs=trail(web, project_id, (translate("Trash"), None)),
     )
@@ -85,6 +89,16 @@ def trash(web: Web) -> Response:
 def _restore(web: Web, project_id: int) -> Response:
     now = web.state.clock()
     with transaction(web.state.engine) as connection:
+        if web.field("kind") == "app_user":
+            actor_id = whole_number(web.field("id")) or 0
+            reissue_app_user(
+                connection, web.state.token_box, project_id=project_id, actor_id=actor_id, now=now
+            )
+            web.audit(connection, "field_key.restore", "field_key", actor_id, {"via": "web"})
+            return web.redirect(
+                f"/projects/{project_id}/app-users/{actor_id}",
+                "Restored with a new QR code: scan it on the tablet.",
+            )
         if web.field("kind") == "form":
             form_id = whole_number(web.field("id")) or 0
             restore_form(connection, project_id, form_id, now)

@@ -38,6 +38,14 @@ def deleted_form(w: World, who: Person) -> dict:
     return {"params": {"id": next(f["id"] for f in trash if f["xmlFormId"] == form_id)}}
 
 
+def deleted_app_user(w: World, who: Person) -> dict:
+    """A lost tablet's app user, deleted: in the trash, restorable with a new token."""
+    p = f"/v1/projects/{w.project}/app-users"
+    actor_id = w.api("POST", p, json={"displayName": "lost"}).json()["id"]
+    w.api("DELETE", f"{p}/{actor_id}")
+    return {"params": {"actor_id": actor_id}}
+
+
 def fresh_project(w: World, who: Person) -> dict:
     """A project of its own: only an administrator holds a role in it, so the managers of the
     world's project are refused there (a project's manager may delete it: tests/server)."""

@@ -345,6 +345,7 @@ RULES = [
     Rule("GET", V1P + "/app-users", MANAGE),
     Rule("POST", V1P + "/app-users", MANAGE, _json({"displayName": "Tablet"})),
     Rule("DELETE", V1P + "/app-users/{actor_id:id}", MANAGE, _fresh_app_user),
+    Rule("POST", V1P + "/app-users/{actor_id:id}/restore", MANAGE, lifecycle.deleted_app_user),
     Rule("POST", V1P + "/app-users/{actor_id:id}", MANAGE, _actor_property),
     Rule("PATCH", V1P + "/app-users/{actor_id:id}", MANAGE, _actor_property),
     Rule("GET", V1P + "/actor-properties", MANAGE),

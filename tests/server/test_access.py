@@ -143,7 +143,9 @@ def test_qr_code_configures_collect_for_the_project(client, admin, project, devi
         f"/v1/projects/{project}/app-users/{device.actor_id}/qr.png", headers=admin
     )
     assert response.headers["content-type"] == "image/png"
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    (code,) = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(response.content)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     settings = json.loads(zlib.decompress(base64.b64decode(code.text)))
     assert settings["general"]["server_url"] == (
         f"http://baobab.test/v1/key/{device.token}/projects/{project}"

@@ -194,7 +194,7 @@ def test_the_purge_command_empties_the_trash(client, admin, project, device, eng
     assert client.delete(f"{base}/submissions/{FILED_ID}", headers=admin).status_code == 200
     code, out, _err = baobab("purge", "--force", "--project", str(project), "--form", "household")
     assert code == 0
-    assert "purged 1 submission(s), 0 form(s), 0 entit(y/ies), 2 file(s)" in out
+    assert "purged 1 submission(s), 0 form(s), 0 entit(y/ies), 0 app user(s), 2 file(s)" in out
     assert _scalar(engine, "SELECT count(*) FROM submissions") == 0
 
 

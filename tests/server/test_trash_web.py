@@ -105,3 +105,31 @@ def test_a_project_deleted_on_its_page_is_restored_by_an_administrator(
     assert restored.status_code == 200 and "Retours Mali" in restored.text
     assert device.form_list().status_code == 200
     assert b"household" in device.form_list().content
+
+
+def test_a_deleted_app_user_comes_back_from_the_trash_with_a_new_qr_code(
+    client, admin, project, device
+):
+    assert (
+        client.delete(
+            f"/v1/projects/{project}/app-users/{device.actor_id}", headers=admin
+        ).status_code
+        == 200
+    )
+    browser = _browser(client)
+    trash = browser.get(f"/projects/{project}/trash")
+    assert "tablet 1" in trash.text and "No app user in the trash." not in trash.text
+    restored = browser.post(
+        f"/projects/{project}/trash", {"kind": "app_user", "id": str(device.actor_id)}
+    )
+    assert restored.status_code == 200
+    assert "Restored with a new QR code: scan it on the tablet." in restored.text
+    assert device.form_list().status_code == 403  # the lost tablet's token stays dead
+    tokens = client.get(f"/v1/projects/{project}/app-users", headers=admin).json()
+    assert [u["id"] for u in tokens] == [device.actor_id]
+    assert tokens[0]["token"] not in (None, device.token)
+    again = browser.post(
+        f"/projects/{project}/trash", {"kind": "app_user", "id": str(device.actor_id)}
+    )
+    assert again.status_code == 404  # live now: nothing in the trash to restore
+    assert "No app user in the trash." in browser.get(f"/projects/{project}/trash").text

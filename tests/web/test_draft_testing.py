@@ -24,7 +24,9 @@ def _draft_base(browser, project) -> str:
     """The address in the draft's QR code, as Collect reads it."""
     png = browser.get(f"/projects/{project}/forms/returnee_visit/draft/qr.png")
     assert png.headers["content-type"] == "image/png"
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    (code,) = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(png.content)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     settings = json.loads(zlib.decompress(base64.b64decode(code.text)))
     assert settings["project"]["name"] == "[Draft] Returnee visit"
     return settings["general"]["server_url"].split("://", 1)[1].split("/", 1)[1]
