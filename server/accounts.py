@@ -92,19 +92,26 @@ def welcome(state: Any, user: UserRecord, *, by: int | None, password_given: boo
     that link is returned for the administrator when no e-mail carried it."""
     if password_given:
         return Notice(mail_user(state, "account_created", user, setup="given"))
-    token, now = secrets.token_urlsafe(32), state.clock()
+    token = secrets.token_urlsafe(32)
     with transaction(state.engine) as connection:
-        create_reset(
-            connection,
-            actor_id=user.id,
-            token_hash=token_hash(token),
-            now=now,
-            expires_at=now + timedelta(hours=RESET_HOURS),
-            created_by=by,
-        )
+        _store_reset(connection, state.clock(), user.id, token, by)
     link = reset_link(state, token)
     sent = mail_user(state, "account_created", user, setup="link", link=link)
     return Notice(sent, link if sent is not Sent.SENT else None)
+
+
+def _store_reset(
+    connection: Connection, now: datetime, user_id: int, token: str, by: int | None
+) -> None:
+    """A reset token, stored only as its hash, valid RESET_HOURS."""
+    create_reset(
+        connection,
+        actor_id=user_id,
+        token_hash=token_hash(token),
+        now=now,
+        expires_at=now + timedelta(hours=RESET_HOURS),
+        created_by=by,
+    )
 
 
 def issue_reset(
@@ -121,14 +128,7 @@ def issue_reset(
     ?invalidate=true."""
     token, now = secrets.token_urlsafe(32), state.clock()
     with transaction(state.engine) as connection:
-        create_reset(
-            connection,
-            actor_id=user.id,
-            token_hash=token_hash(token),
-            now=now,
-            expires_at=now + timedelta(hours=RESET_HOURS),
-            created_by=by,
-        )
+        _store_reset(connection, now, user.id, token, by)
         if invalidate:
             set_password_hash(connection, user.id, None)
             end_sessions(connection, user.id)

@@ -158,25 +158,40 @@ def release_after(
             return applied
         origin = origin_of(connection, held.submission_version_id)
         record_backlog(connection, Backlog.REPROCESS, origin, held.entity_uuid, now)
-        try:
-            with connection.begin_nested():
-                result = apply_action(
-                    connection, entity_list, held.action, origin, Event.REPROCESS, now
-                )
-        except REFUSALS as error:
-            record_error(
-                connection,
-                origin,
-                refusal_of(error),
-                entity={"uuid": held.entity_uuid, "dataset": entity_list.name},
-                now=now,
-            )
+        result = apply_or_refuse(
+            connection, entity_list, held.action, held.entity_uuid, origin, Event.REPROCESS, now
+        )
+        if result is None or result.entity is None:
             return applied
-        if result.entity is None:
-            return applied
-        audit_result(connection, origin, entity_list, result, now)
         applied += 1
         entity = result.entity
+
+
+def apply_or_refuse(
+    connection: Connection,
+    entity_list: EntityListRecord,
+    action: EntityAction,
+    entity_uuid: str,
+    origin: Origin,
+    event: Event,
+    now: datetime,
+) -> Result | None:
+    """apply_action in a savepoint, its version audited; None when refused, the refusal
+    audited against the submission instead."""
+    try:
+        with connection.begin_nested():
+            result = apply_action(connection, entity_list, action, origin, event, now)
+    except REFUSALS as error:
+        record_error(
+            connection,
+            origin,
+            refusal_of(error),
+            entity={"uuid": entity_uuid, "dataset": entity_list.name},
+            now=now,
+        )
+        return None
+    audit_result(connection, origin, entity_list, result, now)
+    return result
 
 
 def audit_result(

@@ -15,16 +15,8 @@ from sqlalchemy.engine import Connection
 
 from converters.entities import EntityAction
 from storage import schema as s
-from storage.entity_apply import (
-    REFUSALS,
-    Event,
-    Outcome,
-    apply_action,
-    audit_result,
-    refusal_of,
-    release_after,
-)
-from storage.entity_audits import Origin, origin_of, record_error
+from storage.entity_apply import Event, Outcome, apply_or_refuse, release_after
+from storage.entity_audits import Origin, origin_of
 from storage.entity_backlog import action_from_json, action_json
 from storage.entity_lists import EntityListRecord, get_list
 
@@ -188,23 +180,17 @@ def _apply(
     pending. The held updates that waited for it follow."""
     connection.execute(sa.delete(s.entity_pending).where(s.entity_pending.c.id == registration.id))
     origin = origin_of(connection, registration.submission_version_id)
-    try:
-        with connection.begin_nested():
-            result = apply_action(
-                connection, entity_list, registration.action, origin, Event.REVIEW, now
-            )
-    except REFUSALS as error:
-        record_error(
-            connection,
-            origin,
-            refusal_of(error),
-            entity={"uuid": registration.entity_uuid, "dataset": entity_list.name},
-            now=now,
-        )
+    result = apply_or_refuse(
+        connection,
+        entity_list,
+        registration.action,
+        registration.entity_uuid,
+        origin,
+        Event.REVIEW,
+        now,
+    )
+    if result is None or result.entity is None:
         return 0
-    if result.entity is None:
-        return 0
-    audit_result(connection, origin, entity_list, result, now)
     release_after(connection, entity_list, result.entity, now)
     return 1 if result.outcome is Outcome.CREATED else 0
 

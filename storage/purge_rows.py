@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from storage import schema as s
+from storage.blob_gc import referenced_blobs
 from storage.blobs import BlobStore
 from storage.data_tables import load_plan
 from storage.db import insert_ignoring_conflicts, transaction
@@ -194,23 +195,7 @@ def unreferenced_blobs(connection: Connection, candidates: Iterable[str]) -> lis
     wanted = sorted(set(candidates))
     if not wanted:
         return []
-    files, media, drafts = s.submission_attachments, s.form_attachments, s.draft_submissions
-    used = set(
-        connection.execute(
-            sa.select(files.c.blob_sha256).where(files.c.blob_sha256.in_(wanted))
-        ).scalars()
-    )
-    used |= set(
-        connection.execute(
-            sa.select(media.c.blob_sha256).where(media.c.blob_sha256.in_(wanted))
-        ).scalars()
-    )
-    # Draft test submissions name their files in a JSON object: read as text, matched in Python
-    # (few, small rows; kept as long as their draft).
-    draft_text = " ".join(
-        str(f) for f in connection.execute(sa.select(drafts.c.files)).scalars() if f
-    )
-    used |= {sha for sha in wanted if sha in draft_text}
+    used = referenced_blobs(connection, wanted)  # every blob-holding column, listed once there
     free = [sha for sha in wanted if sha not in used]
     if free:
         connection.execute(sa.delete(s.blobs).where(s.blobs.c.sha256.in_(free)))
