@@ -20,7 +20,9 @@ STICKING_OUT = """() => [...document.querySelectorAll('body *')]
 
 def _fits(tab: Page, name: str) -> None:
     """The page is no wider than the window (tables scroll in their frame); checked as
-    test_browser checks every page, and saved as a screenshot."""
+    test_browser checks every page, and saved as a screenshot. Measured once the page has
+    loaded: after a form's submit the new page's text can be there before its stylesheet."""
+    tab.wait_for_load_state("load")
     assert tab.evaluate(OVERFLOW) <= 0, (name, tab.evaluate(STICKING_OUT))
     _checked(tab, name)
 
