@@ -35,6 +35,7 @@ from bench.ingest import blob_url, database_url  # noqa: E402
 from server import accounts  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.passwords import Passwords  # noqa: E402
+from server.services import app_services  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
 from storage.users import create_user  # noqa: E402
@@ -104,14 +105,14 @@ def run(client: TestClient, app: object, rounds: int) -> None:
     names = list(_routes(client, app, project, "", basic))
     for _ in range(rounds):
         for name in names:  # each route is the very next request after its own deactivation
-            accounts.reactivate(app.state, user, by=None)  # type: ignore[attr-defined]
+            accounts.reactivate(app_services(app), user, by=None)
             token = _bearer(client, EMAIL, PASSWORD)["Authorization"].split()[1]
             call = _routes(client, app, project, token, basic)[name]
             start = time.perf_counter()
             answer = call()
             served = time.perf_counter() - start
             assert answer.status_code == 200, (name, answer.status_code)
-            accounts.deactivate(app.state, user, by=None)  # type: ignore[attr-defined]
+            accounts.deactivate(app_services(app), user, by=None)
             committed = time.perf_counter()
             answer = call()
             refused_at = time.perf_counter()
@@ -122,7 +123,7 @@ def run(client: TestClient, app: object, rounds: int) -> None:
             served_after[name] = served_after.get(name, 0) + (0 if refused else 1)
             refusal_ms.setdefault(name, []).append((refused_at - committed) * 1000)
             ratios.setdefault(name, []).append((refused_at - committed) / served)
-    dialect = app.state.engine.dialect.name  # type: ignore[attr-defined]
+    dialect = app_services(app).engine.dialect.name
     print(f"deactivation -> refusal of the next request, {rounds} rounds per route, {dialect}")
     print(f"{'route':<28}{'served after':>14}{'median ms':>11}{'max ms':>9}{'ratio':>8}")
     for name in names:

@@ -7,8 +7,8 @@ seeded benchmark of synthetic returnees (bench/returnee_names.py; no real people
 with a new phone or none and a new document or none, and one way of changing the rest) and
 `--each` look-alikes of every kind (namesakes, twins, siblings, parents and children). Every
 registration goes through the real check in arrival order: the candidates sharing a blocking
-key (converters.people.keys, as storage/duplicates.py looks them up), each scored by
-converters.people.likeness, then registered. Prints, at the threshold of
+key (converters.people.keys, as programmes/returnees/storage/duplicates.py looks them up), each
+scored by converters.people.likeness, then registered. Prints, at the threshold of
 forms/duplicates.json and two others: per kind, how many re-registrations were queued with the
 person they repeat (recall) and how many pairs were queued wrongly; overall precision (pairs
 queued that are the same person / pairs queued). No database: the scoring and blocking alone.

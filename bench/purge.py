@@ -11,8 +11,6 @@ bench/synthetic.py copies them to each size, and each copy's attachment gets a f
 TEST_DATABASE_URL / TEST_S3_URL are set, else SQLite + a local directory.
 """
 
-# ruff: noqa: S608 - the SQL names Baobab's own tables
-
 from __future__ import annotations
 
 import argparse

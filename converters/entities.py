@@ -45,7 +45,7 @@ class EntityProblem:
 
     @property
     def message(self) -> str:
-        return self.code.value.format(**self.context)
+        return self.code.template.format(**self.context)
 
 
 @dataclass(frozen=True, slots=True)

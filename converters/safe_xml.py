@@ -21,18 +21,20 @@ _PARSER = etree.XMLParser(
 def parse_xml(data: bytes, *, for_form: bool = False) -> etree._Element:
     """Parse bytes into an element tree, refusing DTDs and entity declarations outright."""
     error_class: type[ConversionError] = FormError if for_form else SubmissionError
+    forbidden = ConversionCode.FORM_XML_FORBIDDEN if for_form else ConversionCode.XML_FORBIDDEN
+    malformed = ConversionCode.FORM_XML_MALFORMED if for_form else ConversionCode.XML_MALFORMED
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in head:
-        raise error_class(ConversionCode.XML_FORBIDDEN, what="a DTD or entity declaration")
+        raise error_class(forbidden, what="a DTD or entity declaration")
     try:
         root = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as error:
-        raise error_class(ConversionCode.XML_MALFORMED, reason=str(error)) from error
+        raise error_class(malformed, reason=str(error)) from error
     except ValueError as error:  # e.g. an encoding declaration lxml cannot honour
-        raise error_class(ConversionCode.XML_MALFORMED, reason=str(error)) from error
+        raise error_class(malformed, reason=str(error)) from error
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
-        raise error_class(ConversionCode.XML_FORBIDDEN, what="a DTD or entity declaration")
+        raise error_class(forbidden, what="a DTD or entity declaration")
     return root
 
 

@@ -31,7 +31,7 @@ class StructureProblem:
     def issue(self) -> FormIssue:
         return FormIssue(
             "error",
-            self.code.value.format(**self.context),
+            self.code.template.format(**self.context),
             self.sheet,
             self.row,
             self.column,

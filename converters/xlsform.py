@@ -88,7 +88,7 @@ def compile_xlsform(
         form_id = definition["fallback_form_name"] = fallback
     # pyxform runs first, so that a form without a form_id still gets its own errors listed.
     no_id = FormIssue(
-        "error", ConversionCode.MISSING_FORM_ID.value, "settings", 2, "form_id", "baobab"
+        "error", ConversionCode.MISSING_FORM_ID.template, "settings", 2, "form_id", "baobab"
     )
     warnings: list[str] = []
     try:
@@ -97,7 +97,7 @@ def compile_xlsform(
         issue = _issue_from_pyxform(error, "error", workbook)
         issues = (issue,) if form_id else (issue, no_id)
         raise FormError(ConversionCode.XLSFORM_INVALID, issues) from error
-    except Exception as error:  # noqa: BLE001 - pyxform lets TypeError/KeyError escape on odd sheets
+    except Exception as error:  # pyxform lets TypeError/KeyError escape on odd sheets
         issue = FormIssue("error", f"pyxform could not process the form: {error!r}")
         raise FormError(ConversionCode.XLSFORM_INVALID, (issue,)) from error
     if not form_id:
@@ -156,7 +156,7 @@ def _read_workbook(data: bytes, file_type: str):  # type: ignore[no-untyped-def]
         raise FormError(
             ConversionCode.XLSFORM_UNREADABLE, file_type=file_type, reason=str(error)
         ) from error
-    except Exception as error:  # noqa: BLE001 - corrupt files raise zipfile/xlrd/csv errors
+    except Exception as error:  # corrupt files raise zipfile/xlrd/csv errors
         raise FormError(
             ConversionCode.XLSFORM_UNREADABLE, file_type=file_type, reason=repr(error)
         ) from error

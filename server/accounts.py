@@ -14,14 +14,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from server.clock import Clock
 from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.mail import Sent, compose, send
-from server.passwords import password_problem
+from server.passwords import Passwords, password_problem
+from server.settings import Settings
 from server.sign_in import client_key, verify_sign_in
 from storage.audit import record
 from storage.db import transaction
@@ -46,6 +48,19 @@ RESET_PER_ACCOUNT = 3  # reset requests for one e-mail address in RATE_WINDOW
 VERIFY_PER_CLIENT = 30  # new passwords sent with a reset token, from one client address
 
 
+class AccountServices(Protocol):
+    """What accounts need of the app: its Services (server/services.py), or a command's."""
+
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def passwords(self) -> Passwords: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """What became of the e-mail of an action; `link` is the reset link when no e-mail carried
@@ -55,18 +70,18 @@ class Notice:
     link: str | None = None
 
 
-def reset_link(state: Any, token: str) -> str:
+def reset_link(state: AccountServices, token: str) -> str:
     return f"{state.settings.base_url}/account/reset?token={token}"
 
 
-def mail_user(state: Any, kind: str, user: UserRecord, **values: object) -> Sent:
+def mail_user(state: AccountServices, kind: str, user: UserRecord, **values: object) -> Sent:
     message = compose(
         kind, user.language, user.email, server=state.settings.base_url, hours=RESET_HOURS, **values
     )
     return send(state.settings, message)
 
 
-def limit(state: Any, limits: dict[str, int]) -> None:
+def limit(state: AccountServices, limits: dict[str, int]) -> None:
     """429 with Retry-After when a bucket already holds its limit of events in RATE_WINDOW."""
     now = state.clock()
     with transaction(state.engine) as connection:
@@ -76,8 +91,7 @@ def limit(state: Any, limits: dict[str, int]) -> None:
             free_at = events[len(events) - limits[bucket]] + RATE_WINDOW
             wait = max(1, math.ceil((free_at - now).total_seconds()))
             raise Problem(
-                429,
-                ProblemCode.BAD_REQUEST,
+                ProblemCode.TOO_MANY_REQUESTS,
                 reason=f"too many requests; try again in {math.ceil(wait / 60)} min",
                 retry_after=wait,
             )
@@ -87,7 +101,9 @@ def _account_bucket(kind: str, email: str) -> str:
     return f"{kind}:account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def welcome(state: Any, user: UserRecord, *, by: int | None, password_given: bool) -> Notice:
+def welcome(
+    state: AccountServices, user: UserRecord, *, by: int | None, password_given: bool
+) -> Notice:
     """The "account created" e-mail: with a link to choose a password when none was given;
     that link is returned for the administrator when no e-mail carried it."""
     if password_given:
@@ -115,7 +131,7 @@ def _store_reset(
 
 
 def issue_reset(
-    state: Any,
+    state: AccountServices,
     user: UserRecord,
     *,
     by: int | None,
@@ -148,13 +164,19 @@ def issue_reset(
 
 
 def initiate_reset(
-    state: Any, email: str, client: str, *, by: int | None, by_admin: bool, invalidate: bool
+    state: AccountServices,
+    email: str,
+    client: str,
+    *,
+    by: int | None,
+    by_admin: bool,
+    invalidate: bool,
 ) -> Notice:
     """Central's POST /users/reset/initiate: the same answer whether or not the address is
     known (no e-mail is sent for an unknown, deactivated or deleted one). Limited per address
     asked for, and per client address when nobody is signed in (`by`)."""
     if invalidate and not by_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     limits = {_account_bucket("reset", email): RESET_PER_ACCOUNT}
     if by is None:
         limits[f"reset:client:{client_key(client)}"] = RESET_PER_CLIENT
@@ -166,7 +188,7 @@ def initiate_reset(
     return issue_reset(state, user, by=by if by_admin else None, invalidate=invalidate)
 
 
-def check_reset(state: Any, token: str, client: str, *, count: bool = True) -> None:
+def check_reset(state: AccountServices, token: str, client: str, *, count: bool = True) -> None:
     """401 unless `token` is an unused, unexpired reset token; rate-limited per client when
     `count` (a new password sent with it; not the page that asks for one)."""
     if count:
@@ -174,10 +196,10 @@ def check_reset(state: Any, token: str, client: str, *, count: bool = True) -> N
     with transaction(state.engine, read_only=True) as connection:
         usable = reset_is_usable(connection, token_hash(token), state.clock())
     if not usable:
-        raise Problem(401, ProblemCode.AUTH_FAILED)
+        raise Problem(ProblemCode.AUTH_FAILED)
 
 
-def verify_reset(state: Any, token: str, new: str, client: str) -> UserRecord:
+def verify_reset(state: AccountServices, token: str, new: str, client: str) -> UserRecord:
     """Central's POST /users/reset/verify: the token's user gets the new password, the token
     is used up and every session of the user ends."""
     check_reset(state, token, client, count=False)  # counted by the caller's check_reset
@@ -187,7 +209,7 @@ def verify_reset(state: Any, token: str, new: str, client: str) -> UserRecord:
     with transaction(state.engine) as connection:
         actor_id = use_reset(connection, token_hash(token), now)
         if actor_id is None:
-            raise Problem(401, ProblemCode.AUTH_FAILED)
+            raise Problem(ProblemCode.AUTH_FAILED)
         user = get_user(connection, actor_id)
         _check_new(new, user.email)
         set_password_hash(connection, actor_id, password_hash)
@@ -206,7 +228,7 @@ def verify_reset(state: Any, token: str, new: str, client: str) -> UserRecord:
 
 
 def change_password(
-    state: Any, user_id: int, old: str, new: str, client: str, *, keep: str | None
+    state: AccountServices, user_id: int, old: str, new: str, client: str, *, keep: str | None
 ) -> Sent:
     """The user's own change: the current password is checked like a sign-in (counted and
     rate-limited), then every session but `keep` (a token hash) ends."""
@@ -230,7 +252,7 @@ def change_password(
     return mail_user(state, "password_changed", user)
 
 
-def set_password(state: Any, user: UserRecord, new: str, *, by: int | None) -> Sent:
+def set_password(state: AccountServices, user: UserRecord, new: str, *, by: int | None) -> Sent:
     """An administrator's (or the command line's) new password for `user`: every session of
     the user ends."""
     _check_new(new, user.email)
@@ -254,21 +276,21 @@ def set_password(state: Any, user: UserRecord, new: str, *, by: int | None) -> S
 def _check_new(password: str, email: str | None = None) -> None:
     problem = password_problem(password, email)
     if problem:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=problem)
+        raise Problem(ProblemCode.BAD_REQUEST, reason=problem)
 
 
 def _not_self(user_id: int, by: int | None, what: str) -> None:
     if by is not None and by == user_id:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"you cannot {what} your own account")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"you cannot {what} your own account")
 
 
-def deactivate(state: Any, user_id: int, *, by: int | None) -> UserRecord:
+def deactivate(state: AccountServices, user_id: int, *, by: int | None) -> UserRecord:
     """The user can no longer sign in by any route; every session ends at once. Reversible."""
     _not_self(user_id, by, "deactivate")
     return _close(state, user_id, by, "user.deactivate", set_deactivated)
 
 
-def reactivate(state: Any, user_id: int, *, by: int | None) -> UserRecord:
+def reactivate(state: AccountServices, user_id: int, *, by: int | None) -> UserRecord:
     now = state.clock()
     with transaction(state.engine) as connection:
         user = set_deactivated(connection, user_id, None)
@@ -283,7 +305,7 @@ def reactivate(state: Any, user_id: int, *, by: int | None) -> UserRecord:
     return user
 
 
-def delete(state: Any, user_id: int, *, by: int | None) -> UserRecord:
+def delete(state: AccountServices, user_id: int, *, by: int | None) -> UserRecord:
     """Central's DELETE /users/{id}: sessions and project roles end at once; the name stays
     on what the user did."""
     _not_self(user_id, by, "delete")
@@ -291,7 +313,7 @@ def delete(state: Any, user_id: int, *, by: int | None) -> UserRecord:
 
 
 def _close(
-    state: Any,
+    state: AccountServices,
     user_id: int,
     by: int | None,
     action: str,
@@ -319,7 +341,7 @@ def _close(
 
 
 def update(
-    state: Any, user_id: int, *, by: int, display_name: str | None, email: str | None
+    state: AccountServices, user_id: int, *, by: int, display_name: str | None, email: str | None
 ) -> UserRecord:
     now = state.clock()
     with transaction(state.engine) as connection:

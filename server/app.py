@@ -17,16 +17,15 @@ from starlette.types import ASGIApp
 from server import draft_testing, odata, openrosa_routes
 from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
-from server.duplicate_check import load_rules
 from server.errors import EXCEPTION_HANDLERS
 from server.exports import routes as exports
 from server.keys import TokenBox, load_server_key
 from server.log_redaction import redact_logs
 from server.passwords import Passwords
+from server.plugins import Programmes, load_programmes
 from server.rest import (
     actor_properties,
     app_users,
-    cases,
     dataset_settings,
     drafts,
     entities,
@@ -41,8 +40,8 @@ from server.rest import (
     trash,
     users,
 )
-from server.scoring import load_scoring
 from server.security_headers import SecurityHeaders
+from server.services import Services, services
 from server.settings import Settings
 from server.sign_in import BasicSignIn
 from server.submissions import routes as submission_routes
@@ -59,25 +58,32 @@ log = logging.getLogger(__name__)
 def create_app(
     settings: Settings, *, clock: Clock = system_clock, passwords: Passwords | None = None
 ) -> Starlette:
+    programmes = load_programmes(settings.programmes)
+    hasher = passwords or Passwords()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redact_logs()
         engine = make_engine(settings.database_url)
         blobs = make_blob_store(settings.blob_url)
-        app.state.engine = engine
-        app.state.blobs = blobs
-        app.state.token_box = TokenBox(load_server_key(settings.data_dir, settings.secret_key))
-        weights = load_scoring(settings.forms_dir)
-        rules = load_rules(settings.forms_dir)
-        app.state.intake = IntakeContext(
+        intake = IntakeContext(
             engine,
             blobs,
             FormTargets(),
             clock,
-            weights,
-            rules,
+            programmes.intake_hooks(settings),
             settings.max_repeat_instances,
             settings.entity_backlog_days,
+        )
+        app.state.services = Services(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            blobs=blobs,
+            token_box=TokenBox(load_server_key(settings.data_dir, settings.secret_key)),
+            passwords=hasher,
+            intake=intake,
+            programmes=programmes,
         )
         try:
             yield
@@ -87,7 +93,7 @@ def create_app(
 
     app = Baobab(
         debug=False,
-        routes=routes(),
+        routes=routes(programmes),
         middleware=[
             Middleware(CompressPages),
             Middleware(KeyPrefixMiddleware),
@@ -96,9 +102,6 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.clock = clock
-    app.state.passwords = passwords or Passwords()
     return app
 
 
@@ -110,7 +113,7 @@ class Baobab(Starlette):
         return SecurityHeaders(super().build_middleware_stack())
 
 
-def routes() -> list[BaseRoute]:
+def routes(programmes: Programmes) -> list[BaseRoute]:
     # OData (`{form_id}.svc`) and OpenRosa (`{form_id}.xml`) come first: they must win over
     # the REST `{form_id}`.
     return [
@@ -134,17 +137,18 @@ def routes() -> list[BaseRoute]:
         *dataset_settings.ROUTES,
         *actor_properties.ROUTES,
         *entities.ROUTES,
-        *cases.ROUTES,
+        *programmes.rest_routes,
         *public_links.ROUTES,
-        *web_routes(),
+        *web_routes(programmes.web_routes),
     ]
 
 
 def health(request: Request) -> JSONResponse:
     """Liveness and readiness: the database answers and the blob store is reachable."""
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    running = services(request)
+    with transaction(running.engine, read_only=True) as connection:
         connection.exec_driver_sql("SELECT 1")
-    request.app.state.blobs.check()
+    running.blobs.check()
     return JSONResponse({"status": "ok"})
 
 

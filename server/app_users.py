@@ -64,8 +64,7 @@ def collect_qr(
     token = box.open(app_user.token_cipher) if app_user.token_cipher else None
     if token is None:
         raise Problem(
-            409,
-            ProblemCode.BAD_REQUEST,
+            ProblemCode.CONFLICT,
             reason="this app user's token cannot be read with the server's current "
             "key (BAOBAB_SECRET_KEY changed?): create a new app user",
         )

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.keys import TOKEN_PATTERN, token_hash
+from server.services import services
 from server.sign_in import BASIC_RESULT, TOUCH_SESSION, idle_time
 from storage.access import (
     ActorRecord,
@@ -27,7 +28,7 @@ from storage.access import (
     load_actor,
 )
 from storage.db import transaction
-from storage.forms import get_form, get_form_by_id
+from storage.forms import FormRecord, get_form, get_form_by_id
 from storage.public_links import (
     PUBLIC_LINK,
     PublicLinkRecord,
@@ -102,13 +103,20 @@ class Caller:
         role = actor.roles.get(project_id) if project_id is not None else None
         return role is not None and permission in ROLE_PERMISSIONS.get(role, frozenset())
 
+    @property
+    def required_actor(self) -> ActorRecord:
+        """The actor of a caller a resolver has let through (401 for an anonymous one)."""
+        if self.actor is None:
+            raise Problem(ProblemCode.AUTH_REQUIRED)
+        return self.actor
+
     def require(
         self, permission: Permission, project_id: int | None = None, form_id: int | None = None
     ) -> ActorRecord:
         if self.actor is None:
-            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+            raise Problem(ProblemCode.AUTH_REQUIRED)
         if not self.can(permission, project_id, form_id):
-            raise Problem(403, ProblemCode.FORBIDDEN)
+            raise Problem(ProblemCode.FORBIDDEN)
         return self.actor
 
 
@@ -142,16 +150,32 @@ async def authorize(request: Request, permission: Permission) -> Caller:
 def _authorized(request: Request, permission: Permission) -> Caller:
     project = request.path_params.get("project_id")
     project_id = int(project) if project is not None else None
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         caller = authenticate(connection, request)
-        caller.require(permission, project_id)
         if project_id is not None and "form_id" in request.path_params:
-            form = get_form(connection, project_id, request.path_params["form_id"])
-            caller.require(permission, project_id, form.id)
+            require_form(connection, caller, permission, project_id, request.path_params["form_id"])
+        else:
+            caller.require(permission, project_id)
     if caller.is_app_user and not caller.assigned_forms and request.method not in ("GET", "HEAD"):
         # An app user with no form can send nothing (Collect's pre-flight still answers 204).
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return caller
+
+
+def require_form(
+    connection: Connection,
+    caller: Caller,
+    permission: Permission,
+    project_id: int,
+    xml_form_id: str,
+) -> FormRecord:
+    """The form, for a caller with `permission` in its project (403 before 404, so a stranger
+    learns nothing of the project's forms) and in the form itself (an app user or a public
+    link holds only its own forms). REST, OpenRosa and the web pages all load a form so."""
+    caller.require(permission, project_id)
+    form = get_form(connection, project_id, xml_form_id)
+    caller.require(permission, project_id, form.id)
+    return form
 
 
 def api_root(request: Request) -> str:
@@ -168,11 +192,11 @@ def authenticate(connection: Connection, request: Request) -> Caller:
     if scheme.lower() == "bearer" and credentials:
         found = session_actor(connection, request, credentials.strip())
         if found is None:
-            raise Problem(401, ProblemCode.AUTH_FAILED)
+            raise Problem(ProblemCode.AUTH_FAILED)
         return Caller(found[0], "bearer")
     if scheme.lower() == "basic" and credentials:
         if request.url.scheme != "https":
-            raise Problem(401, ProblemCode.HTTPS_ONLY)
+            raise Problem(ProblemCode.HTTPS_ONLY)
         return Caller(_by_password(connection, request), "basic")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie and request.method in ("GET", "HEAD"):
@@ -188,7 +212,7 @@ def session_actor(
     """The actor of a live session token (bearer or the web interface's cookie) and the
     session, whose CSRF token the web interface checks. A session is live until its lifetime
     or the idle time is over, while its user is neither deactivated nor deleted."""
-    state = request.app.state
+    state = services(request)
     hashed = token_hash(token)
     found = use_session(connection, hashed, state.clock(), idle_time(state))
     if found is None:
@@ -202,7 +226,7 @@ def session_actor(
 
 def _by_key(connection: Connection, token: str) -> Caller:
     if not TOKEN_PATTERN.match(token):
-        raise Problem(401, ProblemCode.AUTH_FAILED)
+        raise Problem(ProblemCode.AUTH_FAILED)
     hashed = token_hash(token)
     found = find_app_user_by_token(connection, hashed)
     if found is not None:
@@ -210,7 +234,7 @@ def _by_key(connection: Connection, token: str) -> Caller:
         return Caller(actor, "key", assigned)
     link = find_public_link_by_token(connection, hashed)
     if link is None or not _link_usable(connection, link):
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return Caller(link_actor(link), "key", frozenset({link.form_id}))
 
 
@@ -232,5 +256,5 @@ def _by_password(connection: Connection, request: Request) -> ActorRecord:
         raise verdict
     actor = load_actor(connection, verdict.id) if verdict is not None else None
     if actor is None:  # malformed credentials, or the user is gone
-        raise Problem(401, ProblemCode.AUTH_FAILED)
+        raise Problem(ProblemCode.AUTH_FAILED)
     return actor

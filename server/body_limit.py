@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from server.errors import Problem, ProblemCode
+from server.services import services
 
 BODY_ALLOWED = "baobab.body_allowed"  # the scope key `allow_body` sets
 
@@ -31,8 +32,8 @@ def limit_body(request: Request, limit: int) -> Request:
         raise RuntimeError(f"{request.url.path}: body read before the caller was authorised")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
-    timeout = request.app.state.settings.body_timeout
+        raise Problem(ProblemCode.TOO_LARGE, limit=limit)
+    timeout = services(request).settings.body_timeout
     received, complete = 0, False
 
     async def receive() -> Message:
@@ -42,12 +43,12 @@ def limit_body(request: Request, limit: int) -> Request:
         try:
             message = await asyncio.wait_for(request.receive(), timeout)
         except TimeoutError:
-            raise Problem(408, ProblemCode.BODY_TIMEOUT, seconds=timeout) from None
+            raise Problem(ProblemCode.BODY_TIMEOUT, seconds=timeout) from None
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             complete = not message.get("more_body", False)
             if received > limit:
-                raise Problem(413, ProblemCode.TOO_LARGE, limit=limit)
+                raise Problem(ProblemCode.TOO_LARGE, limit=limit)
         return message
 
     return Request(request.scope, receive)

@@ -11,10 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from converters.errors import ConversionError, FormError, FormIssue
-from converters.rss import load_weights
 from server.bootstrap import bootstrap
 from server.cli_devices import add_device_commands
-from server.cli_duplicates import add_duplicates_commands
 from server.cli_entities import add_entities_commands
 from server.cli_export import add_export_command
 from server.cli_lifecycle import add_lifecycle_commands
@@ -24,8 +22,8 @@ from server.cli_users import add_user_account_commands
 from server.clock import system_clock
 from server.forms import compile_upload, publish_upload
 from server.passwords import Passwords, generate_password
+from server.plugins import Programmes, load_programmes
 from server.rebuild import rebuild_tables
-from server.scoring import load_scoring, recompute
 from server.settings import Settings
 from storage.db import transaction
 from storage.entity_views import refresh_all_entity_views
@@ -39,7 +37,12 @@ log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        programmes = load_programmes(Settings.from_env(os.environ).programmes)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    parser = _parser(programmes)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -62,14 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(programmes: Programmes) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baobab", description=__doc__)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     serve = command(commands, "serve", "run the server", _serve)
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
+    serve.add_argument("--host", help="address to listen on (default: BAOBAB_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: BAOBAB_PORT)")
+    serve.add_argument(
+        "--workers", type=int, help="number of worker processes (default: BAOBAB_WORKERS)"
+    )
     serve.add_argument(
         "--bootstrap",
         action="store_true",
@@ -85,15 +90,6 @@ def _parser() -> argparse.ArgumentParser:
         "re-create every form's analytics views and, on PostgreSQL, the baobab_reader group",
         _db_refresh_views,
     )
-
-    scores = group(commands, "scores", "reintegration sustainability scores")
-    recompute = command(
-        scores,
-        "recompute",
-        "score every follow-up again with the weight set in use (or --weights FILE)",
-        _scores_recompute,
-    )
-    recompute.add_argument("--weights", type=Path, help="a weight set file (forms/scoring/*.json)")
 
     users = group(commands, "users", "web users")
     create = command(users, "create", "create a web user", _users_create)
@@ -111,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     projects = group(commands, "projects", "projects")
     create = command(projects, "create", "create a project", _projects_create)
     create.add_argument("name")
-    create.add_argument("--description")
+    create.add_argument("--description", help="a sentence shown under the project's name")
     command(projects, "list", "list projects", _projects_list)
 
     forms = group(commands, "forms", "XLSForms and XForms")
@@ -144,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     add_device_commands(commands, forms)
     add_export_command(commands)
     add_entities_commands(commands)
-    add_duplicates_commands(commands)  # duplicates scan
+    programmes.add_commands(commands)  # the returnee programme: scores, duplicates
     add_lifecycle_commands(commands)
     add_maintenance_commands(commands)  # blobs gc, backup, restore
     return parser
@@ -190,23 +186,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     with database(settings):
         print("database is up to date")
-    return 0
-
-
-def _scores_recompute(args: argparse.Namespace, settings: Settings) -> int:
-    path: Path | None = args.weights
-    weights = (
-        load_weights(path.read_text(encoding="utf-8"), str(path))
-        if path
-        else load_scoring(settings.forms_dir)
-    )
-    if weights is None:
-        print(f"no weight set in {settings.forms_dir / 'scoring'}", file=sys.stderr)
-        return 1
-    with database(settings) as engine:
-        done = recompute(engine, weights, system_clock)
-    note = " (provisional weights)" if weights.provisional else ""
-    print(f"{done} submission(s) of {weights.form_id} scored with weights {weights.version}{note}")
     return 0
 
 

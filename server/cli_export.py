@@ -14,6 +14,7 @@ from server.cli_support import UsageError, command, database
 from server.clock import system_clock
 from server.exports.formats import FORMATS, ExportSpec, export_chunks
 from server.form_data import read_form_data, submission_filter
+from server.plugins import load_programmes
 from server.settings import Settings
 from storage.audit import record
 from storage.blobs import make_blob_store
@@ -41,8 +42,16 @@ def add_export_command(commands: Commands) -> None:
         help="an OData $filter on submission metadata, e.g. \"__system/reviewState eq 'approved'\"",
     )
     export.add_argument("--no-media", action="store_true", help="csv.zip without media files")
-    export.add_argument("--no-group-paths", action="store_true")
-    export.add_argument("--split-select-multiples", action="store_true")
+    export.add_argument(
+        "--no-group-paths",
+        action="store_true",
+        help="column names without their groups (age, not household-age), as Central's option",
+    )
+    export.add_argument(
+        "--split-select-multiples",
+        action="store_true",
+        help="one 0/1 column per choice of each select_multiple, as Central's option",
+    )
     export.add_argument(
         "--deleted-fields",
         action="store_true",
@@ -74,7 +83,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             with transaction(engine, read_only=True) as connection:
                 form = get_form(connection, args.project, args.form_id)
                 data = read_form_data(
-                    connection, form, Caller(None, "cli"), deleted_fields=args.deleted_fields
+                    connection,
+                    form,
+                    Caller(None, "cli"),
+                    deleted_fields=args.deleted_fields,
+                    programmes=load_programmes(settings.programmes),
                 )
                 total = cast(int, form_activity(connection, form.id)["submissions"])
             written = _write(engine, blobs, data, spec, args.output, total)

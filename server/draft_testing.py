@@ -33,6 +33,7 @@ from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xm
 from server.openrosa_routes import Media, form_media, media_response
 from server.openrosa_routes import _ids as entity_ids  # Collect's ?id=a,b (one parser)
 from server.openrosa_routes import _media_file as media_file  # the published manifest's entry
+from server.services import services
 from server.submissions.intake import IncomingFile, store_file
 from server.submissions.routes import SUCCESS, submission_parts
 from storage.db import transaction
@@ -76,7 +77,7 @@ def _draft(connection: Connection, request: Request) -> tuple[FormRecord, FormVe
         or found[0].project_id != int(request.path_params["project_id"])
         or found[0].xml_form_id != request.path_params["form_id"]
     ):
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     return found
 
 
@@ -87,7 +88,7 @@ def test_url(base_url: str, token: str, form: FormRecord) -> str:
 
 
 def _base(request: Request, form: FormRecord) -> str:
-    return test_url(request.app.state.settings.base_url, request.path_params["token"], form)
+    return test_url(services(request).settings.base_url, request.path_params["token"], form)
 
 
 @openrosa_endpoint
@@ -97,7 +98,7 @@ async def form_list_endpoint(request: Request) -> Response:
 
 
 def _form_list(request: Request) -> bytes:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         form, draft = _draft(connection, request)
         has_media = bool(form_media(connection, draft.id, form.project_id, hashes=False))
     base = _base(request, form)
@@ -115,7 +116,7 @@ def _form_list(request: Request) -> bytes:
 @openrosa_endpoint
 async def form_xml_endpoint(request: Request) -> Response:
     def read() -> str:
-        with transaction(request.app.state.engine, read_only=True) as connection:
+        with transaction(services(request).engine, read_only=True) as connection:
             _form, draft = _draft(connection, request)
             return get_xform(connection, draft.id)
 
@@ -128,7 +129,7 @@ async def manifest_endpoint(request: Request) -> Response:
     require_openrosa_version(request)
 
     def read() -> bytes:
-        with transaction(request.app.state.engine, read_only=True) as connection:
+        with transaction(services(request).engine, read_only=True) as connection:
             form, draft = _draft(connection, request)
             media = form_media(connection, draft.id, form.project_id)
         # As the published manifest: entity lists typed, with where Collect checks which of
@@ -145,7 +146,7 @@ async def media_endpoint(request: Request) -> Response:
     name = request.path_params["name"]
 
     def find() -> Media:
-        with transaction(request.app.state.engine, read_only=True) as connection:
+        with transaction(services(request).engine, read_only=True) as connection:
             form, draft = _draft(connection, request)
             media = form_media(connection, draft.id, form.project_id)
         found = next((m for m in media if m.name == name), None)
@@ -180,12 +181,12 @@ async def integrity_endpoint(request: Request) -> Response:
 def _integrity(request: Request) -> bytes:
     token = request.path_params["token"]
     name = request.path_params["name"]
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         found = (
             draft_by_token(connection, token_hash(token)) if TOKEN_PATTERN.match(token) else None
         )
         if found is None or found[0].project_id != int(request.path_params["project_id"]):
-            raise Problem(404, ProblemCode.NOT_FOUND)
+            raise Problem(ProblemCode.NOT_FOUND)
         form, draft = found
         media = form_media(connection, draft.id, form.project_id, hashes=False)
         entity_list = next(
@@ -198,12 +199,12 @@ def _integrity(request: Request) -> bytes:
 
 
 def _check(request: Request) -> None:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _draft(connection, request)
 
 
 def _receive(request: Request, xml: bytes, files: list[IncomingFile]) -> None:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
         form, draft = _draft(connection, request)
         xform = get_xform(connection, draft.id)

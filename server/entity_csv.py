@@ -2,7 +2,7 @@
 blocks from one read-only transaction, in one of two copies: ODK Collect's, every cell exactly
 as stored (the copy the manifest's hash names), or a person's, opened in a spreadsheet: every
 cell neutralised, and for roles that may not read sensitive data, without the sensitive
-properties and with the case number for a label (server/cases.py `seen_by`, as every other
+properties and with the case number for a label (server/sensitive.py `seen_by`, as every other
 entity route). A device gets only its subset of a list with ownerOnly or an access filter
 (`device_scope`)."""
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from converters.cells import csv_row_writer
 from server.auth import Caller, Permission
-from server.cases import seen_by
+from server.sensitive import seen_by
 from storage.db import transaction
 from storage.entity_lists import EntityListRecord
 from storage.entity_scope import EntityScope, scope_for, stream_live

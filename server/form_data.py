@@ -12,13 +12,16 @@ from starlette.requests import Request
 from converters.export_model import ExportModel, build_export_model, without_fields
 from converters.form_model import FormSchema
 from converters.odata_filter import parse_filter
-from server.auth import Caller, Permission, authenticate
+from server.auth import Caller, Permission
+from server.plugins import NO_PROGRAMMES, Programmes
+from server.resolve import resolve_form
+from server.services import services
 from storage.data_tables import load_plan
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord, get_form, load_version_plan
+from storage.export_queries import ExportColumns
+from storage.forms import FormRecord, load_version_plan
 from storage.odata_filter_sql import check_filter
-from storage.programme_columns import is_scored
 from storage.tables import build_tables
 from storage.views import sensitive_xpaths
 
@@ -32,6 +35,7 @@ class FormData:
     title: str
     version: str
     schema: FormSchema
+    extra_columns: ExportColumns | None = None  # the programmes' (server/plugins.py)
 
 
 def submission_filter(text: str | None) -> object | None:
@@ -45,17 +49,24 @@ def submission_filter(text: str | None) -> object | None:
 
 def load_form_data(request: Request, *, deleted_fields: bool = False) -> FormData:
     """The form in the URL, for a caller who may read its submissions."""
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        caller.require(Permission.SUBMISSION_READ, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        caller.require(Permission.SUBMISSION_READ, project_id, form.id)
-        return read_form_data(connection, form, caller, deleted_fields=deleted_fields)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form = resolve_form(connection, request, Permission.SUBMISSION_READ)
+        return read_form_data(
+            connection,
+            form,
+            caller,
+            deleted_fields=deleted_fields,
+            programmes=services(request).programmes,
+        )
 
 
 def read_form_data(
-    connection: Connection, form: FormRecord, caller: Caller, *, deleted_fields: bool = False
+    connection: Connection,
+    form: FormRecord,
+    caller: Caller,
+    *,
+    deleted_fields: bool = False,
+    programmes: Programmes = NO_PROGRAMMES,
 ) -> FormData:
     if form.current_version_id is None:
         raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
@@ -64,10 +75,17 @@ def read_form_data(
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
     if not caller.can(Permission.SENSITIVE_READ, form.project_id):
         model = without_fields(model, hidden_xpaths(connection, form, caller))
-    if is_scored(connection, form.id):
+    if programmes.odata_scores(connection, form.id):
         model = replace(model, scored=True)
     return FormData(
-        form, model, build_tables(physical), caller, schema.title, schema.version or "", schema
+        form,
+        model,
+        build_tables(physical),
+        caller,
+        schema.title,
+        schema.version or "",
+        schema,
+        programmes.export_columns if programmes.loaded else None,
     )
 
 

@@ -28,6 +28,7 @@ from server.errors import Problem, ProblemCode
 from server.exports.routes import audit_export
 from server.exports.streaming import streamed
 from server.form_data import FormData, load_form_data, submission_filter
+from server.services import services
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.odata_queries import EntityQuery, entity_count, entity_rows
@@ -49,7 +50,7 @@ SUPPORTED = {
 
 
 def _service_url(request: Request, feed: FormData) -> str:
-    base = request.app.state.settings.base_url
+    base = services(request).settings.base_url
     return f"{base}/v1/projects/{feed.form.project_id}/forms/{feed.form.xml_form_id}.svc"
 
 
@@ -92,7 +93,7 @@ async def entities(request: Request) -> Response:
 
 
 def _require_submission(request: Request, feed: FormData, instance_id: str) -> None:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         get_submission(connection, feed.form.id, instance_id)
 
 
@@ -122,14 +123,14 @@ def _query(request: Request) -> EntityQuery:
     params = request.query_params
     unknown = [k for k in params if k.startswith("$") and k not in SUPPORTED]
     if unknown:
-        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature=", ".join(unknown))
+        raise Problem(ProblemCode.NOT_IMPLEMENTED, feature=", ".join(unknown))
     expand = params.get("$expand") or None
     if expand not in (None, "*"):
-        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature=f"$expand={expand}")
+        raise Problem(ProblemCode.NOT_IMPLEMENTED, feature=f"$expand={expand}")
     select = None
     if params.get("$select"):
         if expand:
-            raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature="$expand with $select")
+            raise Problem(ProblemCode.NOT_IMPLEMENTED, feature="$expand with $select")
         select = frozenset(tuple(p.strip().split("/")) for p in params["$select"].split(","))
     return EntityQuery(
         top=_number(params, "$top"),
@@ -150,7 +151,7 @@ def _number(params: Any, name: str) -> int | None:
     if value is None or value == "":  # ruODK sends empty $top and $skip
         return None
     if not value.isdigit():
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"{name} must be a whole number")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"{name} must be a whole number")
     return min(int(value), MAX_ROWS)  # more than there can be, within the database's integers
 
 
@@ -160,13 +161,13 @@ def _check_format(request: Request) -> None:
     if wanted in ("xml", "atom") or (
         accept and "json" not in accept and "*/*" not in accept and "xml" in accept and not wanted
     ):
-        raise Problem(406, ProblemCode.NOT_ACCEPTABLE, reason="this feed is JSON only")
+        raise Problem(ProblemCode.NOT_ACCEPTABLE, reason="this feed is JSON only")
 
 
 def _page(
     request: Request, feed: FormData, table: OutTable, query: EntityQuery, context: str
 ) -> bytes:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
         count = None
         if request.query_params.get("$count", "").lower() == "true":
@@ -210,7 +211,7 @@ def _next_link(request: Request, position: dict[str, Any]) -> str:
         (k, v) for k, v in request.query_params.multi_items() if k not in ("$skip", "$skiptoken")
     ]
     params.append(("$skiptoken", encode_skiptoken(position)))
-    base = request.app.state.settings.base_url + request.url.path
+    base = services(request).settings.base_url + request.url.path
     return f"{base}?{urlencode(params)}"
 
 
@@ -219,7 +220,7 @@ def _stream(
 ) -> Iterator[bytes]:
     """The whole entity set, a row at a time: memory stays flat whatever its size. The first
     chunk holds the first row, so that a query the database refuses is a plain error."""
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
         buffer: list[bytes] = [b'{"value":[']
         separator = b""

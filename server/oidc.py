@@ -29,6 +29,7 @@ from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, Miss
 from joserfc.jwk import KeySet
 
 from server.accounts import limit
+from server.services import Services
 from server.sign_in import client_key, start_session
 from storage.audit import record
 from storage.db import transaction
@@ -99,7 +100,7 @@ def discover(issuer: str) -> dict[str, Any]:
     return found
 
 
-def start(state: Any, next_path: str) -> tuple[str, str]:
+def start(state: Services, next_path: str) -> tuple[str, str]:
     """The provider's authorization URL to send the browser to, and the state to keep in its
     cookie."""
     settings = state.settings
@@ -133,7 +134,7 @@ def start(state: Any, next_path: str) -> tuple[str, str]:
 
 
 def finish(
-    state: Any, params: dict[str, str], cookie: str | None, client: str, user_agent: str | None
+    state: Services, params: dict[str, str], cookie: str | None, client: str, user_agent: str | None
 ) -> tuple[str, str]:
     """The provider sent the browser back: a new session token and the path to go on to, or
     Refused (audited)."""
@@ -147,7 +148,7 @@ def finish(
     return token, next_path
 
 
-def _verify(state: Any, params: dict[str, str], cookie: str | None) -> tuple[int, str]:
+def _verify(state: Services, params: dict[str, str], cookie: str | None) -> tuple[int, str]:
     settings = state.settings
     given = params.get("state", "")
     if not given or not cookie or not secrets.compare_digest(given, cookie):
@@ -222,7 +223,7 @@ def _verify(state: Any, params: dict[str, str], cookie: str | None) -> tuple[int
     return user.id, attempt.next_path
 
 
-def _audit(state: Any, actor_id: int | None, reason: str) -> None:
+def _audit(state: Services, actor_id: int | None, reason: str) -> None:
     with transaction(state.engine) as connection:
         record(
             connection,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from server.errors import Problem, ProblemCode, log_server_error, render, retry_after
 from server.openrosa import XML_CONTENT_TYPE, openrosa_response
+from server.services import services
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -21,7 +22,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def openrosa_headers(request: Request) -> dict[str, str]:
     return {
         "X-OpenRosa-Version": "1.0",
-        "X-OpenRosa-Accept-Content-Length": str(request.app.state.settings.max_submission_size),
+        "X-OpenRosa-Accept-Content-Length": str(services(request).settings.max_submission_size),
         "Content-Language": "en",
     }
 
@@ -31,7 +32,7 @@ def require_openrosa_version(request: Request) -> None:
     submission); Collect and Enketo always send it. Form and media downloads do not check."""
     got = request.headers.get("x-openrosa-version")
     if got is None or got.strip() != "1.0":
-        raise Problem(400, ProblemCode.BAD_OPENROSA_VERSION, got=got or "nothing")
+        raise Problem(ProblemCode.BAD_OPENROSA_VERSION, got=got or "nothing")
 
 
 def xml_response(body: bytes, request: Request, status: int = 200) -> Response:
@@ -48,7 +49,7 @@ def openrosa_endpoint(func: Endpoint) -> Callable[[Request], Awaitable[Response]
     async def endpoint(request: Request) -> Response:
         try:
             response = await func(request)
-        except Exception as error:  # noqa: BLE001 - every failure must reach Collect as XML
+        except Exception as error:  # every failure must reach Collect as XML
             response = openrosa_error(request, error)
         for name, value in openrosa_headers(request).items():
             response.headers.setdefault(name, value)

@@ -29,14 +29,16 @@ from server.entity_csv import (
 from server.errors import Problem, ProblemCode
 from server.openrosa import FormListEntry, MediaFile, entity_integrity, form_list, manifest
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from server.resolve import resolve_form, resolve_list
 from server.rest.http import attachment_header
+from server.services import services
 from storage import schema as s
 from storage.db import transaction
-from storage.entity_lists import EntityListRecord, get_list, list_lists
+from storage.entity_lists import EntityListRecord, list_lists
 from storage.entity_queries import reading_forms
 from storage.entity_scope import EntityScope, entity_states, scoped_state
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord, get_form, get_version, get_xform, list_forms
+from storage.forms import get_version, get_xform, list_forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class Media:
 
 
 def project_base(request: Request, project_id: int) -> str:
-    settings = request.app.state.settings
+    settings = services(request).settings
     return f"{settings.base_url}{api_root(request)}/projects/{project_id}"
 
 
@@ -64,7 +66,7 @@ def _form_list(request: Request) -> bytes:
     project_id = int(request.path_params["project_id"])
     only = request.query_params.get("formID")
     entries = []
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         base = project_base(request, project_id)
@@ -101,8 +103,8 @@ async def form_xml_endpoint(request: Request) -> Response:
 
 
 def _form_xml(request: Request) -> str:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        form = readable_form(connection, request)
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, form = resolve_form(connection, request, Permission.FORM_READ)
         if form.current_version_id is None:
             raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
         return get_xform(connection, form.current_version_id)
@@ -115,9 +117,8 @@ async def manifest_endpoint(request: Request) -> Response:
 
 
 def _manifest(request: Request) -> bytes:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        form = readable_form(connection, request, caller)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form = resolve_form(connection, request, Permission.FORM_READ)
         media = form_media(connection, form.current_version_id, form.project_id, caller=caller)
     base = project_base(request, form.project_id)
     link = f"{base}/forms/{quote(form.xml_form_id, safe='')}"
@@ -144,9 +145,8 @@ async def media_endpoint(request: Request) -> Response:
 
 def _media(request: Request) -> tuple[Media, ListCopy]:
     name = request.path_params["name"]
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        form = readable_form(connection, request, caller)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form = resolve_form(connection, request, Permission.FORM_READ)
         media = form_media(connection, form.current_version_id, form.project_id, caller=caller)
     found = next((m for m in media if m.name == name), None)
     if found is None:
@@ -154,17 +154,6 @@ def _media(request: Request) -> tuple[Media, ListCopy]:
     if found.entity_list is None:
         return found, COLLECT_COPY
     return found, attachment_copy(caller, found.entity_list, form.id, found.scope)
-
-
-def readable_form(
-    connection: Connection, request: Request, caller: Caller | None = None
-) -> FormRecord:
-    project_id = int(request.path_params["project_id"])
-    caller = caller or authenticate(connection, request)
-    caller.require(Permission.FORM_READ, project_id)
-    form = get_form(connection, project_id, request.path_params["form_id"])
-    caller.require(Permission.FORM_READ, project_id, form.id)
-    return form
 
 
 def form_media(
@@ -215,10 +204,10 @@ def media_response(request: Request, media: Media, copy: ListCopy = COLLECT_COPY
         **attachment_header(media.name),
     }
     if media.entity_list is not None:
-        chunks = entity_list_csv(request.app.state.engine, media.entity_list, copy)
+        chunks = entity_list_csv(services(request).engine, media.entity_list, copy)
         return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
     assert media.sha256 is not None
-    chunks = request.app.state.blobs.iter_chunks(media.sha256)
+    chunks = services(request).blobs.iter_chunks(media.sha256)
     headers["Content-Length"] = str(media.size)
     headers["Content-Type"] = safe_media_type(media.name)  # a download: never as uploaded
     return StreamingResponse(chunks, headers=headers)
@@ -236,16 +225,14 @@ async def integrity_endpoint(request: Request) -> Response:
 def _integrity(request: Request) -> bytes:
     project_id = int(request.path_params["project_id"])
     ids = _ids(request)
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        caller.require(Permission.FORM_READ, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, _actor, entity_list = resolve_list(connection, request, Permission.FORM_READ)
         # Anyone who may list entities, or read an open form that takes the list to devices.
         if not caller.can(Permission.SUBMISSION_READ, project_id) and not any(
             state != "closed" and caller.can(Permission.FORM_READ, project_id, form_id)
             for form_id, state in reading_forms(connection, entity_list)
         ):
-            raise Problem(403, ProblemCode.FORBIDDEN)
+            raise Problem(ProblemCode.FORBIDDEN)
         scope = device_scope(connection, caller, entity_list)
         states = entity_states(connection, entity_list.id, ids, scope)
     return entity_integrity(states)

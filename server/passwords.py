@@ -57,7 +57,7 @@ def generate_password() -> str:
 
 @cache
 def _common() -> frozenset[str]:
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]  # noqa: PLC0415
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
     return frozenset(FREQUENCY_LISTS["passwords"][:COMMON])
 

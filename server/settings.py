@@ -1,7 +1,8 @@
 """Baobab's configuration: one frozen Settings built from BAOBAB_* environment variables.
 
-Each setting is declared once below with its default and help text; the README lists them all
-(a test checks it). Nothing else reads the environment.
+Each setting is declared once below with its default and help text, from which
+docs/reference/settings.md is generated (scripts/reference_docs.py). Nothing else reads the
+environment.
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ SETTINGS: tuple[Setting, ...] = (
         "BAOBAB_DATABASE_URL",
         "database_url",
         "sqlite:///{data_dir}/baobab.db",
-        "SQLAlchemy URL of the database: sqlite:///path or postgresql://user@host/db.",
+        "SQLAlchemy URL of the database: sqlite:///path or postgresql://user@host/db "
+        "(psycopg 3 is used for any PostgreSQL spelling).",
     ),
     Setting(
         "BAOBAB_BLOB_URL",
         "blob_url",
         "file://{data_dir}/blobs",
         "Where submission files and form media go: file://dir or "
-        "s3://bucket[/prefix]?endpoint_url=...&region=... (credentials from the AWS_* "
-        "variables).",
+        "s3://bucket[/prefix]?endpoint_url=http://host:port&region=us-east-1. S3 credentials "
+        "come from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables (or any "
+        "boto3 credential source), never from the URL.",
     ),
     Setting("BAOBAB_HOST", "host", "127.0.0.1", "Address the server listens on."),
     Setting("BAOBAB_PORT", "port", "8000", "Port the server listens on."),
@@ -85,10 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
         "BAOBAB_SECRET_KEY",
         "secret_key",
         "",
-        "Key that encrypts app-user tokens at rest (a Fernet key: `python -c 'from "
-        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`). "
-        "When empty, one is created in BAOBAB_DATA_DIR/secret.key; set it when several "
-        "machines share a database.",
+        "Key that encrypts app-user tokens at rest, so their QR codes can be shown again (a "
+        "Fernet key: `python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'`). When empty, one is created in "
+        "BAOBAB_DATA_DIR/secret.key (mode 0600); set it when several machines share a database.",
     ),
     Setting(
         "BAOBAB_MAX_REPEAT_INSTANCES",
@@ -130,9 +133,10 @@ SETTINGS: tuple[Setting, ...] = (
         "smtp_url",
         "",
         "Mail server for account e-mails (account created, password reset, password changed): "
-        "smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS). "
-        "When empty no e-mail is sent, and a reset link is shown to the administrator who "
-        "asked for it.",
+        "smtp://user:password@host:587 (STARTTLS, required) or smtps://user:password@host:465 "
+        "(TLS from the start); the server's certificate is checked against the system's "
+        "authorities. Percent-encode @ or : in the user or password. When empty no e-mail is "
+        "sent, and a reset link is shown to the administrator who asked for it.",
     ),
     Setting(
         "BAOBAB_MAIL_FROM",
@@ -144,15 +148,22 @@ SETTINGS: tuple[Setting, ...] = (
         "BAOBAB_OIDC_ISSUER",
         "oidc_issuer",
         "",
-        "OpenID Connect provider for single sign-on, e.g. https://login.microsoftonline.com/"
-        "TENANT/v2.0 or a Keycloak realm's URL; empty: no single sign-on. Register "
+        "OpenID Connect provider for single sign-on (Microsoft Entra ID "
+        "https://login.microsoftonline.com/TENANT/v2.0, Google https://accounts.google.com, "
+        "a Keycloak realm's URL, ...); empty: no single sign-on. Register "
         "PUBLIC_URL/login/oidc/callback as the redirect URI there.",
     ),
     Setting(
-        "BAOBAB_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id registered at that provider."
+        "BAOBAB_OIDC_CLIENT_ID",
+        "oidc_client_id",
+        "",
+        "Client id registered at that provider (required with the issuer).",
     ),
     Setting(
-        "BAOBAB_OIDC_CLIENT_SECRET", "oidc_client_secret", "", "Client secret at that provider."
+        "BAOBAB_OIDC_CLIENT_SECRET",
+        "oidc_client_secret",
+        "",
+        "Client secret at that provider (required with the issuer).",
     ),
     Setting(
         "BAOBAB_PASSWORD_SIGN_IN",
@@ -161,9 +172,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Whether users may sign in with a password (the web page, POST /v1/sessions, Basic); "
         "turn it off when everyone signs in with single sign-on.",
     ),
+    Setting(
+        "BAOBAB_PROGRAMMES",
+        "programmes",
+        "returnees",
+        "Programmes loaded on top of the ODK server, comma-separated: `returnees` adds the Mali "
+        "returnee programme (reintegration scores, duplicate review of registrations, cases, "
+        "the programme dashboard, its export and OData columns, `baobab scores` and `baobab "
+        "duplicates`). Empty: a plain ODK server; the programme's tables stay, unused.",
+    ),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
-        "BAOBAB_DEBUG", "debug", "false", "Show tracebacks in error responses. Never in production."
+        "BAOBAB_DEBUG",
+        "debug",
+        "false",
+        "Show exception details in 500 responses. Never in production.",
     ),
 )
 
@@ -195,6 +218,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     password_sign_in: bool = True
+    programmes: tuple[str, ...] = ("returnees",)
     log_level: str = "info"
     debug: bool = False
 
@@ -263,5 +287,6 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "trash_days": _positive,
     "debug": _boolean,
     "odk_validate": lambda v: v.strip().lower(),
+    "programmes": lambda v: tuple(n.strip() for n in v.split(",") if n.strip()),
     "log_level": lambda v: v.strip().lower(),
 }

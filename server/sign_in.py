@@ -21,15 +21,16 @@ import ipaddress
 import math
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Problem, ProblemCode
 from server.keys import new_token, token_hash
 from server.passwords import Passwords
+from server.services import Services, services
 from storage.access import SessionRecord
 from storage.audit import record
 from storage.db import transaction
@@ -52,19 +53,19 @@ TOUCH_SESSION = "baobab.touch_session"  # a session whose last use BasicSignIn w
 
 
 def sign_in(
-    state: Any, email: str, password: str, client: str, user_agent: str | None = None
+    state: Services, email: str, password: str, client: str, user_agent: str | None = None
 ) -> tuple[str, SessionRecord]:
     """A new session token (returned once, stored hashed) and its record; 401 when the
     address or the password is wrong, without saying which (or the user is deactivated);
     429 past the limits; 403 when password sign-in is turned off."""
     if not state.settings.password_sign_in:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     user = verify_sign_in(state.engine, state.passwords, email, password, client, state.clock())
     return start_session(state, user.id, client, user_agent, via="password")
 
 
 def start_session(
-    state: Any, user_id: int, client: str, user_agent: str | None, *, via: str
+    state: Services, user_id: int, client: str, user_agent: str | None, *, via: str
 ) -> tuple[str, SessionRecord]:
     """A new session of a user who proved who they are (`via`: how, for the audit log)."""
     now = state.clock()
@@ -93,7 +94,7 @@ def start_session(
     return token, session
 
 
-def idle_time(state: Any) -> timedelta:
+def idle_time(state: Services) -> timedelta:
     return timedelta(minutes=state.settings.session_idle_minutes)
 
 
@@ -115,7 +116,6 @@ def verify_sign_in(
                 free_at = failures[len(failures) - limit] + WINDOW
                 wait = max(1, math.ceil((free_at - now).total_seconds()))
                 raise Problem(
-                    429,
                     ProblemCode.TOO_MANY_SIGN_INS,
                     minutes=math.ceil(wait / 60),
                     retry_after=wait,
@@ -127,9 +127,9 @@ def verify_sign_in(
         user = find_user_by_email(connection, email)
     # The same work whether or not the account exists (or may sign in).
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
-        raise Problem(401, ProblemCode.AUTH_FAILED)
+        raise Problem(ProblemCode.AUTH_FAILED)
     if not user.active:  # deactivated: the right password, counted as a failure all the same
-        raise Problem(401, ProblemCode.AUTH_FAILED)
+        raise Problem(ProblemCode.AUTH_FAILED)
     with transaction(engine) as connection:
         forget_account(connection, account)
     return user
@@ -150,11 +150,11 @@ class BasicSignIn:
         if scope["type"] == "http" and scope.get("scheme") == "https":
             credentials = _basic_credentials(scope)
             if credentials is not None:
-                state = scope["app"].state
+                state = services(HTTPConnection(scope))
                 client = client_address(scope)
                 try:
                     if not state.settings.password_sign_in:
-                        raise Problem(401, ProblemCode.AUTH_FAILED)
+                        raise Problem(ProblemCode.AUTH_FAILED)
                     scope[BASIC_RESULT] = await run_in_threadpool(
                         verify_sign_in,
                         state.engine,
@@ -170,7 +170,7 @@ class BasicSignIn:
         finally:
             hashed = scope.get(TOUCH_SESSION)
             if hashed is not None:
-                state = scope["app"].state
+                state = services(HTTPConnection(scope))
                 with contextlib.suppress(StorageError):  # a later request will write it
                     await run_in_threadpool(touch_session, state.engine, hashed, state.clock())
 

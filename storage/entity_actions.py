@@ -151,7 +151,7 @@ def _multi(failures: Sequence[tuple[int, Refusal]], total: int) -> Refusal:
     }
     return Refusal(
         "ENTITY_MULTI",
-        StorageCode.ENTITY_MULTI.value.format(count=len(failures), total=total, errors=errors),
+        StorageCode.ENTITY_MULTI.template.format(count=len(failures), total=total, errors=errors),
         context,
     )
 

@@ -5,7 +5,7 @@ through the csv module, from one query."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,6 @@ from converters.form_model import DataType
 from converters.table_plan import TableKind
 from storage import schema as s
 from storage.odata_filter_sql import filter_clause, mentions_deleted
-from storage.programme_columns import programme_cells
 from storage.sql_functions import contains_word, neutralised, split_part, utc_iso
 from storage.submission_queries import submission_facts
 
@@ -37,6 +36,9 @@ SYSTEM_HEADERS = (
     "FormVersion",
 )
 _GEO_HEADERS = ("Latitude", "Longitude", "Altitude", "Accuracy")
+# Columns a programme adds after Central's to a form's main table (server/plugins.py): (header,
+# cell) pairs for the form's id, whose cells may refer to `submissions`, joined here.
+ExportColumns = Callable[[Connection, int], Sequence[tuple[str, ColumnElement[Any]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ def csv_tables(
     form_id: int,
     options: CsvOptions,
     now: datetime,
+    extra_columns: ExportColumns | None = None,
 ) -> list[CsvTable]:
     """One SELECT per table (root first), with the file names Central gives them."""
     used: set[str] = set()
@@ -77,7 +80,9 @@ def csv_tables(
             file_name = f"{name}~{number}"
             number += 1
         used.add(file_name)
-        columns, statement = _select(connection, model, table, tables, form_id, options, now)
+        columns, statement = _select(
+            connection, model, table, tables, form_id, options, now, extra_columns
+        )
         result.append(CsvTable(f"{file_name}.csv", columns, statement, table))
     return result
 
@@ -161,6 +166,7 @@ def _select(
     form_id: int,
     options: CsvOptions,
     now: datetime,
+    extra_columns: ExportColumns | None,
 ) -> tuple[tuple[ExportColumn, ...], sa.Select[Any]]:
     row = tables[table.name]
     root = tables[model.root.name]
@@ -190,7 +196,8 @@ def _select(
     if table.is_root:
         headers += [ExportColumn(h, "system") for h in SYSTEM_HEADERS]
         cells += _system_cells(row)
-        for header, cell in programme_cells(connection, form_id):
+        extra = extra_columns(connection, form_id) if extra_columns else ()
+        for header, cell in extra:
             headers.append(ExportColumn(header, "system"))
             cells.append(cell)
         joined = row.join(subs, subs.c.id == row.c._submission_id)

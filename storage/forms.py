@@ -24,7 +24,7 @@ from storage.db import is_postgres
 from storage.entity_views import fill_entity_lists
 from storage.errors import Conflict, InvalidData, NotFound, StorageCode
 from storage.form_attachments import carry_attachments
-from storage.scores import refresh_scores_view
+from storage.score_view import refresh_scores_view
 from storage.tables import apply_changes
 from storage.views import drop_views, refresh_views
 

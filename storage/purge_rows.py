@@ -17,7 +17,7 @@ from storage.blob_gc import referenced_blobs
 from storage.blobs import BlobStore
 from storage.data_tables import load_plan
 from storage.db import insert_ignoring_conflicts, transaction
-from storage.duplicates import forget_pairs
+from storage.duplicate_holds import forget_pairs
 from storage.submissions import purge_key
 from storage.tables import build_tables
 

@@ -17,26 +17,26 @@ from storage.sql_geometry import register_sqlite_geometry
 from storage.text_search import sqlite_fold
 
 
-class json_object(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
+class json_object(GenericFunction[Any]):  # SQL function names are lower case
     """JSON object from key, value, key, value... (json_build_object / json_object)."""
 
     type = sa.JSON()
     inherit_cache = True
 
 
-class json_array(GenericFunction[Any]):  # noqa: N801
+class json_array(GenericFunction[Any]):
     type = sa.JSON()
     inherit_cache = True
 
 
-class utc_iso(GenericFunction[Any]):  # noqa: N801
+class utc_iso(GenericFunction[Any]):
     """A timestamp as `2026-11-22T23:11:49.309Z`, Central's format."""
 
     type = sa.Text()
     inherit_cache = True
 
 
-class split_part(GenericFunction[Any]):  # noqa: N801
+class split_part(GenericFunction[Any]):
     """The n-th (1-based) part of a text split on a delimiter; '' when there is none."""
 
     type = sa.Text()
@@ -83,14 +83,14 @@ def sqlite_split_part(text: str | None, delimiter: str, index: int) -> str | Non
     return parts[index - 1] if 0 < index <= len(parts) else ""
 
 
-class neutralised(GenericFunction[Any]):  # noqa: N801
+class neutralised(GenericFunction[Any]):
     """A text cell with formulas defused (converters/cells.py)."""
 
     type = sa.Text()
     inherit_cache = True
 
 
-class contains_word(GenericFunction[Any]):  # noqa: N801
+class contains_word(GenericFunction[Any]):
     """Whether a space-separated answer contains a word."""
 
     type = sa.Boolean()
@@ -126,7 +126,7 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
     register_sqlite_geometry(dbapi_connection)
 
 
-class json_agg_ordered(GenericFunction[Any]):  # noqa: N801
+class json_agg_ordered(GenericFunction[Any]):
     """PostgreSQL's json_agg(value ORDER BY key), an empty array when there are no rows."""
 
     type = sa.JSON()
@@ -144,7 +144,7 @@ def _pg_agg(element: json_agg_ordered, compiler: SQLCompiler, **kw: Any) -> str:
 OBJECT_PAIRS = 50
 
 
-class json_object_wide(GenericFunction[Any]):  # noqa: N801
+class json_object_wide(GenericFunction[Any]):
     """json_object for any number of keys, in order: one call per OBJECT_PAIRS pairs, their
     texts joined into one object (a form may have hundreds of questions at one level). JSON,
     to nest in another object."""
@@ -153,7 +153,7 @@ class json_object_wide(GenericFunction[Any]):  # noqa: N801
     inherit_cache = True
 
 
-class json_object_text(GenericFunction[Any]):  # noqa: N801
+class json_object_text(GenericFunction[Any]):
     """json_object_wide as text: an OData row as it goes out, never parsed again."""
 
     type = sa.Text()

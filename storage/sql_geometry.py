@@ -16,14 +16,14 @@ from sqlalchemy.sql.functions import GenericFunction
 from converters.geometry import POINTS_PATTERN, line_geometry, wkt
 
 
-class geo_json(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
+class geo_json(GenericFunction[Any]):  # SQL function names are lower case
     """geo_json(text, 'LineString' | 'Polygon'): the answer's GeoJSON geometry, or NULL."""
 
     type = sa.JSON()
     inherit_cache = True
 
 
-class geo_wkt(GenericFunction[Any]):  # noqa: N801
+class geo_wkt(GenericFunction[Any]):
     """geo_wkt(text, 'LineString' | 'Polygon'): `LINESTRING (lon lat alt, ...)`, or NULL."""
 
     type = sa.Text()

@@ -37,7 +37,7 @@ _PG_FROM = ACCENTED + "".join(letter.upper() for letter in ACCENTED)
 _PG_TO = PLAIN + PLAIN
 
 
-class folded(GenericFunction[Any]):  # noqa: N801 - SQL function names are lower case
+class folded(GenericFunction[Any]):  # SQL function names are lower case
     """fold() in SQL, for `folded(column).contains(fold(needle), autoescape=True)`."""
 
     type = sa.Text()

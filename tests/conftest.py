@@ -1,5 +1,8 @@
 """Shared fixtures: a fresh database and blob store per test, on the embedded default (SQLite and
-a local directory) or, when TEST_DATABASE_URL / TEST_S3_URL are set, on PostgreSQL and S3."""
+a local directory) or, when TEST_DATABASE_URL / TEST_S3_URL are set, on PostgreSQL and S3; the
+app as a TestClient or served by uvicorn; an administrator signed in over REST, a project with
+the household form, and a device (an app user) that speaks to the server as ODK Collect does.
+Helpers that tests import live in tests/support/."""
 
 from __future__ import annotations
 
@@ -7,30 +10,26 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from psycopg import sql
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.passwords import Passwords
 from server.settings import Settings
 from storage.blobs import BlobStore, make_blob_store
 from storage.db import make_engine, normalise_url, upgrade
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-TEST_S3_URL = os.environ.get("TEST_S3_URL")
-# argon2id at the lowest cost: the suite signs in thousands of times. Production parameters are
-# checked where they matter (tests/server/test_cli.py, the baobab serve tests).
-PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS, create_admin
+from tests.support.backends import TEST_DATABASE_URL, TEST_S3_URL
+from tests.support.clock import FixedClock
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.paths import DATA, ROOT
+from tests.support.servers import serve
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,19 +54,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-class FixedClock:
-    """A clock that only moves when a test moves it."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def _admin_dsn(url: str) -> tuple[str, str]:
@@ -149,8 +135,26 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+# The programmes (BAOBAB_PROGRAMMES) of the apps the fixtures build: unset, the returnee
+# programme as `make run` has it; empty (TEST_PROGRAMMES=), the plain ODK core. Tests marked
+# `programme` test the returnee programme and always load it.
+TEST_PROGRAMMES = tuple(
+    name.strip()
+    for name in os.environ.get("TEST_PROGRAMMES", "returnees").split(",")
+    if name.strip()
+)
+
+
+def programmes_for(node: pytest.Item) -> tuple[str, ...]:
+    if node.get_closest_marker("programme") is None:
+        return TEST_PROGRAMMES
+    return tuple(dict.fromkeys((*TEST_PROGRAMMES, "returnees")))
+
+
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str, blob_url: str) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, db_url: str, blob_url: str
+) -> Settings:
     return Settings(
         data_dir=tmp_path,
         database_url=db_url,
@@ -158,6 +162,7 @@ def settings(tmp_path: Path, db_url: str, blob_url: str) -> Settings:
         odk_validate="off",
         forms_dir=ROOT / "forms",
         public_url="http://baobab.test",
+        programmes=programmes_for(request.node),
     )
 
 
@@ -166,3 +171,36 @@ def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
     app = create_app(settings, clock=clock, passwords=PASSWORDS)
     with TestClient(app, base_url="http://baobab.test") as test:
         yield test
+
+
+@pytest.fixture
+def live(settings, engine, clock):
+    """The whole app served by uvicorn on 127.0.0.1; yields its base URL."""
+    with serve(create_app(settings, clock=clock, passwords=PASSWORDS)) as url:
+        yield url
+
+
+@pytest.fixture
+def admin(client, engine, clock):
+    """Bearer headers of a signed-in administrator."""
+    create_admin(engine, clock)
+    response = client.post("/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture
+def project(client, admin):
+    response = client.post("/v1/projects", json={"name": "Retours Mali"}, headers=admin)
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+@pytest.fixture
+def household(client, admin, project):
+    return publish(client, admin, project, (DATA / "household.md").read_bytes())
+
+
+@pytest.fixture
+def device(client, admin, project, household):
+    return make_device(client, admin, project)

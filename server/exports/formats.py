@@ -59,7 +59,9 @@ def export_chunks(
 ) -> Iterator[bytes]:
     """The export's bytes, made as they are read: memory does not grow with the data."""
     with transaction(engine, read_only=True) as connection:
-        tables = csv_tables(connection, data.model, data.tables, data.form.id, spec.options, now)
+        tables = csv_tables(
+            connection, data.model, data.tables, data.form.id, spec.options, now, data.extra_columns
+        )
         if spec.format == "csv.zip":
             yield from zip_stream(_members(connection, blobs, data, spec, tables, now, progress))
         elif spec.format == "csv":

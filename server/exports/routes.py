@@ -15,6 +15,7 @@ from server.exports.formats import FORMATS, ExportSpec, export_chunks
 from server.exports.streaming import streamed
 from server.form_data import FormData, load_form_data, submission_filter
 from server.rest.http import attachment_header, flag
+from server.services import services
 from storage.audit import record
 from storage.db import transaction
 from storage.export_queries import CsvOptions
@@ -51,7 +52,7 @@ def spec_of(request: Request, export: str) -> ExportSpec:
 
 def audit_export(request: Request, data: FormData, export: str) -> None:
     """Who took which data out, with which options and filters (exports and OData reads)."""
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
         record(
             connection,
@@ -80,7 +81,7 @@ def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
             load_form_data, request, deleted_fields=flag(request, "deletedFields")
         )
         await run_in_threadpool(audit_export, request, data, export)
-        state = request.app.state
+        state = services(request)
         return await streamed(
             export_chunks(state.engine, state.blobs, data, spec, state.clock()),
             what=f"export {export}",

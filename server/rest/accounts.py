@@ -15,6 +15,7 @@ from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import flag, json_body, ok, text_field
 from server.rest.shapes import actor_json
+from server.services import services
 from server.sign_in import client_address
 from storage.access import ActorRecord, load_actor
 from storage.db import transaction
@@ -23,7 +24,7 @@ from storage.users import get_user
 
 
 def _caller(request: Request) -> Caller:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         return authenticate(connection, request)
 
 
@@ -31,17 +32,17 @@ def _self_or_admin(caller: Caller, user_id: int) -> ActorRecord:
     """Central's user.update / user.password.change: the user themself, or an administrator."""
     actor = caller.actor
     if actor is None:
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
     if actor.type != "user" or (actor.id != user_id and not actor.is_admin):
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return actor
 
 
 def _admin(caller: Caller) -> ActorRecord:
     if caller.actor is None:
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
     if not caller.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return caller.actor
 
 
@@ -58,12 +59,12 @@ async def update(request: Request) -> Response:
 def _update(
     request: Request, user_id: int, by: int, name: str | None, email: str | None
 ) -> Response:
-    accounts.update(request.app.state, user_id, by=by, display_name=name, email=email)
+    accounts.update(services(request), user_id, by=by, display_name=name, email=email)
     return _user_json(request, user_id)
 
 
 def _user_json(request: Request, user_id: int) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         get_user(connection, user_id)  # 404 for a deleted user
         found = load_actor(connection, user_id)
     if found is None:
@@ -74,7 +75,7 @@ def _user_json(request: Request, user_id: int) -> Response:
 def delete(request: Request) -> Response:
     user_id = int(request.path_params["user_id"])
     by = _admin(_caller(request))
-    accounts.delete(request.app.state, user_id, by=by.id)
+    accounts.delete(services(request), user_id, by=by.id)
     return ok()
 
 
@@ -89,7 +90,7 @@ async def change_password(request: Request) -> Response:
     keep = token_hash(bearer) if caller.via == "bearer" else None
     await run_in_threadpool(
         accounts.change_password,
-        request.app.state,
+        services(request),
         user_id,
         old,
         new,
@@ -108,7 +109,7 @@ async def reset_initiate(request: Request) -> Response:
     is_admin = actor is not None and actor.is_admin
     notice = await run_in_threadpool(
         accounts.initiate_reset,
-        request.app.state,
+        services(request),
         email,
         client_address(request.scope),
         by=actor.id if actor is not None else None,
@@ -125,8 +126,8 @@ async def reset_verify(request: Request) -> Response:
     """The reset token as a bearer token, as Central; the new password in `new`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
-    state, client = request.app.state, client_address(request.scope)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
+    state, client = services(request), client_address(request.scope)
     await run_in_threadpool(accounts.check_reset, state, token.strip(), client)
     allow_body(request)
     body = await json_body(request)
@@ -138,9 +139,9 @@ async def reset_verify(request: Request) -> Response:
 def _string(body: dict[str, object], name: str) -> str:
     value = body.get(name)
     if value is None or value == "":
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field=name)
+        raise Problem(ProblemCode.MISSING_PARAMETER, field=name)
     if not isinstance(value, str):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"'{name}' must be a string")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"'{name}' must be a string")
     return value
 
 

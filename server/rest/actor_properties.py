@@ -17,6 +17,7 @@ from starlette.routing import Route
 from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.rest.http import json_body, ok, text_field
+from server.services import services
 from storage.actor_properties import create_property, list_properties, property_values
 from storage.audit import record
 from storage.db import transaction
@@ -34,11 +35,10 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, name: str) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     if not NAME.match(name) or name.lower() in RESERVED or name.startswith("__"):
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="name",
             value=name,
@@ -62,7 +62,7 @@ def _create(request: Request, name: str) -> Response:
 def list_all(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
     extended = request.headers.get("x-extended-metadata", "").lower() == "true"
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         if extended:
             found = property_values(connection, project_id)

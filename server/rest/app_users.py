@@ -25,6 +25,7 @@ from server.errors import Problem, ProblemCode
 from server.keys import TokenBox, qr_image
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import JsonObject, app_user_json, iso
+from server.services import services
 from storage.access import AppUserRecord, get_app_user, list_app_users, revoke_app_user
 from storage.actor_properties import set_values, values_of
 from storage.app_user_trash import trashed_app_users
@@ -42,7 +43,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, display_name: str, values: dict[str, str | None]) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
@@ -74,7 +75,7 @@ async def set_properties(request: Request) -> Response:
 
 
 def _set_properties(request: Request, values: dict[str, str | None]) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
@@ -111,7 +112,6 @@ def _properties(body: dict[str, object]) -> dict[str, str | None]:
     given = body.get("properties", {})
     if not isinstance(given, dict):
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="properties",
             value=repr(given)[:100],
@@ -121,7 +121,6 @@ def _properties(body: dict[str, object]) -> dict[str, str | None]:
     for name, value in given.items():
         if value is not None and (not isinstance(value, str) or len(value) > MAX_VALUE):
             raise Problem(
-                400,
                 ProblemCode.UNEXPECTED_VALUE,
                 field=str(name),
                 value=repr(value)[:100],
@@ -142,8 +141,8 @@ def _token(box: TokenBox, app_user: AppUserRecord) -> str | None:
 
 def list_all(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    box = request.app.state.token_box
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    box = services(request).token_box
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         if request.query_params.get("deleted") == "true":
             return JSONResponse(
@@ -169,24 +168,24 @@ def list_all(request: Request) -> Response:
 
 def delete(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine) as connection:
+    with transaction(services(request).engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         actor_id = int(request.path_params["actor_id"])
-        revoke_app_user(connection, project_id, actor_id, request.app.state.clock())
+        revoke_app_user(connection, project_id, actor_id, services(request).clock())
         record(
             connection,
             actor_id=actor.id,
             action="field_key.delete",
             actee_type="field_key",
             actee_id=actor_id,
-            now=request.app.state.clock(),
+            now=services(request).clock(),
         )
     return ok()
 
 
 def restore(request: Request) -> Response:
     """A deleted app user back from the trash, with a new token (a new QR code to scan)."""
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     actor_id = int(request.path_params["actor_id"])
     with transaction(state.engine) as connection:
@@ -208,7 +207,7 @@ def restore(request: Request) -> Response:
 def qr_code(request: Request) -> Response:
     kind = request.path_params.get("kind", "txt")
     if kind not in ("png", "svg", "txt"):
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     payload, settings = _payload(request)
     if kind == "png":
         return Response(qr_image(payload, "png"), media_type="image/png")
@@ -218,7 +217,7 @@ def qr_code(request: Request) -> Response:
 
 
 def _payload(request: Request) -> tuple[str, dict[str, object]]:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)

@@ -11,15 +11,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate, authorize
+from server.auth import Permission, authorize
 from server.errors import Problem, ProblemCode
+from server.resolve import resolve_list
 from server.rest.http import json_body
 from server.rest.shapes import JsonObject, iso
+from server.services import services
 from storage.actor_properties import list_properties
 from storage.audit import record
 from storage.db import transaction
 from storage.entity_approval import create_pending, pending_registrations
-from storage.entity_lists import AccessRule, EntityListRecord, get_list, update_settings
+from storage.entity_lists import AccessRule, EntityListRecord, update_settings
 from storage.entity_queries import FormRef, forms_of, last_update
 
 DATASET = "/v1/projects/{project_id:id}/datasets/{name}"
@@ -86,20 +88,18 @@ def _update(request: Request, body: dict[str, object]) -> Response:
     """Central's rules (lib/resources/datasets.js): turning approvalRequired off while
     registrations wait is refused (400.29) unless `convert=true` (their entities are created
     now) or `convert=false` (they never will be)."""
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     convert = request.query_params.get("convert")
     if convert not in (None, "true", "false"):
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="convert",
             value=convert,
             reason="use true or false",
         )
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         approval, owner_only, rules = settings_from(
             body, entity_list, list_properties(connection, project_id)
         )
@@ -107,7 +107,7 @@ def _update(request: Request, body: dict[str, object]) -> Response:
         if switching_off and convert is None:
             waiting = pending_registrations(connection, entity_list)
             if waiting:
-                raise Problem(400, ProblemCode.PENDING_SUBMISSIONS, count=waiting)
+                raise Problem(ProblemCode.PENDING_SUBMISSIONS, count=waiting)
         updated = update_settings(
             connection,
             entity_list,
@@ -153,7 +153,6 @@ def settings_from(
         filtered, rules = False, _rules(given.get("rules"), entity_list, actor_properties)
     else:
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="accessFilter",
             value=repr(given)[:100],
@@ -161,7 +160,6 @@ def settings_from(
         )
     if "ownerOnly" in body and owner_only != filtered:
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="ownerOnly",
             value=str(owner_only).lower(),
@@ -175,7 +173,7 @@ def _flag(body: dict[str, object], name: str, current: bool) -> bool:
     if not isinstance(value, bool):
         reason = "use true or false"
         raise Problem(
-            400, ProblemCode.UNEXPECTED_VALUE, field=name, value=repr(value)[:100], reason=reason
+            ProblemCode.UNEXPECTED_VALUE, field=name, value=repr(value)[:100], reason=reason
         )
     return value
 
@@ -185,7 +183,6 @@ def _rules(
 ) -> tuple[AccessRule, ...]:
     if not isinstance(given, list) or not given or len(given) > MAX_RULES:
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="accessFilter.rules",
             value=repr(given)[:100],
@@ -197,7 +194,6 @@ def _rules(
         actor_property = item.get("actorProperty") if isinstance(item, dict) else None
         if dataset_property not in entity_list.properties:
             raise Problem(
-                400,
                 ProblemCode.UNEXPECTED_VALUE,
                 field="datasetProperty",
                 value=repr(dataset_property)[:100],
@@ -205,7 +201,6 @@ def _rules(
             )
         if actor_property not in actor_properties:
             raise Problem(
-                400,
                 ProblemCode.UNEXPECTED_VALUE,
                 field="actorProperty",
                 value=repr(actor_property)[:100],

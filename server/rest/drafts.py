@@ -16,30 +16,28 @@ from starlette.routing import Route
 from converters.form_fields import central_fields
 from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
-from server.auth import Permission, authenticate, authorize
+from server.auth import Permission, authorize
 from server.downloads import xml_download
 from server.draft_testing import draft_token
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES
+from server.resolve import resolve_form
 from server.rest.forms import compile_request, media_json
 from server.rest.http import Spool, attachment_header, bounded_body, flag, ok, spooled_body
 from server.rest.shapes import form_json
+from server.services import services
 from storage import schema as s
 from storage.audit import record
 from storage.db import transaction
 from storage.drafts import discard_draft, get_draft, publish_draft, save_draft
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord, find_version, get_form, get_xform, list_versions
+from storage.forms import FormRecord, find_version, get_xform, list_versions
 
 
 def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        actor = caller.require(permission, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        caller.require(permission, project_id, form.id)  # an app user: only its own forms
-    return actor.id, form
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form = resolve_form(connection, request, permission)
+    return caller.required_actor.id, form
 
 
 async def create_draft(request: Request) -> Response:
@@ -49,7 +47,7 @@ async def create_draft(request: Request) -> Response:
 
 
 def _create_draft(request: Request, data: bytes) -> Response:
-    state = request.app.state
+    state = services(request)
     actor_id, form = _form(request, Permission.FORM_PUBLISH)
     if data:
         compiled = compile_request(request, data)
@@ -81,7 +79,7 @@ def _create_draft(request: Request, data: bytes) -> Response:
 
 def _published_definition(request: Request, form: FormRecord) -> tuple[CompiledForm, bytes | None]:
     assert form.current_version_id is not None
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         row = connection.execute(
             sa.select(
                 s.form_versions.c.xform,
@@ -104,22 +102,22 @@ def _published_definition(request: Request, form: FormRecord) -> tuple[CompiledF
 def get_draft_json(request: Request) -> Response:
     """Central's draft, with the `draftToken` that lets Collect try it out (/v1/test/...)."""
     _actor, form = _form(request, Permission.FORM_PUBLISH)
-    with transaction(request.app.state.engine) as connection:
+    with transaction(services(request).engine) as connection:
         draft = get_draft(connection, form)
-        token = draft_token(connection, request.app.state.token_box, draft.id)
+        token = draft_token(connection, services(request).token_box, draft.id)
     return JSONResponse({**form_json(form, draft), "draftToken": token})
 
 
 def draft_xml(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_PUBLISH)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         xform = get_xform(connection, get_draft(connection, form).id)
     return xml_download(xform.encode("utf-8"), f"{form.xml_form_id}.xml")
 
 
 def delete_draft(request: Request) -> Response:
     actor_id, form = _form(request, Permission.FORM_PUBLISH)
-    with transaction(request.app.state.engine) as connection:
+    with transaction(services(request).engine) as connection:
         if not discard_draft(connection, form.id):
             raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
         record(
@@ -128,13 +126,13 @@ def delete_draft(request: Request) -> Response:
             action="form.update.draft.delete",
             actee_type="form",
             actee_id=form.xml_form_id,
-            now=request.app.state.clock(),
+            now=services(request).clock(),
         )
     return ok()
 
 
 def publish(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     actor_id, form = _form(request, Permission.FORM_PUBLISH)
     version = request.query_params.get("version") or None
     with transaction(state.engine) as connection:
@@ -163,7 +161,7 @@ async def upload_draft_media(request: Request) -> Response:
 
 
 def _upload_draft_media(request: Request, spool: Spool) -> None:
-    state = request.app.state
+    state = services(request)
     _actor, form = _form(request, Permission.FORM_PUBLISH)
     with transaction(state.engine, read_only=True) as connection:
         draft = get_draft(connection, form)
@@ -181,21 +179,21 @@ def _upload_draft_media(request: Request, spool: Spool) -> None:
 
 def list_draft_media(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_PUBLISH)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         draft = get_draft(connection, form)
         return JSONResponse(media_json(connection, draft.id, form.project_id))
 
 
 def versions(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_READ)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         found = list_versions(connection, form.id)
     return JSONResponse([form_json(form, v) for v in found])
 
 
 def version_xml(request: Request) -> Response:
     _actor, form = _form(request, Permission.FORM_READ)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         xform = get_xform(connection, _named_version(connection, form, request.path_params))
     return xml_download(xform.encode("utf-8"), f"{form.xml_form_id}.xml")
 
@@ -206,7 +204,7 @@ def fields(request: Request) -> Response:
     draft = request.url.path.endswith("/draft/fields")
     # The draft is seen only by those who may publish it, as its XML and its JSON are.
     _actor, form = _form(request, Permission.FORM_PUBLISH if draft else Permission.FORM_READ)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         if draft:
             version_id = get_draft(connection, form).id
         elif "version" in request.path_params:
@@ -232,7 +230,7 @@ def spreadsheet(request: Request) -> Response:
     """The XLSForm the current version was published from (.xlsx or .xls, as uploaded)."""
     _actor, form = _form(request, Permission.FORM_READ)
     extension = request.url.path.rsplit(".", 1)[1]
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         row = connection.execute(
             sa.select(s.form_versions.c.source, s.form_versions.c.source_type).where(
                 s.form_versions.c.id == form.current_version_id

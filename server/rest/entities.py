@@ -18,13 +18,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate, authorize
-from server.cases import seen_by
 from server.entity_csv import ListCopy, entity_list_csv
 from server.errors import Problem, ProblemCode
+from server.resolve import resolve_list
 from server.rest.dataset_settings import dataset_json, metadata_json, settings_from
 from server.rest.entity_shapes import versions_json
 from server.rest.http import attachment_header, flag, json_body, ok, page, text_field
 from server.rest.shapes import JsonObject, iso
+from server.sensitive import seen_by
+from server.services import services
 from storage.actor_properties import list_properties
 from storage.audit import record
 from storage.db import transaction
@@ -44,7 +46,6 @@ from storage.entity_lists import (
     EntityListRecord,
     ensure_list,
     find_list,
-    get_list,
     list_lists,
     update_settings,
 )
@@ -86,14 +87,14 @@ def entity_json(entity: EntityRecord, *, data: bool = False) -> JsonObject:
 
 def datasets(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.SUBMISSION_READ, project_id)
         found = list_lists(connection, project_id)
     return JSONResponse([dataset_json(f) for f in found])
 
 
 def dataset(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _hidden, found = _readable(connection, request)
         return JSONResponse(metadata_json(connection, found))
 
@@ -101,7 +102,7 @@ def dataset(request: Request) -> Response:
 def entities(request: Request) -> Response:
     """The live entities, or with `?deleted=true` the deleted ones (Central v2025.3)."""
     limit, offset = page(request)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
         read = list_deleted if flag(request, "deleted") else list_entities
         found = read(connection, entity_list.id, limit=limit, offset=offset)
@@ -109,14 +110,14 @@ def entities(request: Request) -> Response:
 
 
 def entity(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
     return JSONResponse(entity_json(seen_by(found, hidden), data=True))
 
 
 def versions(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = _readable(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
         history = entity_versions(connection, found.id)
@@ -139,11 +140,8 @@ def readable_list(
 ) -> tuple[frozenset[str], EntityListRecord]:
     """The list in the URL for a caller who may read it, and the properties kept from the
     caller (the sensitive ones, for roles that may not read them)."""
-    project_id = int(request.path_params["project_id"])
-    caller = authenticate(connection, request)
-    caller.require(Permission.SUBMISSION_READ, project_id)
-    entity_list = get_list(connection, project_id, request.path_params["name"])
-    may_see = caller.can(Permission.SENSITIVE_READ, project_id)
+    caller, _actor, entity_list = resolve_list(connection, request, Permission.SUBMISSION_READ)
+    may_see = caller.can(Permission.SENSITIVE_READ, entity_list.project_id)
     return (frozenset() if may_see else entity_list.sensitive), entity_list
 
 
@@ -160,13 +158,11 @@ async def create_list(request: Request) -> Response:
 
 def _create_list(request: Request, body: dict[str, object]) -> Response:
     """With Central's settings in the body too (approvalRequired, ownerOnly, accessFilter)."""
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     name = text_field(body, "name") or ""
     if not NAME.match(name):
-        raise Problem(
-            400, ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid entity list name"
-        )
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid entity list name")
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         if find_list(connection, project_id, name) is not None:
@@ -198,13 +194,12 @@ async def create_property(request: Request) -> Response:
 
 
 def _create_property(request: Request, name: str) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     if not NAME.match(name) or name in ("name", "label") or name.startswith("__"):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid property name")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"'{name}' is not a valid property name")
     with transaction(state.engine) as connection:
-        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, _actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         if name in entity_list.properties:
             raise Conflict(StorageCode.ALREADY_EXISTS, what="property", key=f"name {name}")
         grown = ensure_list(connection, project_id, entity_list.name, [name], state.clock())
@@ -219,16 +214,14 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, body: dict[str, object]) -> Response:
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     label = text_field(body, "label") or ""
     given = body.get("uuid")
     entity_id = (
         given.strip() if isinstance(given, str) and given.strip() else str(uuid_module.uuid4())
     )
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         created = create_entity(
             connection,
             entity_list,
@@ -259,17 +252,17 @@ async def update(request: Request) -> Response:
 def _update(request: Request, body: dict[str, object]) -> Response:
     """Central's rule: `baseVersion` must be the current version unless `force=true`;
     `resolve=true` marks a conflict as dealt with."""
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     base = request.query_params.get("baseVersion")
     force = flag(request, "force")
     if base is not None and not base.isdigit():
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="baseVersion must be a whole number")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="baseVersion must be a whole number")
     if base is None and not force and not flag(request, "resolve"):
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="baseVersion (or force=true)")
+        raise Problem(ProblemCode.MISSING_PARAMETER, field="baseVersion (or force=true)")
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.SUBMISSION_REVIEW, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(
+            connection, request, Permission.SUBMISSION_REVIEW
+        )
         uuid = request.path_params["uuid"]
         current = get_entity(connection, entity_list.id, uuid)
         if base is not None and int(base) != current.version and not force:
@@ -305,11 +298,9 @@ def _update(request: Request, body: dict[str, object]) -> Response:
 
 
 def delete(request: Request) -> Response:
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         delete_entity(connection, entity_list, request.path_params["uuid"], state.clock())
         record(
             connection,
@@ -328,13 +319,13 @@ async def csv_export(request: Request) -> Response:
     spreadsheets, sensitive properties only for roles that may read them."""
 
     def find() -> tuple[frozenset[str], EntityListRecord]:
-        with transaction(request.app.state.engine, read_only=True) as connection:
+        with transaction(services(request).engine, read_only=True) as connection:
             return _readable(connection, request)
 
     hidden, entity_list = await run_in_threadpool(find)
     return StreamingResponse(
         entity_list_csv(
-            request.app.state.engine, entity_list, ListCopy(for_collect=False, hidden=hidden)
+            services(request).engine, entity_list, ListCopy(for_collect=False, hidden=hidden)
         ),
         media_type="text/csv; charset=utf-8",
         headers=attachment_header(f"{entity_list.name}.csv"),
@@ -344,7 +335,7 @@ async def csv_export(request: Request) -> Response:
 def _data(body: dict[str, object]) -> dict[str, str]:
     data = body.get("data", {})
     if not isinstance(data, dict):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="'data' must be an object")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="'data' must be an object")
     return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 

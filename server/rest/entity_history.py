@@ -20,6 +20,7 @@ from server.auth import authenticate
 from server.rest.entities import DATASETS, ENTITIES, readable_list
 from server.rest.http import page
 from server.rest.shapes import JsonObject, actor_json, audit_json
+from server.services import services
 from storage.access import load_actor
 from storage.audit import AuditRecord, record
 from storage.db import transaction
@@ -53,7 +54,7 @@ _PLAIN_DETAILS = frozenset(
 def diffs(request: Request) -> Response:
     """One list per pair of consecutive versions: `{old, new, propertyName}` for each property
     (and the label) the later version changed."""
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = readable_list(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
         history = entity_versions(connection, found.id)
@@ -78,7 +79,7 @@ def _diff(old: dict[str, str], new: dict[str, str]) -> list[JsonObject]:
 def audits(request: Request) -> Response:
     """Newest first; `X-Extended-Metadata: true` adds each event's actor."""
     extended = request.headers.get("x-extended-metadata", "").lower() == "true"
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = readable_list(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
         events = entity_audits(connection, entity_list, found.uuid)
@@ -112,7 +113,7 @@ def _plain(event: AuditRecord) -> AuditRecord:
 
 def creators(request: Request) -> Response:
     """Who created the list's live entities, as Central's Actor JSON, by display name."""
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _hidden, entity_list = readable_list(connection, request)
         found = [load_actor(connection, i) for i in creator_ids(connection, entity_list.id)]
     people = sorted((a for a in found if a is not None), key=lambda a: (a.display_name, a.id))
@@ -122,7 +123,7 @@ def creators(request: Request) -> Response:
 def geojson(request: Request) -> Response:
     """The list as a FeatureCollection, one Feature per entity with a `geometry` (`?limit=`);
     audited as an export."""
-    state = request.app.state
+    state = services(request)
     limit, _offset = page(request)
     with transaction(state.engine) as connection:
         hidden, entity_list = readable_list(connection, request)
@@ -145,7 +146,7 @@ def geojson(request: Request) -> Response:
 
 
 def entity_geojson(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         hidden, entity_list = readable_list(connection, request)
         found = get_entity(connection, entity_list.id, request.path_params["uuid"])
     text = None if GEOMETRY in hidden else found.data.get(GEOMETRY)

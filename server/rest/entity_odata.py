@@ -12,14 +12,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from converters.odata_filter import parse_filter
-from server.auth import Permission, authenticate
-from server.cases import seen_by
+from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.resolve import resolve_list
 from server.rest.shapes import iso
+from server.sensitive import seen_by
+from server.services import services
 from storage.access import load_actor
 from storage.audit import record
 from storage.db import transaction
-from storage.entity_lists import get_list
 from storage.entity_queries import ODATA_COLUMNS, count_matching, odata_condition, query_entities
 from storage.odata_filter_sql import mentions_deleted
 
@@ -27,18 +28,16 @@ SERVICE = "/v1/projects/{project_id:id}/datasets/{name}.svc"
 
 
 def entities(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     params = request.query_params
     if params.get("$search"):
-        raise Problem(501, ProblemCode.NOT_IMPLEMENTED, feature="$search on entity lists")
+        raise Problem(ProblemCode.NOT_IMPLEMENTED, feature="$search on entity lists")
     top, skip = _number(params.get("$top")), _number(params.get("$skip")) or 0
     expression = parse_filter(params["$filter"]) if params.get("$filter") else None
     order = _order(params.get("$orderby", ""))
     with transaction(state.engine) as connection:
-        caller = authenticate(connection, request)
-        actor = caller.require(Permission.SUBMISSION_READ, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        caller, actor, entity_list = resolve_list(connection, request, Permission.SUBMISSION_READ)
         hidden = (
             frozenset()
             if caller.can(Permission.SENSITIVE_READ, project_id)
@@ -49,7 +48,7 @@ def entities(request: Request) -> Response:
         unknown = sorted(set(chosen) - {"__id", "label", "__system", *properties})
         if unknown:
             raise Problem(
-                400, ProblemCode.BAD_REQUEST, reason=f"no property {', '.join(unknown)} to $select"
+                ProblemCode.BAD_REQUEST, reason=f"no property {', '.join(unknown)} to $select"
             )
         where = odata_condition(expression, state.clock()) if expression is not None else None
         deleted = expression is not None and mentions_deleted(expression)
@@ -107,7 +106,7 @@ def _number(text: str | None) -> int | None:
     if text is None or text == "":
         return None
     if not text.isdigit():
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="$top and $skip must be whole numbers")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="$top and $skip must be whole numbers")
     return min(int(text), 2**31)
 
 
@@ -120,7 +119,6 @@ def _order(text: str) -> list[tuple[str, bool]]:
         direction = direction.strip().lower() or "asc"
         if name not in ODATA_COLUMNS or direction not in ("asc", "desc"):
             raise Problem(
-                400,
                 ProblemCode.BAD_REQUEST,
                 reason=f"cannot $orderby '{part}': use {', '.join(ODATA_COLUMNS)}, asc or desc",
             )

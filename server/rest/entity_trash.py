@@ -13,13 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate, authorize
+from server.auth import Permission, authorize
 from server.errors import Problem, ProblemCode
+from server.resolve import resolve_list
 from server.rest.http import json_body, ok
+from server.services import services
 from storage.audit import record
 from storage.db import transaction
 from storage.entities import find_entity
-from storage.entity_lists import EntityListRecord, get_list
+from storage.entity_lists import EntityListRecord
 from storage.entity_queries import set_deleted
 from storage.errors import NotFound, StorageCode
 
@@ -29,12 +31,10 @@ MAX_IDS = 10_000
 
 def restore(request: Request) -> Response:
     """Central looks the entity up among the deleted ones: a live or unknown one is 404."""
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     uuid = request.path_params["uuid"]
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         found = find_entity(connection, entity_list.id, uuid)
         if found is None or found.deleted_at is None:
             raise NotFound(StorageCode.NOT_FOUND, what=f"a deleted entity {uuid}")
@@ -58,11 +58,9 @@ async def bulk_restore(request: Request) -> Response:
 def _bulk(request: Request, ids: list[str], deleted: bool) -> Response:
     """Every id must be in the list (404 otherwise, and nothing changes); those already
     deleted (or live) are left as they are."""
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     with transaction(state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        entity_list = get_list(connection, project_id, request.path_params["name"])
+        _caller, actor, entity_list = resolve_list(connection, request, Permission.PROJECT_MANAGE)
         changed = set_deleted(connection, entity_list, ids, state.clock(), deleted=deleted)
         _audit(connection, actor.id, entity_list, changed, state.clock(), deleted=deleted)
     return ok()
@@ -111,7 +109,6 @@ def _ids(body: dict[str, object]) -> list[str]:
         or not all(isinstance(i, str) and i for i in ids)
     ):
         raise Problem(
-            400,
             ProblemCode.UNEXPECTED_VALUE,
             field="ids",
             value=repr(ids)[:100],

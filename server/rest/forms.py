@@ -18,6 +18,7 @@ from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
+from server.resolve import resolve_form
 from server.rest import trash
 from server.rest.http import (
     Spool,
@@ -30,6 +31,7 @@ from server.rest.http import (
     text_field,
 )
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
+from server.services import services
 from storage import schema as s
 from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
 from storage.audit import record
@@ -53,7 +55,7 @@ def list_all(request: Request) -> Response:
     if request.query_params.get("deleted") == "true":  # Central's trash listing
         return trash.list_deleted_forms(request)
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         caller = authenticate(connection, request)
         caller.require(Permission.FORM_READ, project_id)
         body = [
@@ -107,7 +109,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, data: bytes) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine, read_only=True) as connection:
         actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
@@ -165,12 +167,11 @@ def compile_request(request: Request, data: bytes) -> CompiledForm:
         data,
         filename=None,
         content_type=request.headers.get("content-type"),
-        validate=request.app.state.settings.odk_validate,
+        validate=services(request).settings.odk_validate,
         form_id_fallback=form_id_fallback(request),
     )
     if compiled.warnings and not flag(request, "ignoreWarnings"):
         raise Problem(
-            400,
             ProblemCode.FORM_WARNINGS,
             summary="; ".join(w.message for w in compiled.warnings),
             warnings=[
@@ -182,12 +183,8 @@ def compile_request(request: Request, data: bytes) -> CompiledForm:
 
 
 def get_one(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        caller.require(Permission.FORM_READ, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        caller.require(Permission.FORM_READ, project_id, form.id)
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, form = resolve_form(connection, request, Permission.FORM_READ)
         body = _form_body(connection, request, form)
     return JSONResponse(body)
 
@@ -199,33 +196,28 @@ async def update(request: Request) -> Response:
 
 
 def _update(request: Request, state_name: str) -> Response:
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine) as connection:
-        actor = authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        set_form_state(connection, form.id, state_name, request.app.state.clock())
+    state = services(request)
+    with transaction(state.engine) as connection:
+        caller, form = resolve_form(connection, request, Permission.FORM_PUBLISH)
+        set_form_state(connection, form.id, state_name, state.clock())
         record(
             connection,
-            actor_id=actor.id,
+            actor_id=caller.required_actor.id,
             action="form.update",
             actee_type="form",
             actee_id=form.xml_form_id,
-            now=request.app.state.clock(),
+            now=state.clock(),
             details={"state": state_name},
         )
-        form = get_form(connection, project_id, form.xml_form_id)
+        form = get_form(connection, form.project_id, form.xml_form_id)
         body = _form_body(connection, request, form)
     return JSONResponse(body)
 
 
 def list_media(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller = authenticate(connection, request)
-        caller.require(Permission.FORM_READ, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        caller.require(Permission.FORM_READ, project_id, form.id)
-        return JSONResponse(media_json(connection, form.current_version_id, project_id))
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, form = resolve_form(connection, request, Permission.FORM_READ)
+        return JSONResponse(media_json(connection, form.current_version_id, form.project_id))
 
 
 def media_json(
@@ -264,11 +256,9 @@ async def upload_media(request: Request) -> Response:
 
 
 def _upload_media(request: Request, spool: Spool) -> None:
-    state = request.app.state
-    project_id = int(request.path_params["project_id"])
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.FORM_PUBLISH, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
+        _caller, form = resolve_form(connection, request, Permission.FORM_PUBLISH)
     attach_media(
         state.engine,
         state.blobs,
@@ -290,24 +280,20 @@ def unassign(request: Request) -> Response:
 
 
 def _assignment(request: Request, *, add: bool) -> Response:
-    project_id = int(request.path_params["project_id"])
     actor_id = int(request.path_params["actor_id"])
-    with transaction(request.app.state.engine) as connection:
-        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        get_app_user(connection, project_id, actor_id)
+    with transaction(services(request).engine) as connection:
+        _caller, form = resolve_form(connection, request, Permission.PROJECT_MANAGE)
+        get_app_user(connection, form.project_id, actor_id)
         if add:
-            assign_form(connection, form.id, actor_id, request.app.state.clock())
+            assign_form(connection, form.id, actor_id, services(request).clock())
         elif not unassign_form(connection, form.id, actor_id):
             raise NotFound(StorageCode.NOT_FOUND, what="that assignment")
     return ok()
 
 
 def list_assignments(request: Request) -> Response:
-    project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-        form = get_form(connection, project_id, request.path_params["form_id"])
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, form = resolve_form(connection, request, Permission.PROJECT_MANAGE)
         actors = form_assignees(connection, form.id)
     return JSONResponse([{"actorId": a, "roleId": 2} for a in actors])
 

@@ -28,11 +28,9 @@ async def json_body(request: Request) -> dict[str, object]:
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
-        raise Problem(
-            400, ProblemCode.BAD_REQUEST, reason=f"the body is not JSON: {error}"
-        ) from error
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"the body is not JSON: {error}") from error
     if not isinstance(body, dict):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="the body must be a JSON object")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="the body must be a JSON object")
     return body
 
 
@@ -40,10 +38,10 @@ def text_field(body: dict[str, object], name: str, *, required: bool = True) -> 
     value = body.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise Problem(400, ProblemCode.MISSING_PARAMETER, field=name)
+            raise Problem(ProblemCode.MISSING_PARAMETER, field=name)
         return None
     if not isinstance(value, str):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"'{name}' must be a string")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"'{name}' must be a string")
     return value.strip()
 
 
@@ -62,10 +60,10 @@ def page(request: Request, maximum: int = 10_000) -> tuple[int | None, int]:
         offset = int(request.query_params.get("offset") or 0)
     except ValueError as error:
         raise Problem(
-            400, ProblemCode.BAD_REQUEST, reason="limit and offset must be whole numbers"
+            ProblemCode.BAD_REQUEST, reason="limit and offset must be whole numbers"
         ) from error
     if (limit is not None and limit < 0) or offset < 0:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="limit and offset cannot be negative")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="limit and offset cannot be negative")
     return (min(limit, maximum) if limit is not None else None), offset
 
 

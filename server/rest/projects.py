@@ -11,16 +11,17 @@ from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.rest.http import json_body, text_field
 from server.rest.shapes import project_json
+from server.services import services
 from storage.audit import record
 from storage.db import transaction
 from storage.projects import create_project, get_project, list_projects
 
 
 def list_all(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         actor = authenticate(connection, request).actor
         if actor is None:
-            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+            raise Problem(ProblemCode.AUTH_REQUIRED)
         if actor.is_admin:
             projects = list_projects(connection)
         elif actor.type == "field_key":
@@ -39,20 +40,20 @@ async def create(request: Request) -> Response:
 def _create(request: Request, body: dict[str, object]) -> Response:
     name = text_field(body, "name") or ""
     description = text_field(body, "description", required=False)
-    with transaction(request.app.state.engine) as connection:
+    with transaction(services(request).engine) as connection:
         caller = authenticate(connection, request)
         if caller.actor is None:
-            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+            raise Problem(ProblemCode.AUTH_REQUIRED)
         if not caller.actor.is_admin:
-            raise Problem(403, ProblemCode.FORBIDDEN)
-        project = create_project(connection, name, request.app.state.clock(), description)
+            raise Problem(ProblemCode.FORBIDDEN)
+        project = create_project(connection, name, services(request).clock(), description)
         record(
             connection,
             actor_id=caller.actor.id,
             action="project.create",
             actee_type="project",
             actee_id=project.id,
-            now=request.app.state.clock(),
+            now=services(request).clock(),
             details={"name": name},
         )
     return JSONResponse(project_json(project))
@@ -60,7 +61,7 @@ def _create(request: Request, body: dict[str, object]) -> Response:
 
 def get_one(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_READ, project_id)
         project = get_project(connection, project_id)
     return JSONResponse(project_json(project))

@@ -19,14 +19,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Permission, authenticate, authorize
+from server.auth import Permission, authorize
 from server.errors import Problem, ProblemCode
 from server.keys import TokenBox, new_token, token_hash
+from server.resolve import resolve_form
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import JsonObject, iso
+from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.forms import FormRecord, get_form
+from storage.forms import FormRecord
 from storage.public_links import (
     PublicLinkRecord,
     create_public_link,
@@ -52,15 +54,13 @@ def issue_public_link(
     returned here, stored hashed and sealed. Audited as `public_link.create`."""
     if form.current_version_id is None:
         raise Problem(
-            409,
-            ProblemCode.BAD_REQUEST,
+            ProblemCode.CONFLICT,
             reason="the form has no published version: a draft cannot have a public link",
         )
     lists = entity_lists_read(connection, form.current_version_id, form.project_id)
     if lists:
         raise Problem(
-            409,
-            ProblemCode.BAD_REQUEST,
+            ProblemCode.CONFLICT,
             reason=f"the form reads the entity list '{lists[0]}': whoever holds a public link "
             "could download it",
         )
@@ -117,12 +117,12 @@ async def create(request: Request) -> Response:
     name = text_field(body, "displayName") or ""
     once = body.get("once", False)
     if not isinstance(once, bool):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="'once' must be true or false")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="'once' must be true or false")
     return await run_in_threadpool(_create, request, name, once)
 
 
 def _create(request: Request, display_name: str, once: bool) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
         actor, form = _form(connection, request)
         link, token = issue_public_link(
@@ -138,7 +138,7 @@ def _create(request: Request, display_name: str, once: bool) -> Response:
 
 
 def list_all(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
         _actor, form = _form(connection, request)
         links = list_public_links(connection, form.id)
@@ -151,7 +151,7 @@ async def revoke(request: Request) -> Response:
 
 
 def _revoke(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
         actor, form = _form(connection, request)
         link_id = int(request.path_params["link_id"])
@@ -169,12 +169,8 @@ def _revoke(request: Request) -> Response:
 
 
 def _form(connection: Connection, request: Request) -> tuple[int, FormRecord]:
-    project_id = int(request.path_params["project_id"])
-    caller = authenticate(connection, request)
-    actor = caller.require(Permission.PROJECT_MANAGE, project_id)
-    form = get_form(connection, project_id, request.path_params["form_id"])
-    caller.require(Permission.PROJECT_MANAGE, project_id, form.id)
-    return actor.id, form
+    caller, form = resolve_form(connection, request, Permission.PROJECT_MANAGE)
+    return caller.required_actor.id, form
 
 
 ROUTES = [

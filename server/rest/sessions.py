@@ -14,6 +14,7 @@ from server.errors import Problem, ProblemCode
 from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
+from server.services import services
 from server.sign_in import client_address, sign_in
 from storage.access import SessionRecord, delete_session
 from storage.audit import record
@@ -27,13 +28,13 @@ async def create(request: Request) -> Response:
     email = text_field(body, "email")
     password = body.get("password")
     if not isinstance(password, str) or not password:
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="password")
+        raise Problem(ProblemCode.MISSING_PARAMETER, field="password")
     return await run_in_threadpool(_create, request, email or "", password)
 
 
 def _create(request: Request, email: str, password: str) -> JSONResponse:
     token, session = sign_in(
-        request.app.state,
+        services(request),
         email,
         password,
         client_address(request.scope),
@@ -55,28 +56,28 @@ def restore(request: Request) -> Response:
     """Central's GET /v1/sessions/restore: the session of the web interface's cookie (GET
     only, so another site cannot read it), 404 when there is none."""
     token = request.cookies.get(SESSION_COOKIE, "")
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         found = session_actor(connection, request, token) if token else None
     if found is None:
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     return JSONResponse(_session_json(token, found[1]))
 
 
 def delete_one(request: Request) -> Response:
     """Central's DELETE /v1/sessions/{token}: the session's own user, or an administrator."""
-    state = request.app.state
+    state = services(request)
     hashed = token_hash(request.path_params["token"])
     with transaction(state.engine) as connection:
         caller = authenticate(connection, request)
         if caller.actor is None:
-            raise Problem(401, ProblemCode.AUTH_REQUIRED)
+            raise Problem(ProblemCode.AUTH_REQUIRED)
         if caller.actor.type != "user":  # app users and public links hold no session
-            raise Problem(403, ProblemCode.FORBIDDEN)
+            raise Problem(ProblemCode.FORBIDDEN)
         owner = session_owner(connection, hashed)
         if owner is None:
-            raise Problem(404, ProblemCode.NOT_FOUND)
+            raise Problem(ProblemCode.NOT_FOUND)
         if owner != caller.actor.id and not caller.actor.is_admin:
-            raise Problem(403, ProblemCode.FORBIDDEN)
+            raise Problem(ProblemCode.FORBIDDEN)
         end_session(connection, hashed)
         record(
             connection,
@@ -93,20 +94,20 @@ def delete_current(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if "baobab.key" in request.scope:  # an app user holds a key, not a session to end
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
-    with transaction(request.app.state.engine) as connection:
+        raise Problem(ProblemCode.AUTH_REQUIRED)
+    with transaction(services(request).engine) as connection:
         if not delete_session(connection, token_hash(token.strip())):
-            raise Problem(401, ProblemCode.AUTH_FAILED)
+            raise Problem(ProblemCode.AUTH_FAILED)
     return ok()
 
 
 def current_user(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         caller = authenticate(connection, request)
     if caller.actor is None:
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
     return JSONResponse(actor_json(caller.actor))
 
 

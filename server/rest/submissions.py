@@ -11,10 +11,11 @@ from starlette.routing import Route
 
 from converters.submission import parse_submission
 from converters.submission_view import without_answers
-from server.auth import Caller, Permission, authenticate, authorize
+from server.auth import Permission, authenticate, authorize
 from server.downloads import file_headers, xml_download
 from server.errors import Problem, ProblemCode
 from server.form_data import hidden_xpaths
+from server.resolve import resolve_form, resolve_submission
 from server.rest import trash
 from server.rest.http import (
     Spool,
@@ -26,6 +27,7 @@ from server.rest.http import (
     text_field,
 )
 from server.rest.shapes import comment_json, submission_json, version_json
+from server.services import services
 from server.submissions.intake import receive_submission
 from storage.access import ActorRecord, load_actor
 from storage.audit import record
@@ -33,7 +35,6 @@ from storage.blobs import copy_hashing
 from storage.db import transaction
 from storage.entity_approval import approve_submission
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import FormRecord, get_form
 from storage.submission_queries import (
     AttachmentRecord,
     SubmissionRecord,
@@ -53,24 +54,6 @@ MAX_XML_BYTES = 20_000_000
 MAX_FILE_BYTES = 100_000_000
 
 
-def _form(
-    connection: Connection, request: Request, permission: Permission
-) -> tuple[Caller, FormRecord]:
-    project_id = int(request.path_params["project_id"])
-    caller = authenticate(connection, request)
-    caller.require(permission, project_id)
-    form = get_form(connection, project_id, request.path_params["form_id"])
-    caller.require(permission, project_id, form.id)
-    return caller, form
-
-
-def _submission(
-    connection: Connection, request: Request, permission: Permission
-) -> tuple[Caller, FormRecord, SubmissionRecord]:
-    caller, form = _form(connection, request, permission)
-    return caller, form, get_submission(connection, form.id, request.path_params["instance_id"])
-
-
 def _extended(request: Request) -> bool:
     return request.headers.get("x-extended-metadata", "").lower() == "true"
 
@@ -79,16 +62,16 @@ def list_all(request: Request) -> Response:
     if request.query_params.get("deleted") == "true":  # Central's trash listing
         return trash.list_deleted_submissions(request)
     limit, offset = page(request)
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, form = _form(connection, request, Permission.SUBMISSION_READ)
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, form = resolve_form(connection, request, Permission.SUBMISSION_READ)
         submissions = list_submissions(connection, form.id, limit=limit, offset=offset)
         actors = _actors(connection, submissions) if _extended(request) else {}
     return JSONResponse([submission_json(sub, actors.get(sub.submitter_id)) for sub in submissions])
 
 
 def get_one(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_READ
         )
         actors = _actors(connection, [submission]) if _extended(request) else {}
@@ -96,8 +79,10 @@ def get_one(request: Request) -> Response:
 
 
 def xml(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form, submission = resolve_submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
         body = get_xml(connection, submission.current_version_id)
         hidden = hidden_xpaths(connection, form, caller)
     return _xml_response(body, hidden, submission.instance_id)
@@ -111,8 +96,8 @@ def _xml_response(body: str, hidden: frozenset[str], instance_id: str) -> Respon
 
 
 def versions(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_READ
         )
         history = list_versions(connection, submission.id)
@@ -120,8 +105,10 @@ def versions(request: Request) -> Response:
 
 
 def version_xml(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form, submission = resolve_submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
         version = find_version_by_instance(
             connection, submission.id, request.path_params["version_id"]
         )
@@ -145,7 +132,7 @@ async def edit(request: Request) -> Response:
 
 
 def _receive(request: Request, body: bytes, editing: bool) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     form_id = request.path_params["form_id"]
     if editing:
@@ -167,7 +154,7 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
             StorageCode.ALREADY_EXISTS, what="submission", key=f"instanceID {stored.instance_id}"
         )
     with transaction(state.engine) as connection:
-        caller, form = _form(connection, request, Permission.SUBMISSION_CREATE)
+        caller, form = resolve_form(connection, request, Permission.SUBMISSION_CREATE)
         record(
             connection,
             actor_id=caller.actor.id if caller.actor else None,
@@ -186,16 +173,15 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
 def _require_edit_of(request: Request, body: bytes) -> None:
     """A PUT must edit the submission in its URL, at its current version."""
     envelope, _root = parse_submission(body)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         # Central lets whoever may submit edit over REST, as devices do over OpenRosa; Baobab
         # narrows both to the submitter or a role that may update submissions, in intake
         # (server/submissions/intake.py, _require_edit_rights), which this PUT goes through.
-        _caller, _form_record, submission = _submission(
+        _caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_CREATE
         )
     if envelope.deprecated_id is None:
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason="an edit needs meta/deprecatedID set to the current instanceID "
             f"({submission.current.instance_id})",
@@ -215,9 +201,11 @@ async def review(request: Request) -> Response:
 
 
 def _review(request: Request, state_name: str) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
-        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_REVIEW)
+        caller, form, submission = resolve_submission(
+            connection, request, Permission.SUBMISSION_REVIEW
+        )
         set_review_state(connection, submission.id, state_name, state.clock())
         actor_id = caller.actor.id if caller.actor else None
         record(
@@ -236,8 +224,8 @@ def _review(request: Request, state_name: str) -> Response:
 
 
 def comments(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
+    with transaction(services(request).engine, read_only=True) as connection:
+        _caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_READ
         )
         found = list_comments(connection, submission.id)
@@ -251,9 +239,9 @@ async def comment(request: Request) -> Response:
 
 
 def _comment(request: Request, text: str) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
-        caller, _form_record, submission = _submission(
+        caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_REVIEW
         )
         assert caller.actor is not None
@@ -262,8 +250,10 @@ def _comment(request: Request, text: str) -> Response:
 
 
 def attachments(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
+    with transaction(services(request).engine, read_only=True) as connection:
+        caller, form, submission = resolve_submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
         hidden = hidden_xpaths(connection, form, caller)
         found = list_attachments(connection, submission.current_version_id)
     return JSONResponse(
@@ -283,16 +273,18 @@ async def attachment(request: Request) -> Response:
     assert found.blob_sha256 is not None
     # The type the device claimed is not used: a file is served as its name implies.
     return StreamingResponse(
-        request.app.state.blobs.iter_chunks(found.blob_sha256),
+        services(request).blobs.iter_chunks(found.blob_sha256),
         headers={"ETag": etag, "Content-Length": str(found.size), **file_headers(found.name)},
     )
 
 
 def _attachment(request: Request) -> AttachmentRecord:
     name = request.path_params["name"]
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
-        caller, form, submission = _submission(connection, request, Permission.SUBMISSION_READ)
+        caller, form, submission = resolve_submission(
+            connection, request, Permission.SUBMISSION_READ
+        )
         found = next(
             (
                 a
@@ -304,7 +296,7 @@ def _attachment(request: Request) -> AttachmentRecord:
         if found is None:
             raise NotFound(StorageCode.NOT_FOUND, what=f"the attachment '{name}'")
         if found.xpath in hidden_xpaths(connection, form, caller):
-            raise Problem(403, ProblemCode.FORBIDDEN)
+            raise Problem(ProblemCode.FORBIDDEN)
         if caller.actor is not None and caller.actor.type == "user":  # downloads are audited
             record(
                 connection,
@@ -327,14 +319,14 @@ async def upload_attachment(request: Request) -> Response:
 
 
 def _upload_attachment(request: Request, spool: Spool) -> None:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
-        _caller, _form_record, submission = _submission(
+        _caller, _form_record, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_UPDATE
         )
     info = copy_hashing(spool, lambda _chunk: None)  # type: ignore[arg-type]
     spool.seek(0)
-    state.blobs.put(spool, known=info)
+    state.blobs.put(spool, known=info)  # type: ignore[arg-type]
     with transaction(state.engine) as connection:
         attach_file(
             connection,

@@ -15,11 +15,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate
+from server.resolve import resolve_form
 from server.rest.http import ok, page
 from server.rest.shapes import iso
+from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.forms import get_form
 from storage.projects import get_project
 from storage.submission_queries import get_submission
 from storage.trash import (
@@ -38,7 +39,7 @@ _ONE = _FORM + "/submissions/{instance_id}"
 
 
 def delete_submission(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
         actor_id, form_id = _form(connection, request)
         submission = get_submission(connection, form_id, request.path_params["instance_id"])
@@ -48,7 +49,7 @@ def delete_submission(request: Request) -> Response:
 
 
 def restore_one_submission(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     instance_id = request.path_params["instance_id"]
     with transaction(state.engine) as connection:
         actor_id, form_id = _form(connection, request)
@@ -59,7 +60,7 @@ def restore_one_submission(request: Request) -> Response:
 
 def list_deleted_submissions(request: Request) -> Response:
     limit, offset = page(request)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _actor, form_id = _form(connection, request)
         trashed = trashed_submissions(connection, form_id, limit=limit, offset=offset)
     return JSONResponse(
@@ -77,7 +78,7 @@ def list_deleted_submissions(request: Request) -> Response:
 
 
 def delete_form(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine) as connection:
         actor_id, form_id = _form(connection, request)
         trash_form(connection, form_id, state.clock())
@@ -88,7 +89,7 @@ def delete_form(request: Request) -> Response:
 def restore_one_form(request: Request) -> Response:
     """Central names the form by its numeric id here: a trashed form's xmlFormId may be
     taken again."""
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     form_id = int(request.path_params["id"])
     with transaction(state.engine) as connection:
@@ -101,7 +102,7 @@ def restore_one_form(request: Request) -> Response:
 
 def list_deleted_forms(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         get_project(connection, project_id)
         forms = trashed_forms(connection, project_id)
@@ -122,7 +123,7 @@ def list_deleted_forms(request: Request) -> Response:
 
 
 def delete_project(request: Request) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     with transaction(state.engine) as connection:
         actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
@@ -133,10 +134,8 @@ def delete_project(request: Request) -> Response:
 
 
 def _form(connection: Connection, request: Request) -> tuple[int, int]:
-    project_id = int(request.path_params["project_id"])
-    actor = authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
-    form = get_form(connection, project_id, request.path_params["form_id"])
-    return actor.id, form.id
+    caller, form = resolve_form(connection, request, Permission.PROJECT_MANAGE)
+    return caller.required_actor.id, form.id
 
 
 def _audit(

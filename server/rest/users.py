@@ -20,6 +20,7 @@ from server.passwords import password_problem
 from server.rest import accounts
 from server.rest.http import json_body, ok, page, text_field
 from server.rest.shapes import actor_json, audit_json
+from server.services import services
 from storage import schema as s
 from storage.access import load_actor
 from storage.audit import list_audits, record
@@ -41,14 +42,14 @@ ROLE_IDS = {name: number for number, name in enumerate(ROLES, start=1)}
 
 def _admin(caller: Caller) -> int:
     if caller.actor is None:
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
     if not caller.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return caller.actor.id
 
 
 def list_all(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _admin(authenticate(connection, request))
         users = [load_actor(connection, u.id) for u in list_users(connection)]
     return JSONResponse([actor_json(u) for u in users if u is not None])
@@ -60,11 +61,10 @@ async def create(request: Request) -> Response:
     email = text_field(body, "email") or ""
     password = body.get("password")
     if password is not None and not isinstance(password, str):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason="'password' must be a string")
+        raise Problem(ProblemCode.BAD_REQUEST, reason="'password' must be a string")
     language = text_field(body, "language", required=False)
     if language is not None and language not in LANGUAGES:
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason=f"'language' must be one of {', '.join(LANGUAGES)}",
         )
@@ -72,12 +72,12 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, email: str, password: str | None, language: str | None) -> Response:
-    state = request.app.state
+    state = services(request)
     with transaction(state.engine, read_only=True) as connection:
         _admin(authenticate(connection, request))  # before the costly hash, for nobody else
     problem = password_problem(password, email) if password else None
     if problem:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=problem)
+        raise Problem(ProblemCode.BAD_REQUEST, reason=problem)
     password_hash = state.passwords.hash(password) if password else None
     with transaction(state.engine) as connection:
         caller = authenticate(connection, request)
@@ -107,7 +107,7 @@ def _create(request: Request, email: str, password: str | None, language: str | 
 
 
 def get_one(request: Request) -> Response:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         caller = authenticate(connection, request)
         user_id = int(request.path_params["user_id"])
         if caller.actor is None or (caller.actor.id != user_id and not caller.actor.is_admin):
@@ -130,7 +130,7 @@ def roles(request: Request) -> Response:
 
 def project_assignments(request: Request) -> Response:
     project_id = int(request.path_params["project_id"])
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         authenticate(connection, request).require(Permission.PROJECT_MANAGE, project_id)
         rows = connection.execute(
             sa.select(s.project_roles.c.actor_id, s.project_roles.c.role)
@@ -152,7 +152,7 @@ def unassign_role(request: Request) -> Response:
 
 
 def _role(request: Request, *, add: bool) -> Response:
-    state = request.app.state
+    state = services(request)
     project_id = int(request.path_params["project_id"])
     actor_id = int(request.path_params["actor_id"])
     role = _role_name(request.path_params["role"])
@@ -188,14 +188,14 @@ def _role_name(given: str) -> str:
     if given in ROLE_IDS:
         return given
     raise Problem(
-        400, ProblemCode.BAD_REQUEST, reason=f"unknown role '{given}'; roles: {', '.join(ROLE_IDS)}"
+        ProblemCode.BAD_REQUEST, reason=f"unknown role '{given}'; roles: {', '.join(ROLE_IDS)}"
     )
 
 
 def audits(request: Request) -> Response:
     limit, offset = page(request, maximum=1000)
     start, end = (_moment(request, name) for name in ("start", "end"))
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         _admin(authenticate(connection, request))
         found = list_audits(
             connection,
@@ -216,7 +216,7 @@ def _moment(request: Request, name: str) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as error:
         raise Problem(
-            400, ProblemCode.BAD_REQUEST, reason=f"'{name}' must be an ISO 8601 date or time"
+            ProblemCode.BAD_REQUEST, reason=f"'{name}' must be an ISO 8601 date or time"
         ) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -17,14 +17,13 @@ from typing import BinaryIO
 from sqlalchemy.engine import Connection, Engine
 
 from converters.errors import ConversionCode, SubmissionError
-from converters.rss import WeightSet
 from converters.submission import Envelope, parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
-from server.duplicate_check import DuplicateRules
 from server.errors import Problem, ProblemCode
+from server.plugins import AfterStore
 from server.settings import Settings
-from server.submissions.programme import after_store
+from server.submissions.stored import after_store
 from server.submissions.targets import FormTargets
 from storage.blobs import BlobStore, copy_hashing
 from storage.db import lookups, transaction
@@ -49,8 +48,7 @@ class IntakeContext:
     blobs: BlobStore
     targets: FormTargets
     clock: Clock
-    weights: WeightSet | None = None  # reintegration scores of the form they name
-    duplicates: DuplicateRules | None = None  # registrations compared with the list
+    after_store: tuple[AfterStore, ...] = ()  # the programmes' (server/plugins.py)
     # BAOBAB_MAX_REPEAT_INSTANCES; the app passes its setting.
     max_repeat_instances: int = Settings().max_repeat_instances
     # BAOBAB_ENTITY_BACKLOG_DAYS: offline updates held longer are applied anyway.
@@ -88,7 +86,6 @@ def receive_submission(
         )
     if not takes_edits and envelope.deprecated_id is not None:
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason="this XML edits another submission (meta/deprecatedID): send it with PUT to "
             "that submission's URL",
@@ -202,7 +199,7 @@ def _require_edit_rights(
             actor,
             submitter,
         )
-        raise Problem(403, ProblemCode.EDIT_FORBIDDEN, instance_id=envelope.deprecated_id)
+        raise Problem(ProblemCode.EDIT_FORBIDDEN, instance_id=envelope.deprecated_id)
 
 
 def store_file(blobs: BlobStore, incoming: IncomingFile) -> ReceivedFile:

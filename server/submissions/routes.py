@@ -17,6 +17,7 @@ from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode
 from server.openrosa import openrosa_response
 from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from server.services import services
 from server.submissions.intake import IncomingFile, receive_submission
 
 XML_PART = "xml_submission_file"
@@ -38,7 +39,7 @@ async def submission_endpoint(request: Request) -> Response:
     async with submission_parts(request) as (xml, files):
         await run_in_threadpool(
             receive_submission,
-            request.app.state.intake,
+            services(request).intake,
             project_id=project_id,
             xml=xml,
             files=files,
@@ -57,10 +58,9 @@ async def submission_parts(
 ) -> AsyncIterator[tuple[bytes, list[IncomingFile]]]:
     """The XML and the files of a multipart OpenRosa submission, the files spooled to disk
     while the body streams in; 413 past the server's limit, 400 without the XML part."""
-    limited = limit_body(request, request.app.state.settings.max_submission_size)
+    limited = limit_body(request, services(request).settings.max_submission_size)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Problem(
-            400,
             ProblemCode.UNSUPPORTED_MEDIA_TYPE,
             content_type=request.headers.get("content-type", "none"),
             expected="an OpenRosa submission is multipart/form-data",
@@ -87,14 +87,14 @@ async def submission_parts(
 
 async def _xml_part(part: UploadFile | str | None) -> bytes:
     if part is None:
-        raise Problem(400, ProblemCode.MISSING_MULTIPART_FIELD, field=XML_PART)
+        raise Problem(ProblemCode.MISSING_MULTIPART_FIELD, field=XML_PART)
     if isinstance(part, str):
         return part.encode("utf-8")
     if part.size is not None and part.size > MAX_XML_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
+        raise Problem(ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
     data = await part.read(MAX_XML_BYTES + 1)
     if len(data) > MAX_XML_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
+        raise Problem(ProblemCode.TOO_LARGE, limit=MAX_XML_BYTES)
     return data
 
 

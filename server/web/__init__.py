@@ -4,6 +4,7 @@ CDN), in English and French."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.routing import BaseRoute, Mount
@@ -11,14 +12,12 @@ from starlette.routing import BaseRoute, Mount
 from server.web import (
     admin_pages,
     analysis_pages,
-    case_pages,
     device_pages,
     draft_pages,
-    duplicate_pages,
+    entity_list_pages,
     entity_pages,
     entity_upload,
     form_pages,
-    programme_pages,
     project_pages,
     public_link_pages,
     session_pages,
@@ -30,7 +29,7 @@ from server.web import (
 )
 
 
-def routes() -> list[BaseRoute]:
+def routes(programme_routes: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
     return [
         Mount(
             "/static",
@@ -51,10 +50,11 @@ def routes() -> list[BaseRoute]:
         *submission_pages.ROUTES,
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,
-        # Before the case pages: `.../entities/{name}/{uuid:path}` would take these.
-        *duplicate_pages.ROUTES,
+        *entity_list_pages.ROUTES,
+        # Before the programmes' pages: the returnee programme's `.../entities/{name}/{uuid:path}`
+        # (its case page) would take these.
         *entity_pages.ROUTES,
         *entity_upload.ROUTES,
-        *case_pages.ROUTES,
-        *programme_pages.ROUTES,
+        *programme_routes,
+        *entity_list_pages.FALLBACKS,
     ]

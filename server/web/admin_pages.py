@@ -30,13 +30,13 @@ AUDIT_PAGE = 100
 
 def audit(web: Web) -> Response:
     if not web.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     try:
         start = date.fromisoformat(web.query("from")) if web.query("from") else None
         end = date.fromisoformat(web.query("to")) if web.query("to") else None
         number = min(max(1, int(web.query("page", "1"))), 10**9)  # an offset the database holds
     except ValueError as error:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=str(error)) from error
+        raise Problem(ProblemCode.BAD_REQUEST, reason=str(error)) from error
     with transaction(web.state.engine, read_only=True) as connection:
         entries = list_audits(
             connection,

@@ -59,7 +59,7 @@ def export_download(web: Web) -> Response:
     form = load_form(web, Permission.SUBMISSION_READ)
     chosen = web.query("format")
     if chosen not in FORMATS:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown export format '{chosen}'")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"unknown export format '{chosen}'")
     conditions = []
     if web.query("from"):
         conditions.append(f"__system/submissionDate ge {web.query('from')}T00:00:00Z")
@@ -68,7 +68,7 @@ def export_download(web: Web) -> Response:
     if web.query("state"):
         state = web.query("state")
         if state not in STATE_NAMES:
-            raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
+            raise Problem(ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
         value = "null" if state == "received" else f"'{state}'"
         conditions.append(f"__system/reviewState eq {value}")
     params = {

@@ -36,7 +36,7 @@ def app_users(web: Web) -> Response:
     if web.request.method == "POST":
         name = web.field("display_name")
         if not name:
-            raise Problem(400, ProblemCode.MISSING_PARAMETER, field=translate("Name"))
+            raise Problem(ProblemCode.MISSING_PARAMETER, field=translate("Name"))
         with transaction(web.state.engine) as connection:
             app_user, _token = issue_app_user(
                 connection,
@@ -107,7 +107,7 @@ def app_user(web: Web) -> Response:
         project = get_project(connection, project_id)
         found = next((u for u in list_app_users(connection, project_id) if u.id == actor_id), None)
         if found is None or found.deleted_at is not None:
-            raise Problem(404, ProblemCode.NOT_FOUND)
+            raise Problem(ProblemCode.NOT_FOUND)
         payload, settings = collect_qr(
             connection,
             web.state.token_box,
@@ -158,7 +158,6 @@ def properties(web: Web) -> Response:
                 or new_name.startswith("__")
             ):
                 raise Problem(
-                    400,
                     ProblemCode.UNEXPECTED_VALUE,
                     field=translate("New property"),
                     value=new_name,
@@ -202,7 +201,6 @@ def _posted_values(web: Web, names: list[str]) -> dict[str, str | None]:
         value = web.field(f"v.{name}")
         if len(value) > MAX_VALUE:
             raise Problem(
-                400,
                 ProblemCode.UNEXPECTED_VALUE,
                 field=name,
                 value=value[:100],

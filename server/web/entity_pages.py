@@ -14,9 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.auth import Permission
-from server.cases import seen_by
 from server.errors import Problem, ProblemCode
-from server.web.case_pages import list_url, trail
+from server.sensitive import seen_by
+from server.web.entity_list_pages import list_url, trail
 from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import segment, translate
@@ -56,7 +56,6 @@ def table(web: Web) -> Response:
         readable = readable_properties(entity_list, hidden)
         if chosen and chosen not in readable:
             raise Problem(
-                400,
                 ProblemCode.BAD_REQUEST,
                 reason=translate(
                     "the list has no property '%(name)s' that your role may read", name=chosen
@@ -123,7 +122,7 @@ def _save(web: Web, project_id: int, name: str, uuid: str) -> Response:
         hidden = hidden_for(web, entity_list)
         label, values, errors = _posted(web, entity_list, hidden)
         if base is None:
-            raise Problem(400, ProblemCode.MISSING_PARAMETER, field="base_version")
+            raise Problem(ProblemCode.MISSING_PARAMETER, field="base_version")
         if base != current.version:
             moved = _changed_since(connection, current, base)
             return _form(web, entity_list, current, hidden, values, label, stale=moved)

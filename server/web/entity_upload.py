@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.auth import Permission
-from server.web.case_pages import list_url, trail
+from server.web.entity_list_pages import list_url, trail
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.db import transaction

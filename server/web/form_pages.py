@@ -13,7 +13,7 @@ from converters.errors import FormError
 from converters.form_logic import diff_forms
 from converters.form_model import FormSchema
 from converters.xform_schema import parse_xform
-from server.auth import Permission
+from server.auth import Permission, require_form
 from server.errors import Problem, ProblemCode
 from server.form_media import attach_media
 from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
@@ -29,7 +29,6 @@ from storage.forms import (
     FORM_STATES,
     FormRecord,
     find_version,
-    get_form,
     get_xform,
     list_versions,
     set_form_state,
@@ -47,11 +46,11 @@ def form_url(form: FormRecord) -> str:
 
 def load_form(web: Web, permission: Permission) -> FormRecord:
     project_id = web.path_int("project_id")
-    web.require(permission, project_id)
+    web.require(permission, project_id)  # before a connection is taken
     with transaction(web.state.engine, read_only=True) as connection:
-        form = get_form(connection, project_id, web.request.path_params["form_id"])
-    web.require(permission, project_id, form.id)
-    return form
+        return require_form(
+            connection, web.caller, permission, project_id, web.request.path_params["form_id"]
+        )
 
 
 def crumbs(
@@ -75,10 +74,10 @@ def upload(web: Web) -> Response:
     actor = web.require(Permission.FORM_PUBLISH, project_id)
     file = web.upload("xlsform")
     if file is None:
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="xlsform")
+        raise Problem(ProblemCode.MISSING_PARAMETER, field="xlsform")
     data = file.file.read(MAX_FORM_BYTES + 1)
     if len(data) > MAX_FORM_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
+        raise Problem(ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
     trail = crumbs(web, None, (translate("Upload an XLSForm"), None))
     try:
         compiled = compile_upload(
@@ -246,7 +245,7 @@ def upload_media(web: Web) -> Response:
     form = load_form(web, Permission.FORM_PUBLISH)
     file = web.upload("file")
     if file is None:
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="file")
+        raise Problem(ProblemCode.MISSING_PARAMETER, field="file")
     with transaction(web.state.engine, read_only=True) as connection:
         draft = find_draft(connection, form.id)
     version_id = draft.id if web.field("target") == "draft" and draft else form.current_version_id
@@ -254,7 +253,7 @@ def upload_media(web: Web) -> Response:
         raise NotFound(StorageCode.DRAFT_NOT_FOUND, form_id=form.xml_form_id)
     file.file.seek(0, 2)
     if file.file.tell() > MAX_MEDIA_BYTES:
-        raise Problem(413, ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
+        raise Problem(ProblemCode.TOO_LARGE, limit=MAX_MEDIA_BYTES)
     file.file.seek(0)
     name = web.field("name") or file.filename or ""
     attach_media(

@@ -9,7 +9,6 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import Connection
@@ -21,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from converters.errors import ConversionError
+from converters.errors import ConversionError, ErrorCode
 from server.auth import SESSION_COOKIE, Caller, Permission, session_actor
 from server.body_limit import allow_body, limit_body
 from server.errors import Problem, ProblemCode, render, retry_after
+from server.services import Services, services
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
 from storage.access import ActorRecord
 from storage.audit import record
@@ -70,14 +70,12 @@ class Web:
     cookies: dict[str, str | None] = field(default_factory=dict)  # set (or clear) on the answer
 
     @property
-    def state(self):  # type: ignore[no-untyped-def]  # starlette's State is untyped
-        return self.request.app.state
+    def state(self) -> Services:
+        return services(self.request)
 
     @property
     def actor(self) -> ActorRecord:
-        if self.caller.actor is None:
-            raise Problem(401, ProblemCode.AUTH_REQUIRED)
-        return self.caller.actor
+        return self.caller.required_actor
 
     def require(
         self, permission: Permission, project_id: int | None = None, form_id: int | None = None
@@ -196,12 +194,12 @@ def _may_post(request: Request, caller: Caller, public: bool, admin_posts: bool)
     if public:
         return
     if caller.actor is None:
-        raise Problem(401, ProblemCode.AUTH_REQUIRED)
+        raise Problem(ProblemCode.AUTH_REQUIRED)
     if admin_posts and not caller.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     project = request.path_params.get("project_id")
     if project is not None and not caller.can(Permission.PROJECT_READ, int(project)):
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
 
 
 def _handle(
@@ -273,12 +271,12 @@ def _in_language(error: Exception, message: str) -> str:
     """The error's message in the page's language: its code's template translated, then
     filled with its context (what it names, such as a form id or an XPath, stays as is)."""
     code, context = getattr(error, "code", None), getattr(error, "context", None)
-    if isinstance(code, Enum) and isinstance(code.value, str) and isinstance(context, dict):
-        try:
-            return translate(code.value).format(**context)
-        except (KeyError, IndexError, ValueError):
-            return message
-    return message
+    if not (isinstance(code, ErrorCode) and isinstance(context, dict)):
+        return message
+    try:
+        return translate(code.template).format(**context)
+    except (KeyError, IndexError, ValueError):
+        return message
 
 
 def signed_in(request: Request) -> SignedIn:
@@ -301,7 +299,7 @@ def _signed_in(request: Request) -> SignedIn:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return Caller(None, "anonymous"), None
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         found = session_actor(connection, request, token)
     if found is None:
         return Caller(None, "anonymous"), None

@@ -57,7 +57,7 @@ def _refused(web: Web, message: str, status: int) -> Response:
 
 def begin(web: Web) -> Response:
     if not oidc.enabled(web.state.settings):
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     try:
         url, state = oidc.start(web.state, safe_next(web.query("next")))
     except oidc.Refused as refused:
@@ -68,7 +68,7 @@ def begin(web: Web) -> Response:
 
 def callback(web: Web) -> Response:
     if not oidc.enabled(web.state.settings):
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     params = {k: web.query(k) for k in ("state", "code", "error") if web.query(k)}
     try:
         token, target = oidc.finish(

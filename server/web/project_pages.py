@@ -39,7 +39,7 @@ ROLE_NAMES = {
 
 def _admin(web: Web) -> None:
     if not web.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
 
 
 def projects(web: Web) -> Response:
@@ -47,7 +47,7 @@ def projects(web: Web) -> Response:
         _admin(web)
         name = web.field("name")
         if not name:
-            raise Problem(400, ProblemCode.MISSING_PARAMETER, field=translate("Project name"))
+            raise Problem(ProblemCode.MISSING_PARAMETER, field=translate("Project name"))
         with transaction(web.state.engine) as connection:
             project = create_project(
                 connection, name, web.state.clock(), web.field("description") or None
@@ -99,7 +99,7 @@ def members(web: Web) -> Response:
     if web.request.method == "POST":
         role = web.field("role")
         if role not in ROLES:
-            raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a role"))
+            raise Problem(ProblemCode.BAD_REQUEST, reason=translate("choose a role"))
         with transaction(web.state.engine) as connection:
             if web.field("action") == "remove":
                 target_id = int(web.field("actor_id") or 0)
@@ -143,7 +143,7 @@ def users(web: Web) -> Response:
         email, password = web.field("email"), web.field("password")
         problem = password_problem(password, email)  # the rules of server/passwords.py
         if problem:
-            raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate(problem))
+            raise Problem(ProblemCode.BAD_REQUEST, reason=translate(problem))
         with transaction(web.state.engine) as connection:
             user = create_user(
                 connection,

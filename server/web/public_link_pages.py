@@ -22,6 +22,7 @@ from server.auth import SESSION_COOKIE, Caller, Permission, authenticate
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
 from server.rest.public_links import issue_public_link
+from server.services import services
 from server.submissions.intake import IncomingFile, receive_submission
 from server.submissions.routes import submission_parts
 from server.web.form_pages import FORM, form_url, load_form
@@ -65,7 +66,7 @@ def create_link(web: Web) -> Response:
     form = load_form(web, Permission.PROJECT_MANAGE)
     name = web.field("display_name")
     if not name:
-        raise Problem(400, ProblemCode.MISSING_PARAMETER, field="display_name")
+        raise Problem(ProblemCode.MISSING_PARAMETER, field="display_name")
     with transaction(web.state.engine) as connection:
         issue_public_link(
             connection,
@@ -93,7 +94,7 @@ def link_page(web: Web) -> Response:
     if not token:  # as any page without its credentials
         if web.caller.actor is None:
             return RedirectResponse("/login", status_code=303)
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     try:
         with transaction(web.state.engine, read_only=True) as connection:
             holder = _holder(connection, web.request)
@@ -152,7 +153,7 @@ async def link_post(request: Request) -> Response:
 
 
 def _link_holder(request: Request) -> tuple[Holder, str]:
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         holder = _holder(connection, request)
     return holder, page_language(request, Caller(None, "anonymous"))
 
@@ -165,7 +166,7 @@ def _holder(connection: Connection, request: Request) -> Holder:
     form = get_form(connection, project_id, request.path_params["form_id"])
     actor = caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
     if actor.type != PUBLIC_LINK:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return Holder(get_public_link(connection, form.id, actor.id), form)
 
 
@@ -175,10 +176,10 @@ def _store(
     envelope, _root = parse_submission(xml)
     sent = request.cookies.get(holder.cookie)
     if holder.link.once and sent and sent != envelope.instance_id:  # the next part is welcome
-        raise Problem(409, ProblemCode.BAD_REQUEST, reason=USED)
+        raise Problem(ProblemCode.CONFLICT, reason=USED)
     actor = Caller(link_actor(holder.link), "key", frozenset({holder.form.id}))
     stored = receive_submission(
-        request.app.state.intake,
+        services(request).intake,
         project_id=holder.form.project_id,
         xml=xml,
         files=files,

@@ -42,7 +42,7 @@ def catalogue(language: str) -> dict[str, str | tuple[str, ...]]:
     return found
 
 
-def N_(message: str) -> str:  # noqa: N802  # gettext's name for "mark for translation"
+def N_(message: str) -> str:  # gettext's name for "mark for translation"
     """Marks a message kept in a table (role names, review states) for the catalogue; the page
     translates it when it shows it."""
     return message

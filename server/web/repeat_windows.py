@@ -40,14 +40,12 @@ def read_starts(web: Web, schema: FormSchema) -> dict[str, int]:
         xpath = key.removeprefix(PREFIX)
         if schema.repeat(xpath) is None:
             raise Problem(
-                400,
                 ProblemCode.BAD_REQUEST,
                 reason=translate("no repeat '%(xpath)s' to page", xpath=xpath),
             )
         first = whole_number(value)
         if not first:
             raise Problem(
-                400,
                 ProblemCode.BAD_REQUEST,
                 reason=translate("'%(value)s' is not an instance number", value=value),
             )

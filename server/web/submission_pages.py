@@ -57,7 +57,7 @@ def current_schema(web: Web, form: FormRecord) -> FormSchema:
     """The published form as the caller may see it: without its sensitive fields for roles
     that may not read them."""
     if form.current_version_id is None:
-        raise Problem(404, ProblemCode.NOT_FOUND)
+        raise Problem(ProblemCode.NOT_FOUND)
     with transaction(web.state.engine, read_only=True) as connection:
         schema = parse_xform(get_xform(connection, form.current_version_id).encode("utf-8"))
         return without_hidden(schema, hidden_xpaths(connection, form, web.caller))
@@ -72,7 +72,7 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
         try:
             return date.fromisoformat(web.query(name)) if web.query(name) else None
         except ValueError as error:
-            raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"{name}: {error}") from error
+            raise Problem(ProblemCode.BAD_REQUEST, reason=f"{name}: {error}") from error
 
     submitter = web.query("submitter")
     state = web.query("state")
@@ -80,11 +80,11 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
     answer = web.query("answer")
     field = schema.field(question) if question else None
     if state and state not in REVIEW_STATES:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
     if question and question not in dict(root_questions(schema)):
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"no question '{question}' in this form")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"no question '{question}' in this form")
     if submitter and whole_number(submitter) is None:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=f"no enumerator '{submitter}'")
+        raise Problem(ProblemCode.BAD_REQUEST, reason=f"no enumerator '{submitter}'")
     return TableFilters(
         submitted_from=day("from"),
         submitted_to=day("to"),
@@ -126,7 +126,6 @@ def read_sort(web: Web, questions: list[tuple[str, str]]) -> str:
     sort = web.query("sort", "submitted")
     if sort not in SORTS and not (sort.startswith("q:") and sort[2:] in dict(questions)):
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason=translate("the table cannot be sorted by '%(key)s'", key=sort),
         )
@@ -226,11 +225,9 @@ def bulk_review(web: Web) -> Response:
     state = web.field("state")
     chosen = web.fields("instance")
     if state not in REVIEWABLE:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
+        raise Problem(ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
     if not chosen:
-        raise Problem(
-            400, ProblemCode.BAD_REQUEST, reason=translate("select at least one submission")
-        )
+        raise Problem(ProblemCode.BAD_REQUEST, reason=translate("select at least one submission"))
     with transaction(web.state.engine) as connection:
         for instance_id in chosen:
             _set_review_state(web, connection, form, instance_id, state)
@@ -324,10 +321,9 @@ def review(web: Web) -> Response:
     instance_id = web.request.path_params["instance_id"]
     state, note = web.field("state"), web.field("comment")
     if state and state not in REVIEWABLE:
-        raise Problem(400, ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
+        raise Problem(ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
     if not state and not note:
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason=translate("choose a review state or write a comment"),
         )

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from server.app_users import reissue_app_user
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.web.case_pages import list_url, trail
+from server.web.entity_list_pages import list_url, trail
 from server.web.form_pages import load_form
 from server.web.http import Web, page
 from server.web.params import whole_number
@@ -128,7 +128,7 @@ def projects_trash(web: Web) -> Response:
     """Projects in the trash, for administrators (a project's managers lose its pages with
     it); POST restores one with what it took."""
     if not web.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     if web.request.method == "POST":
         project_id = whole_number(web.field("id")) or 0
         with transaction(web.state.engine) as connection:

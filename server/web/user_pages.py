@@ -20,7 +20,7 @@ USER = "/users/{user_id:id}"
 
 def _admin(web: Web) -> int:
     if not web.actor.is_admin:
-        raise Problem(403, ProblemCode.FORBIDDEN)
+        raise Problem(ProblemCode.FORBIDDEN)
     return web.actor.id
 
 

@@ -23,9 +23,10 @@ from starlette.routing import Route
 
 from converters.errors import ConversionError
 from converters.submission import parse_submission
-from server.auth import Caller, Permission
+from server.auth import Caller, Permission, require_form
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode, render, retry_after
+from server.services import services
 from server.submissions.intake import IncomingFile, receive_submission
 from server.submissions.routes import submission_parts
 from server.web.form_pages import FORM
@@ -36,7 +37,7 @@ from server.web.webform_pages import SUBMISSION, may_edit
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import Conflict, StorageCode, StorageError
-from storage.forms import FormRecord, get_form
+from storage.forms import FormRecord
 from storage.submission_queries import get_submission
 from storage.submissions import Outcome
 
@@ -83,10 +84,15 @@ def _who(request: Request) -> tuple[Caller, str | None, str]:
 
 def _allowed(request: Request, caller: Caller, language: str, editing: bool) -> Sender:
     project_id = int(request.path_params["project_id"])
-    caller.require(Permission.SUBMISSION_CREATE, project_id)
-    with transaction(request.app.state.engine, read_only=True) as connection:
-        form = get_form(connection, project_id, request.path_params["form_id"])
-        caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
+    caller.require(Permission.SUBMISSION_CREATE, project_id)  # before a connection is taken
+    with transaction(services(request).engine, read_only=True) as connection:
+        form = require_form(
+            connection,
+            caller,
+            Permission.SUBMISSION_CREATE,
+            project_id,
+            request.path_params["form_id"],
+        )
         if editing:
             may_edit(connection, caller, form, request.path_params["instance_id"])
     return Sender(caller, form, language)
@@ -95,7 +101,7 @@ def _allowed(request: Request, caller: Caller, language: str, editing: bool) -> 
 def _store(
     request: Request, sender: Sender, xml: bytes, files: list[IncomingFile], editing: bool
 ) -> dict[str, Any]:
-    state = request.app.state
+    state = services(request)
     form = sender.form
     instance_id = request.path_params.get("instance_id")
     if editing:
@@ -133,11 +139,10 @@ def _store(
 def _require_edit_of(request: Request, form: FormRecord, xml: bytes) -> None:
     """An edit must replace the current version of the submission its URL names."""
     envelope, _root = parse_submission(xml)
-    with transaction(request.app.state.engine, read_only=True) as connection:
+    with transaction(services(request).engine, read_only=True) as connection:
         submission = get_submission(connection, form.id, request.path_params["instance_id"])
     if envelope.deprecated_id is None:
         raise Problem(
-            400,
             ProblemCode.BAD_REQUEST,
             reason="an edit needs meta/deprecatedID set to the current instanceID "
             f"({submission.current.instance_id})",

@@ -203,7 +203,7 @@ def may_edit(
         return submission
     sender = original_submitter(connection, form.id, submission.current.instance_id)
     if caller.actor is None or sender != caller.actor.id:
-        raise Problem(403, ProblemCode.EDIT_FORBIDDEN, instance_id=instance_id)
+        raise Problem(ProblemCode.EDIT_FORBIDDEN, instance_id=instance_id)
     return submission
 
 

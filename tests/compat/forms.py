@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.xlsforms import md_form
+from tests.support.xlsforms import md_form
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from converters.xform_schema import parse_xform
 from tests.compat import readback
 from tests.compat.forms import FORMS, CompatForm
 from tests.compat.generator import Submission, fill
-from tests.server.conftest import OPENROSA, make_device
+from tests.support.devices import make_device
+from tests.support.openrosa import OPENROSA
 
 SEEDS = (1, 2, 3)
 PLAIN = [f for f in FORMS if f.form_id not in ("registration", "follow_up")]

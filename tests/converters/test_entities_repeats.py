@@ -11,25 +11,8 @@ from converters.entities import entity_actions
 from converters.errors import ConversionCode, FormError
 from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
-from tests.xlsforms import md_form
-
-HOUSEHOLD = md_form(
-    """
-    type | name | label | save_to
-    text | village | Village |
-    begin_repeat | member | Member |
-    text | member_id | Known id |
-    text | first | First name | first_name
-    integer | age | Age | age
-    end_repeat | member | |
-    """,
-    form_id="household",
-    extra=(
-        "| entities |\n| | list_name | label | entity_id | create_if | update_if | repeat |\n"
-        "| | people | ${first} | ${member_id} | ${member_id} = '' | ${member_id} != '' "
-        "| ${member} |\n"
-    ),
-)
+from tests.support.entity_repeats import HOUSEHOLD, member
+from tests.support.xlsforms import md_form
 
 PLOTS = md_form(
     """
@@ -48,16 +31,6 @@ PLOTS = md_form(
 
 def schema_of(source: bytes):
     return parse_xform(compile_form(source, ".md").xform.encode())
-
-
-def member(uuid: str, first: str, age: str, **entity: str) -> str:
-    attributes = " ".join(
-        f'{k}="{v}"' for k, v in {"dataset": "people", "id": uuid, **entity}.items()
-    )
-    return (
-        f"<member><member_id/><first>{first}</first><age>{age}</age>"
-        f"<meta><entity {attributes}><label>{first}</label></entity></meta></member>"
-    )
 
 
 def test_each_repeat_instance_is_an_action_read_from_its_own_answers():

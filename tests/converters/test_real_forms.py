@@ -15,7 +15,7 @@ from converters.table_plan import plan_tables
 from converters.xform_paths import absolute_path
 from converters.xform_schema import parse_xform, read_form_identity, set_form_version
 from converters.xlsform import compile_form
-from tests.xlsforms import md_form
+from tests.support.xlsforms import md_form
 
 HEAD = (
     '<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" '

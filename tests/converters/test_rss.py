@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from converters.errors import ConversionError
-from converters.rss import load_weights, score
 from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
+from programmes.returnees.converters.rss import load_weights, score
+
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 SCHEMA = parse_xform(

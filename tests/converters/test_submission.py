@@ -13,7 +13,7 @@ from converters.submission import parse_submission, submission_rows
 from converters.table_plan import plan_tables
 from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
-from tests.conftest import DATA
+from tests.support.paths import DATA
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from converters.table_plan import (
     plan_tables,
     widen,
 )
-from tests.xlsforms import schema_of
+from tests.support.xlsforms import schema_of
 
 
 def _columns(table):

@@ -8,7 +8,7 @@ from converters.errors import ConversionCode, FormError
 from converters.form_model import DataType
 from converters.xform_schema import parse_xform, read_form_identity
 from converters.xlsform import compile_form
-from tests.xlsforms import md_form, schema_of
+from tests.support.xlsforms import md_form, schema_of
 
 ALL_TYPES = """
 type | name | label::English (en) | label::French (fr) | calculation | parameters | choice_filter

@@ -12,8 +12,9 @@ import httpx
 import sqlalchemy as sa
 
 from server.auth import SESSION_COOKIE
-from tests.conftest import DATA
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import DATA
 
 PHOTO_NAME = "1741079521992.jpg"  # the photo that tests/data/with_attachments.xml names
 _SAMPLE_ID = b"uuid:0b0c7a6e-0000-4000-8000-000000000004"

@@ -127,7 +127,7 @@ class SeaweedFS:
         """weed leaves some of its /tmp/seaweedfs-*-grpc-<port>.sock behind even on SIGTERM;
         once it is stopped for good, those named by its ports are ours to remove."""
         for port in filter(None, self.ports.values()):
-            for path in Path("/tmp").glob(f"seaweedfs-*-grpc-{port}.sock"):  # noqa: S108 - weed's fixed place
+            for path in Path("/tmp").glob(f"seaweedfs-*-grpc-{port}.sock"):
                 path.unlink(missing_ok=True)
 
 

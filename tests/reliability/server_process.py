@@ -97,3 +97,12 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def server_env(settings) -> dict[str, str]:
+    return {
+        "BAOBAB_DATABASE_URL": settings.database_url,
+        "BAOBAB_BLOB_URL": settings.blob_url,
+        "BAOBAB_DATA_DIR": str(settings.data_dir),
+        "BAOBAB_LOG_LEVEL": "info",
+    }

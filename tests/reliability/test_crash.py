@@ -22,7 +22,7 @@ from tests.reliability.collect_device import (
     stored,
     with_photo,
 )
-from tests.reliability.server_process import ServerProcess
+from tests.reliability.server_process import ServerProcess, server_env
 from tests.reliability.tables import table_contents
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.s3]
@@ -30,15 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.s3]
 SUBMISSIONS = 3000
 KILL_AFTER = 1200  # acknowledged submissions
 CONCURRENCY = 8
-
-
-def server_env(settings) -> dict[str, str]:
-    return {
-        "BAOBAB_DATABASE_URL": settings.database_url,
-        "BAOBAB_BLOB_URL": settings.blob_url,
-        "BAOBAB_DATA_DIR": str(settings.data_dir),
-        "BAOBAB_LOG_LEVEL": "info",
-    }
 
 
 def send_all(

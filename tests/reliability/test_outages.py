@@ -23,7 +23,6 @@ from lxml import etree
 
 from scripts.test_services import use_test_credentials
 from storage.db import make_engine, upgrade
-from tests.conftest import ROOT
 from tests.reliability.collect_device import (
     PHOTO_NAME,
     Field,
@@ -43,6 +42,7 @@ from tests.reliability.private_services import (
     tmpfs,
 )
 from tests.reliability.server_process import ServerProcess
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

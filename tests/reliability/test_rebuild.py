@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from server.rebuild import rebuild_tables
 from tests.reliability.tables import table_contents
-from tests.server.conftest import sample
+from tests.support.paths import sample
 
 
 def test_rebuilding_from_the_stored_xml_gives_the_same_rows(device, engine):

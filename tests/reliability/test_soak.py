@@ -18,10 +18,9 @@ import httpx
 import pytest
 
 from tests.reliability.collect_device import set_up_field
-from tests.reliability.server_process import ServerProcess
-from tests.reliability.test_crash import server_env
-from tests.server.conftest import OPENROSA
-from tests.xlsforms import md_form
+from tests.reliability.server_process import ServerProcess, server_env
+from tests.support.openrosa import OPENROSA
+from tests.support.xlsforms import md_form
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.s3]
 

@@ -4,6 +4,7 @@ gets past validation to the permission check, a throwaway object for what a call
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,8 +26,9 @@ from tests.security.access_world import (
     multipart,
     visit_xml,
 )
-from tests.server.test_entities import E1, XLSX
-from tests.server.test_entities import FORMS as FORM_FILES
+from tests.support.entities import E1
+from tests.support.forms import XLSX
+from tests.support.paths import FORMS as FORM_FILES
 
 USERS = frozenset({"data_collector", "viewer", "analyst", "protection_officer", "manager"})
 PUBLIC = frozenset({ANON, APP_OTHER, APP, APP_NONE, ADMIN, OUTSIDER} | USERS)
@@ -560,3 +562,10 @@ def params_for(w: World, path: str, who: Person) -> dict[str, object]:
         "path": "baobab.css",
         "name": name,
     }
+
+
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def fill(path: str, values: dict[str, object]) -> str:
+    return PARAM.sub(lambda m: str(values[m.group(1)]), path)

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, replace
 
 from starlette.testclient import TestClient
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin, make_device
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E2, FORMS, XLSX
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.support.devices import make_device
+from tests.support.entities import E1, E2, registration
+from tests.support.forms import XLSX
+from tests.support.paths import FORMS
 
 PASSWORD = "matrix password 1"
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
@@ -148,10 +150,14 @@ def web_sign_in(client: TestClient, email: str, password: str) -> tuple[str, str
     return cookie, csrf
 
 
-def build_world(client: TestClient, engine, clock, *, lean: bool = False) -> World:
+def build_world(
+    client: TestClient, engine, clock, *, lean: bool = False, admin_made: bool = False
+) -> World:
     """The whole world; `lean`: only the visit form, its submission and the users, for tests
-    that need no entity list, draft or other project (each password costs an argon2 hash)."""
-    create_admin(engine, clock)
+    that need no entity list, draft or other project (each password costs an argon2 hash);
+    `admin_made`: the administrator exists already (the browser tests' `page` fixture)."""
+    if not admin_made:
+        create_admin(engine, clock)
     token = client.post(
         "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
     ).json()["token"]

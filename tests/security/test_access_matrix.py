@@ -4,13 +4,13 @@ argon2id hashes."""
 
 from __future__ import annotations
 
-import re
-
+import pytest
 import sqlalchemy as sa
 from starlette.routing import Mount, Route
 
 from server.app import routes
-from tests.security.access_rules import PUBLIC, RULES, params_for
+from server.plugins import load_programmes
+from tests.security.access_rules import PUBLIC, RULES, fill, params_for
 from tests.security.access_world import (
     ANON,
     APP,
@@ -25,13 +25,13 @@ from tests.security.access_world import (
     web_sign_in,
 )
 
-PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+pytestmark = pytest.mark.programme  # every route, the programme's included
 
 
 def app_routes() -> set[tuple[str, str]]:
     """Every (method, path template) the app answers, HEAD included, from its route table."""
     found = set()
-    for route in routes():
+    for route in routes(load_programmes(("returnees",))):
         if isinstance(route, Route):
             found |= {(method, route.path) for method in route.methods or ()}
         elif isinstance(route, Mount):  # static files: GET and HEAD of any path under it
@@ -49,10 +49,6 @@ def table_routes() -> dict[tuple[str, str], object]:
             assert (method, rule.path) not in table, f"{method} {rule.path} is in the table twice"
             table[(method, rule.path)] = rule
     return table
-
-
-def fill(path: str, values: dict[str, object]) -> str:
-    return PARAM.sub(lambda m: str(values[m.group(1)]), path)
 
 
 def test_the_table_covers_every_route_of_the_app():

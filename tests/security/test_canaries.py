@@ -17,10 +17,11 @@ import pytest
 from lxml import etree
 
 from converters.xform_schema import parse_xform
-from tests.security.access_rules import RULES, params_for
+from tests.security.access_rules import RULES, fill, params_for
 from tests.security.access_world import OPENROSA, World, build_world
-from tests.security.test_access_matrix import fill
-from tests.server.test_entities import FORMS, INTAKE_VERSION, XLSX, build
+from tests.support.entities import INTAKE_VERSION, build
+from tests.support.forms import XLSX
+from tests.support.paths import FORMS
 
 ROLES = ("analyst", "viewer")
 CANARY_DATE = date(1931, 1, 1)
@@ -189,6 +190,7 @@ def odata_urls(world: World, person) -> list[str]:
     return urls
 
 
+@pytest.mark.programme
 def test_no_sensitive_value_reaches_an_analyst_or_a_viewer_by_any_route(world):
     canaries, instance, entity = register_canaries(world)
     leaks, checked, routes = [], 0, set()
@@ -211,6 +213,7 @@ def test_no_sensitive_value_reaches_an_analyst_or_a_viewer_by_any_route(world):
     assert not leaks, "\n".join(leaks)
 
 
+@pytest.mark.programme
 def test_the_crawl_sees_canaries_where_they_may_be_seen(world):
     """The same crawl as a protection officer finds canaries (so the crawl would find a leak):
     in the submission's XML, the exports, OData and the entity list."""

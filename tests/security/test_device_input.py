@@ -16,11 +16,14 @@ from converters.errors import ConversionCode, SubmissionError
 from converters.submission import parse_submission, submission_rows
 from converters.table_plan import plan_tables
 from server.app import create_app
-from tests.conftest import PASSWORDS
 from tests.security.footprint import footprint
-from tests.server.conftest import make_device, publish, rows, sample
-from tests.server.test_openrosa_submission import message
-from tests.xlsforms import md_form, schema_of
+from tests.support.accounts import PASSWORDS
+from tests.support.database import rows
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.openrosa import message
+from tests.support.paths import sample
+from tests.support.xlsforms import md_form, schema_of
 
 SIMPLE = sample("simple.xml")
 EDIT = sample("edit_deprecated.xml")

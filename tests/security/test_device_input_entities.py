@@ -15,13 +15,13 @@ from lxml import etree
 
 from storage.entities import create_entity
 from storage.entity_lists import find_list
-from tests.server.test_entities import (
+from tests.support.entities import (
     E1,
     FOLLOWUP_VERSION,
     INTAKE_VERSION,
-    _set_up,
     build,
     intake,
+    set_up_returnees,
 )
 
 BRANCH = "6f1a2b3c-0000-4000-8000-00000000b001"
@@ -81,7 +81,7 @@ REFUSED = {
 @pytest.fixture
 def returnee(client, admin, project):
     """The returnee E1 at version 1, and the device that registered it."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     return device
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from tests.security.footprint import footprint
-from tests.server.conftest import OPENROSA, make_device, sample
-from tests.server.test_openrosa_submission import message
+from tests.support.devices import make_device
+from tests.support.openrosa import OPENROSA, message
+from tests.support.paths import sample
 
 ORIGINAL = sample("simple.xml")
 EDIT = sample("edit_deprecated.xml")  # replaces ORIGINAL (its deprecatedID), age 28 -> 29

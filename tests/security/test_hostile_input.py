@@ -12,8 +12,8 @@ import pytest
 
 from tests.security.footprint import blob_keys, data_files, footprint
 from tests.security.streaming import stream_chunked
-from tests.server.conftest import OPENROSA, sample
-from tests.server.test_openrosa_submission import PHOTO, message
+from tests.support.openrosa import OPENROSA, PHOTO, message
+from tests.support.paths import sample
 
 SIMPLE = sample("simple.xml")
 ATTACHED = sample("with_attachments.xml")

@@ -22,9 +22,8 @@ from server.form_data import read_form_data
 from storage import schema as s
 from storage.db import transaction
 from storage.forms import get_form
-from tests.security.test_entity_lists_people import FORMULA
-from tests.security.test_inert_spss import commands
-from tests.server.conftest import make_device
+from tests.security.inert import FORMULA, commands
+from tests.support.devices import make_device
 
 BREAK = "\r\nHOST COMMAND=['calc.exe']."
 TITLE = '=HYPERLINK("http://evil.example/")' + BREAK + "\r"

@@ -12,6 +12,7 @@ import pytest
 from converters.export_model import ExportColumn
 from converters.form_model import Choice, ChoiceList, DataType, Field
 from converters.spss import LINE_BYTES, spss_names, spss_string, spss_syntax
+from tests.security.inert import commands
 
 ATTACK = "Survey\nHOST COMMAND=['calc.exe'].\r* x\r\nHOST COMMAND=['calc.exe']. '\u2028'' \"="
 TITLES = [
@@ -54,23 +55,6 @@ def hostile_syntax(title: str) -> str:
         ),
     )
     return spss_syntax("form'\n.csv", columns, {"hostile": choices}, None, title)
-
-
-def commands(syntax: str) -> list[str]:
-    """The first word of every command SPSS or PSPP could find, in either syntax mode: a command
-    starts on a line that begins in column 1 (batch mode), or after a line ending with the
-    terminator '.' or a blank line (interactive mode). String literals are skipped as SPSS
-    does: one ends at its closing quote ('' is a quote) and may not span lines."""
-    found = []
-    ended = True
-    for line in syntax.split("\n"):
-        assert "\r" not in line and len(line.encode("utf-8")) < LINE_BYTES, line
-        outside = re.sub(r"'(?:[^']|'')*'", "", line)
-        assert "'" not in outside, f"a literal left open: {line!r}"
-        if line.strip() and (ended or not line[0].isspace()):
-            found.append(line.split()[0].rstrip(".").upper())
-        ended = not line.strip() or outside.rstrip().endswith(".")
-    return found
 
 
 @pytest.mark.parametrize("title", TITLES)

@@ -8,7 +8,8 @@ import httpx
 
 from tests.reliability.collect_device import new_instance_id, set_up_field, without_files
 from tests.reliability.server_process import ServerProcess
-from tests.server.conftest import ADMIN_PASSWORD, OPENROSA
+from tests.support.accounts import ADMIN_PASSWORD
+from tests.support.openrosa import OPENROSA
 
 
 def test_no_password_or_token_reaches_the_log(settings, engine, tmp_path):

@@ -13,10 +13,9 @@ from server.app import Baobab
 from server.downloads import safe_media_type
 from server.security_headers import DOCUMENT_CSP, PAGE_CSP
 from server.web.webforms import FORM_CSP
-from tests.security.access_rules import RULES, params_for
+from tests.security.access_rules import RULES, fill, params_for
 from tests.security.access_world import ADMIN, ANON, APP, OPENROSA, build_world
-from tests.security.test_access_matrix import fill
-from tests.server.conftest import sample
+from tests.support.paths import sample
 
 SCRIPT = b'<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(document.domain)</x:script>'
 HOSTILE = sample("with_attachments.xml").replace(b"<voice>", SCRIPT + b"<voice>")
@@ -112,6 +111,7 @@ def test_an_uploaded_xform_with_a_script_is_refused_naming_it(client, admin, pro
         assert connection.execute(sa.text("SELECT count(*) FROM forms")).scalar() == 0
 
 
+@pytest.mark.programme
 def test_every_get_route_answers_with_the_security_headers(client, engine, clock):
     """Every GET route of the route table, as an administrator, an app user and a stranger:
     pages may run our own scripts, nothing else may run anything."""

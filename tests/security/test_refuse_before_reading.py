@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from server.app import create_app
-from tests.conftest import PASSWORDS
 from tests.reliability.collect_device import set_up_field
-from tests.security.access_rules import RULES, params_for
+from tests.security.access_rules import RULES, fill, params_for
 from tests.security.access_world import (
     ANON,
     APP_NONE,
@@ -29,8 +28,9 @@ from tests.security.access_world import (
     build_world,
 )
 from tests.security.streaming import stream_chunked
-from tests.security.test_access_matrix import fill
-from tests.server.conftest import sample, serve
+from tests.support.accounts import PASSWORDS
+from tests.support.paths import sample
+from tests.support.servers import serve
 
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 FORGED = Person("forged key", key=FORGED_KEY)
@@ -79,6 +79,7 @@ def refused(response, web: bool) -> bool:
     return response.status_code in (401, 403, 404)
 
 
+@pytest.mark.programme
 def test_no_route_reads_a_body_its_caller_may_not_send(client, engine, clock):
     world = build_world(client, engine, clock)
     checked, failures = 0, []

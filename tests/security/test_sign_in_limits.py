@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from server.sign_in import ACCOUNT_HERE_LIMIT, ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, create_admin
-from tests.web.conftest import Browser
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.support.browser import Browser
+from tests.support.openrosa import OPENROSA
 
 
 def attempt(client, password, email=ADMIN_EMAIL):

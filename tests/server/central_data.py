@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from tests.conftest import DATA
-from tests.server.conftest import Device, make_device, publish
+from tests.support.devices import Device, make_device
+from tests.support.forms import publish
+from tests.support.paths import DATA
 
 CENTRAL = DATA / "central"
 IDS = (

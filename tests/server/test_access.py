@@ -15,8 +15,10 @@ from PIL import Image
 from server.keys import TOKEN_PATTERN
 from storage.db import transaction
 from storage.users import create_user, set_project_role
-from tests.conftest import PASSWORDS
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, make_device, sample
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS
+from tests.support.devices import make_device
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import sample
 
 
 def basic(email, password):

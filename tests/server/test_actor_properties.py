@@ -6,8 +6,8 @@ project managers."""
 
 from __future__ import annotations
 
-from tests.server.conftest import make_device
-from tests.server.test_protection import _user
+from tests.support.accounts import project_user
+from tests.support.devices import make_device
 
 
 def properties_url(project) -> str:
@@ -102,7 +102,7 @@ def test_unknown_names_and_values_that_are_not_text_change_nothing(client, admin
 def test_only_managers_see_or_set_properties(client, admin, project):
     client.post(properties_url(project), json={"name": "zone"}, headers=admin)
     device = make_device(client, admin, project, (), name="Kayes")
-    viewer = _user(client, admin, project, "viewer@example.org", "viewer")
+    viewer = project_user(client, admin, project, "viewer@example.org", "viewer")
     assert client.get(properties_url(project), headers=viewer).status_code == 403
     assert (
         client.post(properties_url(project), json={"name": "team"}, headers=viewer).status_code

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from storage.db import transaction
 from storage.purge import PurgeScope, purge
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, sample
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.paths import sample
 
 APP_USERS = "/v1/projects/{p}/app-users"
 

@@ -3,34 +3,12 @@ and no tracebacks for a user's mistakes."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
 from storage.db import is_postgres, transaction
 from storage.views import view_ref
-from tests.xlsforms import md_form
-
-
-@pytest.fixture
-def baobab(monkeypatch, tmp_path, db_url, blob_url, capsys):
-    """Run `baobab ARGS` with the test's database; return (exit code, stdout, stderr)."""
-    monkeypatch.setenv("BAOBAB_DATABASE_URL", db_url)
-    monkeypatch.setenv("BAOBAB_BLOB_URL", blob_url)
-    monkeypatch.setenv("BAOBAB_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("BAOBAB_ODK_VALIDATE", "off")
-    monkeypatch.setenv("BAOBAB_LOG_LEVEL", "warning")
-
-    def run(*args, stdin=None):
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+from tests.support.xlsforms import md_form
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ import zipfile
 import pytest
 
 from converters.client_audits import audit_events, text_lines
-from tests.server.conftest import make_device, publish
-from tests.server.test_protection import _user
-from tests.xlsforms import md_form
+from tests.support.accounts import project_user
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.xlsforms import md_form
 
 FORM = md_form(
     """
@@ -139,7 +140,7 @@ def test_filters_choose_the_logs_too(client, admin, audited):
 def test_an_analyst_gets_the_events_without_the_answers_of_sensitive_questions(
     client, admin, project, audited
 ):
-    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
+    analyst = project_user(client, admin, project, "analyst@example.org", "analyst")
     rows = table(zip_of(client, analyst, f"{audited}/submissions.csv.zip"), "audited - audit.csv")
     assert len(rows) == 8
     name = next(r for r in rows if r[2] == "/data/name")

@@ -4,35 +4,25 @@ person's decision in the review queue settles it."""
 
 from __future__ import annotations
 
-from tests.server.conftest import make_device, publish
-from tests.server.test_entities import E1, E2, E3, E4, E5, FORMS, XLSX, build
+import pytest
+
+from tests.support.devices import make_device
+from tests.support.entities import (
+    E1,
+    E2,
+    E3,
+    E4,
+    E5,
+    instance_id,
+    registration,
+    review_state,
+)
+from tests.support.forms import XLSX, publish
+from tests.support.paths import FORMS
+
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 INTAKE_VERSION = "2026120201"
-
-
-def registration(uuid, first, last, dob, phone, case, document=None) -> bytes:
-    values = {
-        "/data/registration/case_number": case,
-        "/data/consent/consent_ok": "yes",
-        "/data/identity/first_name": first,
-        "/data/identity/last_name": last,
-        "/data/identity/dob": dob,
-        "/data/identity/phone": phone,
-    }
-    if document:
-        values["/data/identity/id_number"] = document
-    entity = {"dataset": "returnees", "id": uuid, "create": "1"}
-    return build("returnee_intake", INTAKE_VERSION, values, entity, f"{first} {last} ({case})")
-
-
-def _state(client, admin, project, instance):
-    return client.get(
-        f"/v1/projects/{project}/forms/returnee_intake/submissions/{instance}", headers=admin
-    ).json()["reviewState"]
-
-
-def _instance(xml: bytes) -> str:
-    return xml.split(b"<instanceID>")[1].split(b"</instanceID>")[0].decode()
 
 
 def test_a_second_registration_of_one_person_waits_for_a_decision(client, admin, project):
@@ -45,10 +35,10 @@ def test_a_second_registration_of_one_person_waits_for_a_decision(client, admin,
     same_doc = registration(E5, "Moussa", "Keita", "1985-02-02", "71000000", "SIK/4", "ml 0012")
     for xml in (first, again, other, forged, same_doc):
         assert device.submit(xml).status_code == 201
-    assert _state(client, admin, project, _instance(first)) is None
-    assert _state(client, admin, project, _instance(again)) == "hasIssues"
-    assert _state(client, admin, project, _instance(other)) is None
-    assert _state(client, admin, project, _instance(same_doc)) == "hasIssues"
+    assert review_state(client, admin, project, instance_id(first)) is None
+    assert review_state(client, admin, project, instance_id(again)) == "hasIssues"
+    assert review_state(client, admin, project, instance_id(other)) is None
+    assert review_state(client, admin, project, instance_id(same_doc)) == "hasIssues"
 
     queue = client.get(
         f"/v1/projects/{project}/datasets/returnees/duplicates", headers=admin
@@ -63,14 +53,14 @@ def test_a_second_registration_of_one_person_waits_for_a_decision(client, admin,
         f"{base}/{pairs[(E2, E1)]['id']}", json={"decision": "duplicate"}, headers=admin
     )
     assert same.status_code == 200 and same.json()["status"] == "duplicate"
-    assert _state(client, admin, project, _instance(again)) == "rejected"
+    assert review_state(client, admin, project, instance_id(again)) == "rejected"
     apart = client.post(
         f"{base}/{pairs[(E5, E4)]['id']}",
         json={"decision": "distinct", "note": "brothers sharing a document? checked"},
         headers=admin,
     )
     assert apart.json()["status"] == "distinct"
-    assert _state(client, admin, project, _instance(same_doc)) is None
+    assert review_state(client, admin, project, instance_id(same_doc)) is None
     assert client.get(base, headers=admin).json() == []
     wrong = client.post(
         f"{base}/{pairs[(E5, E4)]['id']}", json={"decision": "maybe"}, headers=admin

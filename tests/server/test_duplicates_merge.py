@@ -10,10 +10,13 @@ import sqlalchemy as sa
 
 from server.cli import main
 from storage import schema as s
-from tests.server.conftest import make_device, publish
-from tests.server.test_duplicates import _instance, _state, registration
-from tests.server.test_entities import E1, E2, E3, FORMS, XLSX
-from tests.server.test_scores import RSS, followup_with
+from tests.support.devices import make_device
+from tests.support.entities import E1, E2, E3, instance_id, registration, review_state
+from tests.support.forms import XLSX, publish
+from tests.support.paths import FORMS
+from tests.support.scores import RSS, followup_with
+
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 BASE = "/v1/projects/{}/datasets/returnees"
 
@@ -42,8 +45,8 @@ def test_a_new_phone_and_document_do_not_hide_a_re_registration(client, admin, p
     family = registration(E3, "Awa", "Traoré", "1990-03-15", "76123456", "KAY/3")  # a twin
     for xml in (first, again, family):
         assert device.submit(xml).status_code == 201
-    assert _state(client, admin, project, _instance(again)) == "hasIssues"
-    assert _state(client, admin, project, _instance(family)) is None
+    assert review_state(client, admin, project, instance_id(again)) == "hasIssues"
+    assert review_state(client, admin, project, instance_id(family)) is None
     pair = _queue(client, admin, project)[(E2, E1)]
     assert pair["reasons"] == ["name", "birth date"]
     assert pair["differences"] == ["phone", "document"]
@@ -72,7 +75,7 @@ def test_same_person_closes_the_case_moves_its_follow_ups_and_a_manager_undoes_i
     merged = client.post(url, json={"decision": "duplicate", "note": "same face"}, headers=admin)
     assert merged.status_code == 200 and merged.json()["status"] == "duplicate"
     assert _listed(client, admin, project) == {E1}
-    assert _state(client, admin, project, _instance(again)) == "rejected"
+    assert review_state(client, admin, project, instance_id(again)) == "rejected"
     with engine.connect() as connection:
         scored = connection.execute(sa.select(s.rss_scores.c.entity_uuid)).scalars().all()
         merge = connection.execute(sa.select(s.person_merges)).mappings().one()

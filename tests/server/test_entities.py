@@ -4,110 +4,24 @@ returnee with baseVersion; a stale update is kept and flagged, never dropped."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from pathlib import Path
-from uuid import uuid4
+from tests.support.entities import E1, E2, followup, intake, list_csv, set_up_returnees
 
-from lxml import etree
-
-from tests.server.conftest import OPENROSA, make_device, publish
-
-FORMS = Path(__file__).resolve().parents[2] / "forms"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INTAKE_VERSION = FOLLOWUP_VERSION = "2026120201"
-# Entity ids are UUIDs, as Collect generates them (any other id is refused as entity.error).
-E1, E2, E3, E4, E5, E9 = (f"0b0c7a6e-0000-4000-8000-0000000000e{n}" for n in (1, 2, 3, 4, 5, 9))
 NOBODY = "0b0c7a6e-0000-4000-8000-000000000000"
 
 
-def build(form_id: str, version: str, values: dict[str, str], entity: dict[str, str], label=None):
-    """Submission XML with `values` at their /data/... paths and meta/entity as Collect fills it."""
-    root = etree.Element("data", id=form_id, version=version)
-    for xpath, value in values.items():
-        parent = root
-        for name in xpath.split("/")[2:]:
-            found = parent.find(name)
-            parent = found if found is not None else etree.SubElement(parent, name)
-        parent.text = value
-    meta = etree.SubElement(root, "meta")
-    element = etree.SubElement(meta, "entity", **entity)
-    if label is not None:
-        etree.SubElement(element, "label").text = label
-    instance = etree.SubElement(meta, "instanceID")
-    instance.text = f"uuid:{uuid4()}"
-    return etree.tostring(root)
-
-
-def intake(uuid: str, *, phone="70000001", consent="yes", case="KAY/2026/001") -> bytes:
-    values = {
-        "/data/registration/registration_date": "2026-11-02",
-        "/data/registration/case_number": case,
-        "/data/consent/consent_ok": consent,
-        "/data/identity/first_name": "Awa",
-        "/data/identity/last_name": "Traoré",
-        "/data/identity/sex": "female",
-        "/data/identity/dob": "1998-04-12",
-        "/data/identity/phone": phone,
-        "/data/return_plan/return_region": "kayes",
-    }
-    create = "1" if consent == "yes" else "0"
-    return build(
-        "returnee_intake",
-        INTAKE_VERSION,
-        values,
-        {"dataset": "returnees", "id": uuid, "create": create},
-        f"Awa Traoré ({case})",
-    )
-
-
-def followup(uuid: str, base: int, *, phone: str | None = None, region: str | None = None, n=1):
-    values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes"}
-    if phone is not None:
-        values["/data/cur_phone"] = phone
-    if region is not None:
-        values["/data/cur_region"] = region
-    values["/data/followup_count"] = str(n)
-    entity = {"dataset": "returnees", "id": uuid, "update": "1", "baseVersion": str(base)}
-    return build("reintegration_followup", FOLLOWUP_VERSION, values, entity)
-
-
-def _set_up(client, admin, project):
-    for name in ("reintegration_followup", "returnee_intake"):  # the follow-up first: order
-        publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)  # is free
-    return make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
-
-
-def _list_csv(device) -> tuple[str, list[dict[str, str]]]:
-    manifest = device.client.get(
-        f"{device.base}/forms/reintegration_followup/manifest", headers=OPENROSA
-    )
-    assert manifest.status_code == 200, manifest.text
-    found = re.search(
-        r"<filename>returnees\.csv</filename>\s*<hash>md5:(\w+)</hash>\s*<downloadUrl>([^<]+)",
-        manifest.text,
-    )
-    assert found, manifest.text
-    url = found.group(2).split("baobab.test", 1)[-1]
-    body = device.client.get(url)
-    assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
-    return found.group(1), list(csv.DictReader(io.StringIO(body.text)))
-
-
 def test_intake_registers_and_follow_up_updates_through_the_list(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     lists = client.get(f"/v1/projects/{project}/datasets", headers=admin).json()
     assert [entry["name"] for entry in lists] == ["returnees"]
     one = client.get(f"/v1/projects/{project}/datasets/returnees", headers=admin).json()
     names = {p["name"] for p in one["properties"]}  # every form's save_to, follow-up first
     assert names >= {"first_name", "last_name", "phone", "followup_count", "last_visit_outcome"}
-    empty_hash, rows = _list_csv(device)
+    empty_hash, rows = list_csv(device)
     assert rows == []
 
     assert device.submit(intake(E1)).status_code == 201
     assert device.submit(intake(E2, consent="no", case="KAY/2026/002")).status_code == 201
-    first_hash, rows = _list_csv(device)
+    first_hash, rows = list_csv(device)
     assert first_hash != empty_hash
     assert [(r["name"], r["label"], r["__version"], r["phone"]) for r in rows] == [
         (E1, "Awa Traoré (KAY/2026/001)", "1", "70000001")
@@ -121,12 +35,12 @@ def test_intake_registers_and_follow_up_updates_through_the_list(client, admin, 
     assert entity["currentVersion"]["data"]["phone"] == "76543210"
     assert entity["currentVersion"]["data"]["first_name"] == "Awa"  # untouched
     assert entity["conflict"] is None
-    second_hash, rows = _list_csv(device)
+    second_hash, rows = list_csv(device)
     assert second_hash != first_hash and rows[0]["__version"] == "2"
 
 
 def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     # Two enumerators downloaded version 1; both go out.
     assert device.submit(followup(E1, 1, phone="76000001", n=1)).status_code == 201
@@ -162,7 +76,7 @@ def test_a_stale_update_is_applied_and_flagged_for_a_person(client, admin, proje
 
 
 def test_updates_that_cannot_apply_keep_the_submission_and_say_why(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(followup(NOBODY, 1)).status_code == 201
     assert device.submit(intake(E1)).status_code == 201
     again = intake(E1, case="KAY/2026/009")  # another intake reusing the uuid
@@ -176,7 +90,7 @@ def test_updates_that_cannot_apply_keep_the_submission_and_say_why(client, admin
 
 
 def test_the_api_creates_updates_and_refuses_stale_versions(client, admin, project):
-    _set_up(client, admin, project)
+    set_up_returnees(client, admin, project)
     base = f"/v1/projects/{project}/datasets/returnees/entities"
     created = client.post(
         base, json={"uuid": "api-1", "label": "Moussa", "data": {"phone": "1"}}, headers=admin
@@ -209,7 +123,7 @@ def test_the_list_is_a_relational_view_without_its_sensitive_properties(
 
     from storage.db import is_postgres
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     device.submit(followup(E1, 1, region="sikasso"))
     with engine.connect() as connection:

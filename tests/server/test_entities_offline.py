@@ -5,83 +5,26 @@ summarised in docs/research/central-entities.md section 1)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import (
+from tests.support.entities import (
     E1,
     E2,
     E9,
-    FOLLOWUP_VERSION,
-    _set_up,
-    build,
     intake,
+    registration,
+    set_up_returnees,
+)
+from tests.support.offline_entities import (
+    BRANCH,
+    audits,
+    entity,
+    held,
+    placed,
+    sent,
+    update,
+    versions,
 )
 
-BRANCH = "6f1a2b3c-0000-4000-8000-00000000b001"  # one tablet's offline run of updates
 OTHER = "6f1a2b3c-0000-4000-8000-00000000b002"  # another tablet's
-
-
-def update(uuid, base, *, trunk=None, branch=None, count=None, phone=None, outcome=None):
-    """A follow-up as Collect sends it: meta/entity update="1" with the entity's baseVersion
-    in the device's list, and in an offline branch its trunkVersion and branchId."""
-    values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes"}
-    if count is not None:
-        values["/data/followup_count"] = str(count)
-    if phone is not None:
-        values["/data/cur_phone"] = phone
-    if outcome is not None:
-        values["/data/last_visit_outcome"] = outcome
-    entity = {
-        "dataset": "returnees",
-        "id": uuid,
-        "update": "1",
-        "baseVersion": str(base),
-        "trunkVersion": "" if trunk is None else str(trunk),
-        "branchId": branch or "",
-    }
-    return build("reintegration_followup", FOLLOWUP_VERSION, values, entity)
-
-
-def entity(client, admin, project, uuid=E1):
-    response = client.get(
-        f"/v1/projects/{project}/datasets/returnees/entities/{uuid}", headers=admin
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def versions(client, admin, project, uuid=E1, query=""):
-    url = f"/v1/projects/{project}/datasets/returnees/entities/{uuid}/versions{query}"
-    response = client.get(url, headers=admin)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def held(engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(sa.text("SELECT count(*) FROM entity_backlog")).scalar_one()
-
-
-def audits(client, admin, action):
-    return client.get(f"/v1/audits?action={action}&limit=1000", headers=admin).json()
-
-
-def placed(body) -> tuple:
-    """Where a version sits: (version, baseVersion, branchBaseVersion, trunkVersion)."""
-    current = body.get("currentVersion", body)
-    return (
-        current["version"],
-        current["baseVersion"],
-        current["branchBaseVersion"],
-        current["trunkVersion"],
-    )
-
-
-def sent(device, *bodies):
-    for body in bodies:
-        response = device.submit(body)
-        assert response.status_code == 201, response.text
 
 
 def test_the_second_follow_up_arriving_first_waits_and_both_apply_in_order(
@@ -89,7 +32,7 @@ def test_the_second_follow_up_arriving_first_waits_and_both_apply_in_order(
 ):
     """The issue's seed story: scores 10 then 20 on one tablet offline, the second first.
     Central ends with version 3, score 20 and no conflict; so does Baobab."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1))
     first = update(E1, 1, trunk=1, branch=BRANCH, count=10)
     second = update(E1, 2, trunk=1, branch=BRANCH, count=20)
@@ -118,7 +61,7 @@ def test_the_second_follow_up_arriving_first_waits_and_both_apply_in_order(
 
 def test_a_branch_in_order_applies_without_conflict(client, admin, project):
     """Central: "should let multiple updates in the same branch get applied in order"."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 1, trunk=1, branch=BRANCH, count=1))
     sent(device, update(E1, 2, trunk=1, branch=BRANCH, count=2))
     assert placed(entity(client, admin, project)) == (3, 2, 2, 1)
@@ -129,7 +72,7 @@ def test_a_branch_interrupted_by_the_server_is_stored_as_central_stores_it(clien
     """Central: "should handle updating a branch in order, but with an interruption": the
     branch update with client baseVersion=2 is version 5, baseVersion 3, branchBaseVersion 2,
     trunkVersion 1. Only other properties changed meanwhile: a soft conflict."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1))
     url = f"/v1/projects/{project}/datasets/returnees/entities/{E1}"
     assert client.patch(f"{url}?baseVersion=1", json={"label": "A"}, headers=admin).is_success
@@ -151,7 +94,7 @@ def test_another_tablet_changing_the_same_answer_meanwhile_is_a_hard_conflict(
 ):
     """Two tablets visited the returnee from version 1: the second to arrive set the answer the
     first changed, to another value (Central's conflictingProperties)."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 1, trunk=1, branch=OTHER, count=5))
     sent(device, update(E1, 1, trunk=1, branch=BRANCH, count=10, outcome="met"))
     now = entity(client, admin, project)
@@ -168,7 +111,7 @@ def test_another_tablet_changing_the_same_answer_meanwhile_is_a_hard_conflict(
 def test_the_same_answer_set_twice_is_no_conflict_and_a_resolved_one_stays_resolved(
     client, admin, project
 ):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 1, trunk=1, branch=OTHER, count=5))
     sent(device, update(E1, 1, trunk=1, branch=BRANCH, count=5))
     assert entity(client, admin, project)["conflict"] == "soft"  # the base moved, no clash
@@ -191,7 +134,7 @@ def test_the_same_answer_set_twice_is_no_conflict_and_a_resolved_one_stays_resol
 
 
 def test_shuffled_resent_updates_apply_once_each_in_branch_order(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1))
     runs = [update(E1, n, trunk=1, branch=BRANCH, count=n * 10) for n in (1, 2, 3)]
     sent(device, runs[2], runs[2], runs[0], runs[2], runs[1], runs[0], runs[1])
@@ -210,7 +153,7 @@ def test_shuffled_resent_updates_apply_once_each_in_branch_order(client, admin, 
 def test_an_update_before_its_create_waits_for_it(client, admin, project, engine):
     """Central: "should handle offline update that comes before a create": the tablet
     registered and then visited the returnee offline; the visit arrived first."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, update(E9, 1, branch=BRANCH, count=1))
     assert held(engine) == 1 and audits(client, admin, "entity.error") == []
     response = client.get(f"/v1/projects/{project}/datasets/returnees/entities/{E9}", headers=admin)
@@ -224,7 +167,7 @@ def test_an_update_before_its_create_waits_for_it(client, admin, project, engine
 
 def test_a_create_and_two_updates_arriving_backwards(client, admin, project, engine):
     """Central: "should handle offline create/update that comes in backwards"."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, update(E9, 2, branch=BRANCH, count=2), update(E9, 1, branch=BRANCH, count=1))
     assert held(engine) == 2
     sent(device, intake(E9))
@@ -236,7 +179,7 @@ def test_a_create_and_two_updates_arriving_backwards(client, admin, project, eng
 def test_what_cannot_be_held_is_refused_at_once(client, admin, project, engine):
     """Online (no branch) a missing base is Central's 404.9, and a trunkVersion past the
     server's version is one too, never held."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 4, count=1), update(E1, 1, trunk=2, branch=BRANCH))
     errors = audits(client, admin, "entity.error")
     assert [e["details"]["problem"]["problemCode"] for e in errors] == [404.9, 404.9]
@@ -244,7 +187,7 @@ def test_what_cannot_be_held_is_refused_at_once(client, admin, project, engine):
 
 
 def test_an_update_of_another_returnee_does_not_release_a_branch(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     other = registration(E2, "Moussa", "Keita", "1985-02-02", "71000000", "SIK/4")
     sent(device, intake(E1), other)
     sent(device, update(E1, 2, trunk=1, branch=BRANCH, count=2))
@@ -277,7 +220,7 @@ CENTRAL_VERSION_KEYS = {
 
 
 def test_versions_come_in_central_shape_with_what_matters_to_a_conflict(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 1, trunk=1, branch=OTHER, count=5))
     sent(device, update(E1, 1, trunk=1, branch=BRANCH, count=10))
     history = versions(client, admin, project)

@@ -11,11 +11,10 @@ import threading
 import httpx
 import pytest
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, make_device
-from tests.server.test_cli import baobab  # noqa: F401  # the CLI fixture
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E2, E9, _set_up, intake
-from tests.server.test_entities_offline import (
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.devices import make_device
+from tests.support.entities import E1, E2, E9, intake, registration, set_up_returnees
+from tests.support.offline_entities import (
     BRANCH,
     audits,
     entity,
@@ -25,6 +24,7 @@ from tests.server.test_entities_offline import (
     update,
     versions,
 )
+from tests.support.openrosa import OPENROSA
 
 
 def test_an_update_held_past_the_backlog_age_is_applied_by_the_next_submission(
@@ -33,7 +33,7 @@ def test_an_update_held_past_the_backlog_age_is_applied_by_the_next_submission(
     """Central: "should process a submission from over 7 days ago": of two held updates only
     the old one is forced, on the latest version; the next one stays held (forcing releases
     nothing)."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1), update(E1, 2, trunk=1, branch=BRANCH, count=2))
     clock.advance(days=4, hours=23)
     sent(device, registration(E2, "Moussa", "Keita", "1985-02-02", "71000000", "SIK/4"))
@@ -55,10 +55,10 @@ def _signed_in(client):
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def test_the_command_forces_every_held_update(client, admin, project, engine, baobab):  # noqa: F811
+def test_the_command_forces_every_held_update(client, admin, project, engine, baobab):
     """Central: "should apply two updates when first upate is missing": the second finds the
     first, forced, as its base."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, intake(E1))
     sent(device, update(E1, 2, trunk=1, branch=BRANCH, count=2))
     sent(device, update(E1, 3, trunk=1, branch=BRANCH, count=3))
@@ -74,11 +74,11 @@ def test_a_forced_update_of_an_unknown_entity_creates_it_and_its_create_comes_as
     admin,
     project,
     engine,
-    baobab,  # noqa: F811
+    baobab,
 ):
     """Central: "should apply an entity update as a create followed by another update", then
     the real create, late, applied as an update of it and shown as a conflict."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, update(E9, 1, branch=BRANCH, count=1), update(E9, 2, branch=BRANCH, count=2))
     assert baobab("entities", "process-backlog", "--force")[0] == 0
     now = entity(client, admin, project, E9)
@@ -109,7 +109,7 @@ def test_updates_racing_on_two_workers_end_in_branch_order(live, admin, project,
     """Each of the branch's updates arrives on its own connection at once, many times over:
     the entity lock makes each see the others' versions, so nothing stays held and the result
     is the in-order one."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     other = make_device(client, admin, project, ("reintegration_followup",), name="tablet 2")
     for round_ in range(6):
         uuid = f"6f1a2b3c-0000-4000-8000-0000000c{round_:04d}"

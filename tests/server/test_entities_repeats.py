@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from tests.converters.test_entities_repeats import HOUSEHOLD, member
-from tests.server.conftest import make_device, publish
-from tests.server.test_entities_offline import audits, held
+from tests.support.devices import make_device
+from tests.support.entity_repeats import HOUSEHOLD, member
+from tests.support.forms import publish
+from tests.support.offline_entities import audits, held
 
 A, B, C = (f"0b0c7a6e-0000-4000-8000-0000000000a{n}" for n in (1, 2, 3))
 NOBODY = "0b0c7a6e-0000-4000-8000-00000000dead"

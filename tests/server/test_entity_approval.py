@@ -6,13 +6,14 @@ likely duplicate never reaches the list devices get until a person decides "diff
 
 from __future__ import annotations
 
+import pytest
+
 from storage.db import transaction
 from storage.entity_approval import create_pending, pending_registrations
 from storage.entity_lists import find_list
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E2, E3, E4, E9, _list_csv, _set_up
-from tests.server.test_entities_offline import BRANCH, audits, held, placed, sent, update
-from tests.web.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.entities import E1, E2, E3, E4, E9, list_csv, registration, set_up_returnees
+from tests.support.offline_entities import BRANCH, audits, held, placed, sent, update
 
 SAME = ("Awa", "Traoré", "1998-04-12", "70000001")
 RESPELT = ("TRAORE", "Awa", "1998-12-04", "+223 70 00 00 01")  # the same woman, again
@@ -50,13 +51,13 @@ def pending(engine, project) -> int:
 
 
 def on_devices(device) -> set[str]:
-    return {row["name"] for row in _list_csv(device)[1]}
+    return {row["name"] for row in list_csv(device)[1]}
 
 
 def test_a_registration_waits_for_approval_while_updates_apply_on_receipt(
     client, admin, project, engine
 ):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     intake = registration(E1, *SAME, "KAY/1")
     sent(device, intake)
@@ -81,7 +82,7 @@ def test_an_update_held_behind_a_create_awaiting_approval_follows_it(
     client, admin, project, engine
 ):
     """Central: "should wait for approval of create submission in offline branch"."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     intake = registration(E9, *SAME, "KAY/9")
     sent(device, intake, update(E9, 1, branch=BRANCH, count=1))
@@ -94,7 +95,7 @@ def test_an_update_held_behind_a_create_awaiting_approval_follows_it(
 def test_convert_creates_what_waits_but_not_what_was_rejected(
     client, admin, project, engine, clock
 ):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     waiting = registration(E1, *SAME, "KAY/1")
     troubled = registration(E2, *OTHER, "SIK/2")
@@ -115,7 +116,7 @@ def test_convert_creates_what_waits_but_not_what_was_rejected(
 
 
 def test_approval_on_the_web_page_creates_the_entity(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     intake = registration(E1, *SAME, "KAY/1")
     sent(device, intake)
@@ -127,11 +128,12 @@ def test_approval_on_the_web_page_creates_the_entity(client, admin, project, eng
     assert exists(client, admin, project, E1)
 
 
+@pytest.mark.programme
 def test_a_likely_duplicate_waits_for_a_decision_and_the_approval(client, admin, project, engine):
     """With approvalRequired nothing exists before approval: the second registration is
     compared with the first one's data, flagged before anyone approves it, and created only
     once decided "different people" and approved; the flag names it afterwards."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     first = registration(E1, *SAME, "KAY/1")
     again = registration(E2, *RESPELT, "BKO/7")
@@ -156,8 +158,9 @@ def test_a_likely_duplicate_waits_for_a_decision_and_the_approval(client, admin,
     assert (flag["uuid"], flag["label"]) == (E2, "TRAORE Awa (BKO/7)")
 
 
+@pytest.mark.programme
 def test_decided_different_people_first_then_approved(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     first, again = registration(E1, *SAME, "KAY/1"), registration(E2, *RESPELT, "BKO/7")
     sent(device, first, again)
@@ -173,8 +176,9 @@ def test_decided_different_people_first_then_approved(client, admin, project, en
     assert exists(client, admin, project, E2)
 
 
+@pytest.mark.programme
 def test_a_duplicate_is_never_created_even_if_approved(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     first, again = registration(E1, *SAME, "KAY/1"), registration(E2, *RESPELT, "BKO/7")
     sent(device, first, again)  # no approval needed in this list
     assert on_devices(device) == {E1}  # the flagged one is held all the same
@@ -185,10 +189,11 @@ def test_a_duplicate_is_never_created_even_if_approved(client, admin, project, e
     assert on_devices(device) == {E1} and not exists(client, admin, project, E2)
 
 
+@pytest.mark.programme
 def test_without_approval_different_people_are_created_at_the_decision(
     client, admin, project, engine
 ):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     sent(device, registration(E1, *SAME, "KAY/1"), registration(E4, *RESPELT, "BKO/8"))
     assert on_devices(device) == {E1}
     (flag,) = client.get(f"{DATASET.format(project)}/duplicates", headers=admin).json()
@@ -203,7 +208,7 @@ def test_an_edit_of_a_waiting_registration_is_what_the_approval_creates(
 ):
     """Central: an edit creates nothing while approval is required; approving creates the
     entity from the current version."""
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert require_approval(client, admin, project).status_code == 200
     first = registration(E1, *SAME, "KAY/1")
     sent(device, first)

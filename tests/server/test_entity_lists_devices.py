@@ -7,117 +7,23 @@ from the integrity check either. The list's settings (PATCH .../datasets/{name})
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 from uuid import uuid4
 
-from lxml import etree
-
-from tests.server.conftest import OPENROSA, make_device
-from tests.server.test_entities import FORMS, INTAKE_VERSION, XLSX, build, followup
-
-MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
-FOLLOWUP = "reintegration_followup"
-
-
-# People nobody would take for one another, so that no registration waits as a likely
-# duplicate (forms/duplicates.json).
-PEOPLE = (
-    ("Awa", "Traoré"),
-    ("Moussa", "Keita"),
-    ("Fatoumata", "Coulibaly"),
-    ("Ibrahim", "Diarra"),
-    ("Mariam", "Sangaré"),
-    ("Seydou", "Konaté"),
-    ("Kadiatou", "Dembélé"),
-    ("Boubacar", "Cissé"),
+from tests.support.entities import followup
+from tests.support.entity_lists import (
+    FOLLOWUP,
+    Copy,
+    device_copy,
+    integrity,
+    patch_list,
+    regional_registration,
+    set_up_tablets,
 )
-_NEXT = itertools.count()
-
-
-def registration(uuid: str, region: str, case: str) -> bytes:
-    """The intake of one returnee going back to `region`, as Collect sends it."""
-    n = next(_NEXT)
-    first, last = PEOPLE[n % len(PEOPLE)]
-    values = {
-        "/data/registration/registration_date": "2026-11-02",
-        "/data/registration/case_number": case,
-        "/data/consent/consent_ok": "yes",
-        "/data/identity/first_name": first,
-        "/data/identity/last_name": last,
-        "/data/identity/sex": "female",
-        "/data/identity/dob": f"{1960 + n % len(PEOPLE) * 4}-0{1 + n % 8}-1{n % 8}",
-        "/data/identity/phone": f"7{n % len(PEOPLE)}{n % len(PEOPLE)}0000{n % len(PEOPLE)}",
-        "/data/return_plan/return_region": region,
-    }
-    entity = {"dataset": "returnees", "id": uuid, "create": "1"}
-    return build("returnee_intake", INTAKE_VERSION, values, entity, f"{first} {last} ({case})")
-
-
-def set_up(client, admin, project, *names: str):
-    """The programme's forms and one tablet per name, each with both forms."""
-    for form in (FOLLOWUP, "returnee_intake"):
-        response = client.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=(FORMS / f"{form}.xlsx").read_bytes(),
-            headers={**admin, "Content-Type": XLSX},
-        )
-        assert response.status_code == 200, response.text
-    return [
-        make_device(client, admin, project, ("returnee_intake", FOLLOWUP), name=n) for n in names
-    ]
-
-
-class Copy:
-    """What one caller's Collect holds of the list: the manifest entry, then the CSV."""
-
-    def __init__(self, client, base: str, headers: dict[str, str]) -> None:
-        manifest = client.get(f"{base}/forms/{FOLLOWUP}/manifest", headers=headers)
-        assert manifest.status_code == 200, manifest.text
-        root = etree.fromstring(manifest.content)
-        entry = next(
-            m
-            for m in root.iter(f"{MANIFEST}mediaFile")
-            if m.findtext(f"{MANIFEST}filename") == "returnees.csv"
-        )
-        self.kind = entry.get("type")
-        self.hash = entry.findtext(f"{MANIFEST}hash").removeprefix("md5:")
-        self.integrity = entry.findtext(f"{MANIFEST}integrityUrl").split("baobab.test", 1)[-1]
-        download = entry.findtext(f"{MANIFEST}downloadUrl").split("baobab.test", 1)[-1]
-        response = client.get(download, headers=headers)
-        assert response.status_code == 200, response.text
-        self.etag = response.headers["etag"]
-        self.rows = list(csv.DictReader(io.StringIO(response.text)))
-        self.names = sorted(r["name"] for r in self.rows)
-        again = client.get(download, headers={**headers, "If-None-Match": self.etag})
-        assert again.status_code == 304  # Collect keeps its copy while the hash holds
-        self.download = download
-
-
-def device_copy(device) -> Copy:
-    return Copy(device.client, device.base, OPENROSA)
+from tests.support.openrosa import OPENROSA
 
 
 def person_copy(client, project, headers) -> Copy:
     return Copy(client, f"/v1/projects/{project}", {**OPENROSA, **headers})
-
-
-def integrity(client, url: str, ids: list[str] | None = None, headers=None):
-    """Collect's integrity check: {uuid: deleted} for the ids asked about."""
-    query = f"?id={','.join(ids)}" if ids is not None else ""
-    response = client.get(url + query, headers={**OPENROSA, **(headers or {})})
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/xml")
-    assert response.headers["x-openrosa-version"] == "1.0"
-    root = etree.fromstring(response.content)
-    return {e.get("id"): e.findtext("deleted") == "true" for e in root.iter("entity")}
-
-
-def patch_list(client, admin, project, body, query=""):
-    return client.patch(
-        f"/v1/projects/{project}/datasets/returnees{query}", json=body, headers=admin
-    )
 
 
 def give(client, admin, project, device, **values):
@@ -133,10 +39,10 @@ def give(client, admin, project, device, **values):
 def test_an_unfiltered_list_goes_whole_to_every_device_with_its_integrity_url(
     client, admin, project
 ):
-    (tablet,) = set_up(client, admin, project, "Kayes 1")
+    (tablet,) = set_up_tablets(client, admin, project, "Kayes 1")
     e1, e2 = str(uuid4()), str(uuid4())
     for uuid, region in ((e1, "kayes"), (e2, "sikasso")):
-        assert tablet.submit(registration(uuid, region, uuid[:8])).status_code == 201
+        assert tablet.submit(regional_registration(uuid, region, uuid[:8])).status_code == 201
     copy = device_copy(tablet)
     assert copy.kind == "entityList"
     assert copy.names == sorted([e1, e2])
@@ -147,7 +53,7 @@ def test_an_unfiltered_list_goes_whole_to_every_device_with_its_integrity_url(
 
 
 def test_an_access_filter_gives_each_tablet_its_own_caseload(client, admin, project):
-    kayes, sikasso, nowhere = set_up(client, admin, project, "Kayes", "Sikasso", "Unset")
+    kayes, sikasso, nowhere = set_up_tablets(client, admin, project, "Kayes", "Sikasso", "Unset")
     made = client.post(
         f"/v1/projects/{project}/actor-properties", json={"name": "zone"}, headers=admin
     )
@@ -157,7 +63,7 @@ def test_an_access_filter_gives_each_tablet_its_own_caseload(client, admin, proj
     ids = {n: str(uuid4()) for n in ("k1", "k2", "s1")}
     for name, uuid in ids.items():
         region = "kayes" if name.startswith("k") else "sikasso"
-        assert kayes.submit(registration(uuid, region, name)).status_code == 201
+        assert kayes.submit(regional_registration(uuid, region, name)).status_code == 201
     whole = device_copy(kayes)
 
     rules = [{"datasetProperty": "region", "actorProperty": "zone"}]
@@ -194,13 +100,13 @@ def test_an_access_filter_gives_each_tablet_its_own_caseload(client, admin, proj
 
 
 def test_rules_are_ored_and_a_second_property_widens_a_caseload(client, admin, project):
-    (tablet,) = set_up(client, admin, project, "Supervisor")
+    (tablet,) = set_up_tablets(client, admin, project, "Supervisor")
     for name in ("zone", "team"):
         client.post(f"/v1/projects/{project}/actor-properties", json={"name": name}, headers=admin)
     give(client, admin, project, tablet, zone="kayes", team="KAY/2")
     e1, e2, e3 = str(uuid4()), str(uuid4()), str(uuid4())
     for uuid, region, case in ((e1, "kayes", "KAY/1"), (e2, "mopti", "KAY/2"), (e3, "mopti", "M")):
-        assert tablet.submit(registration(uuid, region, case)).status_code == 201
+        assert tablet.submit(regional_registration(uuid, region, case)).status_code == 201
     rules = [
         {"datasetProperty": "region", "actorProperty": "zone"},
         {"datasetProperty": "case_number", "actorProperty": "team"},
@@ -215,15 +121,15 @@ def test_rules_are_ored_and_a_second_property_widens_a_caseload(client, admin, p
 
 
 def test_owner_only_gives_each_tablet_the_returnees_it_registered(client, admin, project, clock):
-    first, second = set_up(client, admin, project, "First", "Second")
+    first, second = set_up_tablets(client, admin, project, "First", "Second")
     collector = data_collector(client, admin, project)
     patched = patch_list(client, admin, project, {"ownerOnly": True})
     assert patched.status_code == 200, patched.text
     assert patched.json()["ownerOnly"] is True
     assert patched.json()["accessFilter"] == {"type": "ownerOnly"}
     e1, e2 = str(uuid4()), str(uuid4())
-    assert first.submit(registration(e1, "kayes", "A")).status_code == 201
-    assert second.submit(registration(e2, "kayes", "B")).status_code == 201
+    assert first.submit(regional_registration(e1, "kayes", "A")).status_code == 201
+    assert second.submit(regional_registration(e2, "kayes", "B")).status_code == 201
     mine, theirs = device_copy(first), device_copy(second)
     assert mine.names == [e1] and theirs.names == [e2]
     assert person_copy(client, project, collector).rows == []  # registered nobody
@@ -259,10 +165,10 @@ def data_collector(client, admin, project) -> dict[str, str]:
 
 
 def test_integrity_answers_collect_for_the_ids_it_holds(client, admin, project):
-    tablet, other = set_up(client, admin, project, "Kayes 1", "Kayes 2")
+    tablet, other = set_up_tablets(client, admin, project, "Kayes 1", "Kayes 2")
     e1, e2 = str(uuid4()), str(uuid4())
     for uuid in (e1, e2):
-        assert tablet.submit(registration(uuid, "kayes", uuid[:6])).status_code == 201
+        assert tablet.submit(regional_registration(uuid, "kayes", uuid[:6])).status_code == 201
     base = f"/v1/projects/{project}/datasets/returnees/entities"
     assert client.delete(f"{base}/{e2}", headers=admin).status_code == 200
     url = device_copy(tablet).integrity
@@ -288,7 +194,7 @@ def test_integrity_answers_collect_for_the_ids_it_holds(client, admin, project):
 
 
 def test_a_list_needing_approval_is_marked_for_collect(client, admin, project):
-    (tablet,) = set_up(client, admin, project, "Kayes 1")
+    (tablet,) = set_up_tablets(client, admin, project, "Kayes 1")
     patched = patch_list(client, admin, project, {"approvalRequired": True})
     assert patched.status_code == 200, patched.text
     assert patched.json()["approvalRequired"] is True
@@ -304,11 +210,11 @@ def test_a_list_needing_approval_is_marked_for_collect(client, admin, project):
 
 
 def test_registrations_under_review_reach_no_tablet_until_converted(client, admin, project):
-    (tablet,) = set_up(client, admin, project, "Kayes 1")
+    (tablet,) = set_up_tablets(client, admin, project, "Kayes 1")
     assert patch_list(client, admin, project, {"approvalRequired": True}).status_code == 200
     e1, e2 = str(uuid4()), str(uuid4())
     for uuid in (e1, e2):
-        assert tablet.submit(registration(uuid, "kayes", uuid[:6])).status_code == 201
+        assert tablet.submit(regional_registration(uuid, "kayes", uuid[:6])).status_code == 201
     assert device_copy(tablet).rows == []  # waiting for eligibility review
     assert integrity(client, device_copy(tablet).integrity, [e1, e2]) == {}
 
@@ -328,9 +234,9 @@ def test_registrations_under_review_reach_no_tablet_until_converted(client, admi
 
 
 def test_switching_approval_off_may_leave_waiting_registrations_out(client, admin, project):
-    (tablet,) = set_up(client, admin, project, "Kayes 1")
+    (tablet,) = set_up_tablets(client, admin, project, "Kayes 1")
     patch_list(client, admin, project, {"approvalRequired": True})
-    assert tablet.submit(registration(str(uuid4()), "kayes", "K1")).status_code == 201
+    assert tablet.submit(regional_registration(str(uuid4()), "kayes", "K1")).status_code == 201
     left = patch_list(client, admin, project, {"approvalRequired": False}, "?convert=false")
     assert left.status_code == 200, left.text
     assert device_copy(tablet).rows == []
@@ -339,7 +245,7 @@ def test_switching_approval_off_may_leave_waiting_registrations_out(client, admi
 
 
 def test_the_list_metadata_names_its_forms_and_properties(client, admin, project):
-    set_up(client, admin, project)
+    set_up_tablets(client, admin, project)
     body = client.get(f"/v1/projects/{project}/datasets/returnees", headers=admin).json()
     assert body["name"] == "returnees" and body["projectId"] == project
     assert body["approvalRequired"] is False and body["ownerOnly"] is False
@@ -353,7 +259,7 @@ def test_the_list_metadata_names_its_forms_and_properties(client, admin, project
 
 
 def test_settings_are_checked_and_audited(client, admin, project):
-    set_up(client, admin, project)
+    set_up_tablets(client, admin, project)
     client.post(f"/v1/projects/{project}/actor-properties", json={"name": "zone"}, headers=admin)
     rule = {"datasetProperty": "region", "actorProperty": "zone"}
     cases = [
@@ -396,7 +302,7 @@ def test_settings_are_checked_and_audited(client, admin, project):
 
 
 def test_only_managers_change_a_list_and_before_the_body_is_read(client, admin, project):
-    set_up(client, admin, project)
+    set_up_tablets(client, admin, project)
     collector = data_collector(client, admin, project)
     refused = patch_list(client, collector, project, {"ownerOnly": True})
     assert refused.status_code == 403

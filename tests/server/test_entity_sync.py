@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from tests.server.test_entity_lists_devices import registration, set_up
-from tests.server.test_protection import _user
+from tests.support.accounts import project_user
+from tests.support.entity_lists import regional_registration, set_up_tablets
 
 ENTITIES = "/v1/projects/{p}/datasets/{name}/entities"
 SINGLE = ("entity.delete", "entity.restore")
@@ -85,7 +85,7 @@ def test_only_managers_empty_or_restore_the_trash(client, admin, project):
     base = made_list(client, admin, project, "villages", ())
     a = make(client, admin, base, "A")
     client.delete(f"{base}/{a}", headers=admin)
-    viewer = _user(client, admin, project, "viewer@example.org", "viewer")
+    viewer = project_user(client, admin, project, "viewer@example.org", "viewer")
     assert client.post(f"{base}/{a}/restore", headers=viewer).status_code == 403
     assert client.post(f"{base}/bulk-restore", json={"ids": [a]}, headers=viewer).status_code == 403
     assert client.get(f"{base}?deleted=true", headers=viewer).json()[0]["uuid"] == a
@@ -111,16 +111,16 @@ def test_diffs_say_what_each_version_changed(client, admin, project):
 
 
 def test_an_analyst_sees_no_name_through_diffs_audits_or_the_trash(client, admin, project):
-    (tablet,) = set_up(client, admin, project, "Kayes 1")
+    (tablet,) = set_up_tablets(client, admin, project, "Kayes 1")
     uuid = str(uuid4())
-    assert tablet.submit(registration(uuid, "kayes", "KAY/7")).status_code == 201
+    assert tablet.submit(regional_registration(uuid, "kayes", "KAY/7")).status_code == 201
     base = ENTITIES.format(p=project, name="returnees")
     client.patch(
         f"{base}/{uuid}?force=true",
         json={"label": "Awa T. (KAY/7)", "data": {"first_name": "Awaa", "region": "mopti"}},
         headers=admin,
     )
-    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
+    analyst = project_user(client, admin, project, "analyst@example.org", "analyst")
     diffs = client.get(f"{base}/{uuid}/diffs", headers=analyst).json()
     assert diffs == [[{"old": "kayes", "new": "mopti", "propertyName": "region"}]]
     seen = client.get(f"{base}/{uuid}/diffs", headers=admin).json()
@@ -155,9 +155,9 @@ def test_an_entitys_audits_come_newest_first_with_their_actors(client, admin, pr
 
 
 def test_creators_are_listed_by_name(client, admin, project):
-    first, second = set_up(client, admin, project, "Zinder tablet", "Ansongo tablet")
+    first, second = set_up_tablets(client, admin, project, "Zinder tablet", "Ansongo tablet")
     for device in (first, second, first):
-        assert device.submit(registration(str(uuid4()), "kayes", "K")).status_code == 201
+        assert device.submit(regional_registration(str(uuid4()), "kayes", "K")).status_code == 201
     url = f"/v1/projects/{project}/datasets/returnees/entities/creators"
     creators = client.get(url, headers=admin).json()
     assert [c["displayName"] for c in creators] == ["Ansongo tablet", "Zinder tablet"]

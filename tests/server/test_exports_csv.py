@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.server.central_data import CENTRAL, IDS, load_survey
-from tests.server.conftest import publish
-from tests.xlsforms import md_form
+from tests.support.forms import publish
+from tests.support.xlsforms import md_form
 
 # Cells that differ by nature between two servers: the time each received a submission and the
 # id of the app user that sent it.
@@ -165,7 +165,7 @@ NAMES = {  # what a device sent -> what the CSV holds
 
 
 def test_formulas_are_neutralised_but_phone_numbers_are_not(client, admin, project, device):
-    from tests.server.conftest import sample
+    from tests.support.paths import sample
 
     for number, name in enumerate(NAMES):
         xml = (

@@ -17,10 +17,11 @@ from storage import schema as s
 from storage.data_tables import load_plan
 from storage.db import transaction
 from storage.views import drop_views
-from tests.server.conftest import make_device, publish
-from tests.server.test_odata_wide import IDS, load
-from tests.server.test_protection import _user, programme  # noqa: F401 - a fixture
-from tests.xlsforms import md_form, schema_of
+from tests.support.accounts import project_user
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.wide_form import WIDE_IDS, load_wide_form
+from tests.support.xlsforms import md_form, schema_of
 
 ROOT_HEADER = [
     "SubmissionDate",
@@ -54,7 +55,7 @@ def rows(data: bytes) -> list[list[str]]:
 
 
 def test_notes_and_the_entity_label_have_their_columns_in_form_order(client, admin, project):
-    load(client, admin, project, 3, 2, 2)
+    load_wide_form(client, admin, project, 3, 2, 2)
     base = f"/v1/projects/{project}/forms/survey"
     archive = zipfile.ZipFile(
         io.BytesIO(client.get(f"{base}/submissions.csv.zip", headers=admin).content)
@@ -63,7 +64,7 @@ def test_notes_and_the_entity_label_have_their_columns_in_form_order(client, adm
     root = rows(archive.read("survey.csv"))
     assert root[0] == ROOT_HEADER
     first = dict(zip(root[0], root[2], strict=True))  # newest first: the first sent is last
-    assert first["KEY"] == IDS[0]
+    assert first["KEY"] == WIDE_IDS[0]
     assert (first["intro"], first["calc_note"]) == ("", "x1001")
     assert first["meta-entity-label"] == "a1-1 a2-1"
     assert rows(archive.read("survey-r.csv"))[0] == ["name", "PARENT_KEY", "KEY"]
@@ -76,10 +77,10 @@ def test_the_label_is_left_out_for_those_who_may_not_read_its_answers(
     client,
     admin,
     project,
-    programme,  # noqa: F811 - the fixture imported above
+    programme,
 ):
-    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
-    officer = _user(client, admin, project, "officer@example.org", "protection_officer")
+    analyst = project_user(client, admin, project, "analyst@example.org", "analyst")
+    officer = project_user(client, admin, project, "officer@example.org", "protection_officer")
     base = f"/v1/projects/{project}/forms/returnee_intake"
     seen = rows(client.get(f"{base}/submissions.csv", headers=officer).content)
     label = seen[0].index("meta-entity-label")

@@ -10,8 +10,9 @@ import pytest
 
 from converters.export_model import ExportColumn
 from tests.server.central_data import IDS, load_survey
-from tests.server.conftest import make_device, publish
-from tests.xlsforms import md_form
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.xlsforms import md_form
 
 BILINGUAL = md_form(
     """

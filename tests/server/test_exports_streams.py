@@ -19,8 +19,9 @@ from storage import schema as s
 from storage.blobs import make_blob_store
 from storage.data_tables import load_plan
 from storage.db import transaction
-from tests.server.conftest import make_device, publish
-from tests.xlsforms import md_form
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.xlsforms import md_form
 
 FORM = md_form(
     """

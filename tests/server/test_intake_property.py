@@ -23,7 +23,7 @@ from storage.db import transaction
 from storage.forms import publish_form
 from storage.projects import create_project
 from storage.users import create_user
-from tests.conftest import DATA
+from tests.support.paths import DATA
 
 ABSENT = object()
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import DATA
 from tests.reliability.collect_device import set_up_field
-from tests.server.conftest import OPENROSA
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import DATA
 
 PHOTO = b"\xff\xd8\xff" + bytes(range(256)) * 800  # ~200 KB
 

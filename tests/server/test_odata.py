@@ -17,8 +17,9 @@ from tests.server.central_data import (
     reference_json,
     without_volatile,
 )
-from tests.server.conftest import make_device, publish
-from tests.xlsforms import md_form
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.xlsforms import md_form
 
 
 @pytest.fixture

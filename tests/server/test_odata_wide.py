@@ -11,71 +11,21 @@ from urllib.parse import quote
 import pytest
 from lxml import etree
 
-from tests.server.conftest import make_device, publish
-from tests.xlsforms import md_form
+from tests.support.wide_form import WIDE_IDS, load_wide_form
 
 TOP, GROUP, INNER = 120, 60, 55  # wider than one SQL call takes (PostgreSQL: 100 arguments)
-IDS = ("uuid:0a0a0a0a-0000-4000-8000-000000000001", "uuid:0a0a0a0a-0000-4000-8000-000000000002")
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
-
-
-def survey_form(top: int, group: int, inner: int) -> bytes:
-    """`top` integers at the top level, a group `g` of `group` texts holding a group `h` of
-    `inner` texts and a repeat `r`, whose group `rg` holds a repeat `inner`; notes before and
-    after; an entity whose label is built from two answers."""
-    rows = ["type | name | label | calculation", "note | intro | Welcome |"]
-    rows += ["text | _private | Private |"]
-    rows += [f"integer | q{i} | Q{i} |" for i in range(1, top + 1)]
-    rows += ["begin group | g | G |", *(f"text | a{i} | A{i} |" for i in range(1, group + 1))]
-    rows += ["begin group | h | H |", *(f"text | b{i} | B{i} |" for i in range(1, inner + 1))]
-    rows += ["end group | | |", "begin repeat | r | R |", "text | name | Name |"]
-    rows += ["begin group | rg | RG |", "begin repeat | inner | Inner |", "integer | n | N |"]
-    rows += ["end repeat | | |", "end group | | |", "end repeat | | |", "end group | | |"]
-    rows += ["note | calc_note | Computed | concat('x', ${q1})"]
-    entities = "| entities |\n| | list_name | label |\n| | people | concat(${a1}, ' ', ${a2}) |\n"
-    return md_form("\n".join(rows), form_id="survey", extra=entities)
-
-
-def submission(instance_id: str, seed: int, top: int, group: int, inner: int) -> bytes:
-    """Every answer filled; two `r` rows holding 2 and 1 `inner` rows; the calculated note as
-    Collect sends it (with its value), the other note empty."""
-    q = "".join(f"<q{i}>{seed * 1000 + i}</q{i}>" for i in range(1, top + 1))
-    a = "".join(f"<a{i}>a{i}-{seed}</a{i}>" for i in range(1, group + 1))
-    b = "".join(f"<b{i}>b{i}-{seed}</b{i}>" for i in range(1, inner + 1))
-    r = "".join(
-        f"<r><name>r{k}-{seed}</name><rg>"
-        + "".join(f"<inner><n>{seed * 100 + k * 10 + n}</n></inner>" for n in range(count))
-        + "</rg></r>"
-        for k, count in ((1, 2), (2, 1))
-    )
-    return (
-        f'<data id="survey" version="1"><intro/><_private>p{seed}</_private>{q}'
-        f"<g>{a}<h>{b}</h>{r}</g><calc_note>x{seed * 1000 + 1}</calc_note>"
-        f'<meta><entity dataset="people" create="1" id="{seed:08d}-0000-4000-8000-000000000000">'
-        f"<label>a1-{seed} a2-{seed}</label></entity><instanceID>{instance_id}</instanceID></meta>"
-        "</data>"
-    ).encode()
-
-
-def load(client, admin, project, top: int, group: int, inner: int) -> str:
-    """The form published and its two submissions sent; the feed's URL."""
-    publish(client, admin, project, survey_form(top, group, inner))
-    device = make_device(client, admin, project, form_ids=("survey",))
-    for seed, instance_id in enumerate(IDS, start=1):
-        sent = device.submit(submission(instance_id, seed, top, group, inner))
-        assert sent.status_code == 201, sent.text
-    return f"/v1/projects/{project}/forms/survey.svc"
 
 
 @pytest.fixture
 def wide(client, admin, project):
-    return load(client, admin, project, TOP, GROUP, INNER)
+    return load_wide_form(client, admin, project, TOP, GROUP, INNER)
 
 
 @pytest.fixture
 def survey(client, admin, project):
     """The same shape, narrow: what it shows does not depend on the width."""
-    return load(client, admin, project, 3, 2, 2)
+    return load_wide_form(client, admin, project, 3, 2, 2)
 
 
 def feed(client, admin, url, **params):
@@ -91,14 +41,14 @@ def odata_id(*parts: str) -> str:
 
 def test_a_form_wider_than_a_sql_call_streams_every_answer(client, admin, wide):
     rows = feed(client, admin, f"{wide}/Submissions")["value"]
-    assert [r["__id"] for r in rows] == list(reversed(IDS))
+    assert [r["__id"] for r in rows] == list(reversed(WIDE_IDS))
     row = rows[1]  # the first submission
     assert [k for k in row if k.startswith("q")] == [f"q{i}" for i in range(1, TOP + 1)]
     assert row["q120"] == 1120
     assert list(row["g"])[:GROUP] == [f"a{i}" for i in range(1, GROUP + 1)]
     assert row["g"]["h"] == {f"b{i}": f"b{i}-1" for i in range(1, INNER + 1)}
     paged = feed(client, admin, f"{wide}/Submissions", **{"$top": "1", "$count": "true"})
-    assert paged["value"][0]["__id"] == IDS[1] and paged["@odata.count"] == 2
+    assert paged["value"][0]["__id"] == WIDE_IDS[1] and paged["@odata.count"] == 2
 
 
 def test_expanded_rows_of_a_wide_form_nest_every_level(client, admin, wide):
@@ -106,8 +56,8 @@ def test_expanded_rows_of_a_wide_form_nest_every_level(client, admin, wide):
     assert [r["name"] for r in row["g"]["r"]] == ["r1-1", "r2-1"]
     assert [i["n"] for i in row["g"]["r"][0]["rg"]["inner"]] == [110, 111]
     first_r = row["g"]["r"][0]
-    assert first_r["__id"] == odata_id(f"Submissions#{IDS[0]}", "g#", "r#0")
-    link = f"Submissions('uuid%3A{IDS[0][5:]}')/g/r('{first_r['__id']}')/rg/inner"
+    assert first_r["__id"] == odata_id(f"Submissions#{WIDE_IDS[0]}", "g#", "r#0")
+    link = f"Submissions('uuid%3A{WIDE_IDS[0][5:]}')/g/r('{first_r['__id']}')/rg/inner"
     assert first_r["rg"]["inner@odata.navigationLink"] == link  # as in Submissions.g.r
 
 
@@ -119,7 +69,7 @@ def test_notes_and_the_entity_label_are_there_in_form_order(client, admin, surve
     assert row["calc_note"] == "x1001"  # a note the form computes: its value, as sent
     assert list(row["meta"].items()) == [
         ("entity", {"label": "a1-1 a2-1"}),
-        ("instanceID", IDS[0]),
+        ("instanceID", WIDE_IDS[0]),
     ]
 
 
@@ -129,23 +79,23 @@ def test_names_starting_with_an_underscore_keep_it(client, admin, survey):
     row = feed(client, admin, f"{survey}/Submissions")["value"][1]
     assert row["_private"] == "p1" and "__private" not in row
     selected = feed(client, admin, f"{survey}/Submissions", **{"$select": "_private"})
-    assert selected["value"][1] == {"_private": "p1", "__id": IDS[0]}
+    assert selected["value"][1] == {"_private": "p1", "__id": WIDE_IDS[0]}
 
 
 def test_a_repeat_in_a_group_is_linked_from_inside_the_group(client, admin, survey):
     row = feed(client, admin, f"{survey}/Submissions")["value"][1]
     assert "r@odata.navigationLink" not in row and "r" not in row
     assert list(row["g"]) == ["a1", "a2", "h", "r@odata.navigationLink"]
-    assert row["g"]["r@odata.navigationLink"] == f"Submissions('{quote(IDS[0], safe='')}')/g/r"
+    assert row["g"]["r@odata.navigationLink"] == f"Submissions('{quote(WIDE_IDS[0], safe='')}')/g/r"
     repeat = feed(client, admin, f"{survey}/Submissions.g.r")["value"]
-    first_r = odata_id(f"Submissions#{IDS[0]}", "g#", "r#0")
+    first_r = odata_id(f"Submissions#{WIDE_IDS[0]}", "g#", "r#0")
     mine = next(r for r in repeat if r["__id"] == first_r)
-    link = f"Submissions('uuid%3A{IDS[0][5:]}')"
+    link = f"Submissions('uuid%3A{WIDE_IDS[0][5:]}')"
     assert mine == {
         "name": "r1-1",
         "rg": {"inner@odata.navigationLink": f"{link}/g/r('{first_r}')/rg/inner"},
         "__id": first_r,
-        "__Submissions-id": IDS[0],
+        "__Submissions-id": WIDE_IDS[0],
     }
 
 
@@ -176,10 +126,10 @@ def _links(value):
 
 
 def test_a_key_on_another_set_than_the_parent_matches_no_row(client, admin, survey):
-    first_r = odata_id(f"Submissions#{IDS[0]}", "g#", "r#0")
-    good = feed(client, admin, f"{survey}/Submissions('{IDS[0]}')/g/r('{first_r}')/rg/inner")
+    first_r = odata_id(f"Submissions#{WIDE_IDS[0]}", "g#", "r#0")
+    good = feed(client, admin, f"{survey}/Submissions('{WIDE_IDS[0]}')/g/r('{first_r}')/rg/inner")
     assert [r["n"] for r in good["value"]] == [110, 111]
-    other = feed(client, admin, f"{survey}/Submissions('{IDS[0]}')/g/r/rg/inner('{first_r}')")
+    other = feed(client, admin, f"{survey}/Submissions('{WIDE_IDS[0]}')/g/r/rg/inner('{first_r}')")
     assert other["value"] == []
     for missing in ("Submissions('x')/g", "Submissions('x')/nope", "Submissions/g/r"):
         assert client.get(f"{survey}/{missing}", headers=admin).status_code == 404
@@ -191,9 +141,9 @@ def test_select_reaches_into_groups_and_their_repeats(client, admin, survey):
         "q2": 2002,
         "g": {
             "h": {"b2": "b2-2"},
-            "r@odata.navigationLink": f"Submissions('uuid%3A{IDS[1][5:]}')/g/r",
+            "r@odata.navigationLink": f"Submissions('uuid%3A{WIDE_IDS[1][5:]}')/g/r",
         },
-        "__id": IDS[1],
+        "__id": WIDE_IDS[1],
     }
 
 

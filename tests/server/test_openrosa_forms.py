@@ -9,8 +9,10 @@ import hashlib
 import pytest
 from lxml import etree
 
-from tests.server.conftest import OPENROSA, make_device, publish
-from tests.xlsforms import md_form
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.openrosa import OPENROSA
+from tests.support.xlsforms import md_form
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"

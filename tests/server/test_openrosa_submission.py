@@ -7,21 +7,14 @@ import hashlib
 from decimal import Decimal
 
 import pytest
-from lxml import etree
 
 from storage.blobs import make_blob_store
-from tests.server.conftest import OPENROSA, count, make_device, rows, sample
+from tests.support.database import count, rows
+from tests.support.devices import make_device
+from tests.support.openrosa import OPENROSA, PHOTO, message
+from tests.support.paths import sample
 
-RESPONSE = "{http://openrosa.org/http/response}"
-PHOTO = b"\xff\xd8\xff\xe0 a photo of the returnee's shop"
 AUDIO = b"ID3 a voice note"
-
-
-def message(response):
-    root = etree.fromstring(response.content)
-    assert root.tag == f"{RESPONSE}OpenRosaResponse"
-    node = root.find(f"{RESPONSE}message")
-    return node.get("nature"), node.text
 
 
 def test_head_answers_204_with_the_size_limit(device):

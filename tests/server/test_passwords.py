@@ -6,7 +6,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 
 from server.passwords import Passwords
-from tests.conftest import PASSWORDS
+from tests.support.accounts import PASSWORDS
 
 
 def test_production_hashes_with_the_recommended_parameters():

@@ -7,37 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
-from tests.server.conftest import make_device, publish
-from tests.server.test_entities import E1, FORMS, XLSX, intake
-
-SENSITIVE = ("first_name", "last_name", "dob", "phone")
-
-
-def _user(client, admin, project, email, role):
-    client.post("/v1/users", json={"email": email, "password": "a long password 1"}, headers=admin)
-    user_id = next(
-        u["id"] for u in client.get("/v1/users", headers=admin).json() if u["email"] == email
-    )
-    assert (
-        client.post(
-            f"/v1/projects/{project}/assignments/{role}/{user_id}", headers=admin
-        ).status_code
-        == 200
-    )
-    token = client.post("/v1/sessions", json={"email": email, "password": "a long password 1"})
-    return {"Authorization": f"Bearer {token.json()['token']}"}
-
-
-@pytest.fixture
-def programme(client, admin, project):
-    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake",))
-    xml = intake(E1)
-    assert device.submit(xml).status_code == 201
-    instance = xml.split(b"<instanceID>")[1].split(b"</instanceID>")[0].decode()
-    return instance
+from tests.support.accounts import project_user
+from tests.support.entities import E1, SENSITIVE
 
 
 def _csv_header(client, headers, project):
@@ -49,8 +20,8 @@ def _csv_header(client, headers, project):
 
 
 def test_analysts_get_no_sensitive_field_anywhere(client, admin, project, programme):
-    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
-    officer = _user(client, admin, project, "officer@example.org", "protection_officer")
+    analyst = project_user(client, admin, project, "analyst@example.org", "analyst")
+    officer = project_user(client, admin, project, "officer@example.org", "protection_officer")
     base = f"/v1/projects/{project}/forms/returnee_intake"
     for name in SENSITIVE:
         assert any(h.split("-")[-1] == name for h in _csv_header(client, officer, project)), name
@@ -75,7 +46,7 @@ def test_analysts_get_no_sensitive_field_anywhere(client, admin, project, progra
 def test_analysts_get_entities_without_names_or_sensitive_properties(
     client, admin, project, programme
 ):
-    analyst = _user(client, admin, project, "analyst@example.org", "analyst")
+    analyst = project_user(client, admin, project, "analyst@example.org", "analyst")
     base = f"/v1/projects/{project}/datasets/returnees"
     seen = client.get(f"{base}/entities/{E1}", headers=analyst).json()
     assert seen["currentVersion"]["label"] == "KAY/2026/001"

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from server.cli import main
 from storage.db import transaction
 from storage.purge import PurgeScope, purge
-from tests.server.conftest import count, sample
+from tests.support.database import count
+from tests.support.paths import sample
 
 PHOTO = b"\xff\xd8\xff\xe0 the purged returnee's photo"
 AUDIO = b"ID3 the purged returnee's voice"
@@ -139,7 +140,7 @@ def test_a_purged_form_takes_its_tables_views_and_versions(
         names |= set(inspector.get_view_names(schema="analytics"))
     assert not [n for n in names if "household" in n]
     for table in ("forms", "form_versions", "data_tables", "data_columns", "submissions"):
-        assert _scalar(engine, f"SELECT count(*) FROM {table}") == 0  # noqa: S608 - fixed names
+        assert _scalar(engine, f"SELECT count(*) FROM {table}") == 0
     again = client.post(
         f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
         content=sample("household.md"),
@@ -205,12 +206,13 @@ def test_the_purge_command_says_what_is_wrong_with_its_arguments(baobab, engine)
     assert code == 1 and "no project 99" in err
 
 
+@pytest.mark.programme
 def test_a_purged_entity_takes_its_versions_and_its_duplicate_review(
     client, admin, project, engine, blob_store, clock
 ):
-    from tests.server.test_entities import E1, E2, _set_up, intake
+    from tests.support.entities import E1, E2, intake, set_up_returnees
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     assert device.submit(intake(E2, case="KAY/2026/002")).status_code == 201
     # The same name: E2's registration waits for a person to compare it with E1.
@@ -232,9 +234,9 @@ def test_a_purged_entity_takes_its_versions_and_its_duplicate_review(
 def test_a_purged_project_takes_its_entity_lists_keys_and_roles(
     client, admin, project, engine, blob_store, clock
 ):
-    from tests.server.test_entities import E1, _set_up, intake
+    from tests.support.entities import E1, intake, set_up_returnees
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     assert client.delete(f"/v1/projects/{project}", headers=admin).status_code == 200
     datasets = client.get(f"/v1/projects/{project}/datasets/returnees.svc/Entities", headers=admin)
@@ -242,5 +244,5 @@ def test_a_purged_project_takes_its_entity_lists_keys_and_roles(
     counts = purge(engine, blob_store, PurgeScope(before=None), clock())
     assert (counts.projects, counts.forms, counts.entities) == (1, 2, 1)
     for table in ("projects", "entity_lists", "entities", "field_keys", "person_profiles"):
-        assert _scalar(engine, f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+        assert _scalar(engine, f"SELECT count(*) FROM {table}") == 0, table
     assert device.form_list().status_code in (401, 403)

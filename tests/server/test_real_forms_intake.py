@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 
 from converters.xlsform import compile_form
-from tests.server.conftest import make_device, rows
-from tests.xlsforms import md_form
+from tests.support.database import rows
+from tests.support.devices import make_device
+from tests.support.xlsforms import md_form
 
 AUDIT = b"event,node,start,end\nform start,,1700000000000,\n"
 HEAD = (

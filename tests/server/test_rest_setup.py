@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 
 from converters.xlsform import compile_form
-from tests.conftest import DATA
 from tests.server.central_data import load_survey, reference_json
-from tests.server.conftest import publish
-from tests.xlsforms import md_form, workbook_bytes
+from tests.support.forms import publish
+from tests.support.paths import DATA
+from tests.support.xlsforms import md_form, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MD = "text/markdown"  # the markdown XLSForms of the tests

@@ -5,27 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from converters.rss import load_weights
-from server.scoring import recompute
+from programmes.returnees.converters.rss import load_weights
+from programmes.returnees.server.scoring import recompute
 from storage.db import is_postgres
-from tests.server.test_entities import E1, E9, _set_up, build, intake
+from tests.support.entities import E1, E9, intake, set_up_returnees
+from tests.support.scores import RSS, followup_with
+
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
-RSS = {
-    "/data/rss_economic/econ_satisfaction": "very_satisfied",
-    "/data/rss_economic/econ_food_cut": "often",
-    "/data/rss_social/soc_housing_access": "poor",
-    "/data/rss_psychosocial/psy_distress": "anger sadness",
-    "/data/rss_psychosocial/psy_safety": "safe",
-}
-
-
-def followup_with(uuid: str, base: int, answers: dict[str, str]) -> bytes:
-    values = {"/data/returnee": uuid, "/data/identity_confirmed": "yes", **answers}
-    entity = {"dataset": "returnees", "id": uuid, "update": "1", "baseVersion": str(base)}
-    return build("reintegration_followup", "2026120201", values, entity)
 
 
 def _rows(engine):
@@ -35,7 +26,7 @@ def _rows(engine):
 
 
 def test_a_follow_up_is_scored_as_it_arrives(client, admin, project, engine):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     assert device.submit(followup_with(E1, 1, RSS)).status_code == 201
     (row,) = _rows(engine)
@@ -47,7 +38,7 @@ def test_a_follow_up_is_scored_as_it_arrives(client, admin, project, engine):
 
 
 def test_new_weights_recompute_every_score(client, admin, project, engine, clock, tmp_path):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     device.submit(followup_with(E1, 1, RSS))
     device.submit(followup_with(E1, 2, {**RSS, "/data/rss_social/soc_housing_access": "good"}))
@@ -67,9 +58,9 @@ def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project)
     import csv
     import io
 
-    from tests.server.test_duplicates import registration
+    from tests.support.entities import registration
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     device.submit(followup_with(E1, 1, RSS))
     device.submit(registration(E9, "Awa", "Traore", "1998-04-12", "70000001", "X/9"))
@@ -89,7 +80,7 @@ def test_scores_and_duplicate_reviews_are_in_the_exports(client, admin, project)
 
 
 def test_scores_are_in_the_odata_feed_of_a_scored_form(client, admin, project):
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     device.submit(intake(E1))
     device.submit(followup_with(E1, 1, RSS))
     base = f"/v1/projects/{project}/forms/reintegration_followup.svc"

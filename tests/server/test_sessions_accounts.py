@@ -12,8 +12,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.auth import SESSION_COOKIE
 from server.keys import token_hash
-from tests.conftest import PASSWORDS
-from tests.server.conftest import create_admin
+from tests.support.accounts import PASSWORDS, create_admin
 
 PASSWORD = "plain sailing 42"
 

@@ -7,7 +7,10 @@ import sqlalchemy as sa
 
 from storage.db import transaction
 from storage.views import view_ref
-from tests.server.conftest import count, make_device, publish, sample
+from tests.support.database import count
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.paths import sample
 
 FORM = "/v1/projects/{p}/forms/household"
 ONE = FORM + "/submissions/uuid:0b0c7a6e-0000-4000-8000-000000000003"
@@ -19,7 +22,7 @@ def _view_count(engine, name: str) -> int:
         ref = view_ref(
             connection, name if engine.dialect.name == "postgresql" else f"analytics__{name}"
         )
-        return connection.execute(sa.text(f"SELECT count(*) FROM {ref}")).scalar_one()  # noqa: S608 - our view name, quoted
+        return connection.execute(sa.text(f"SELECT count(*) FROM {ref}")).scalar_one()
 
 
 def _everywhere(client, admin, project) -> dict[str, object]:
@@ -155,9 +158,9 @@ def test_a_form_of_another_project_is_untouched(client, admin, project, device):
 def test_a_deleted_project_hides_its_returnees_from_the_api_and_the_analytics_views(
     client, admin, project, engine
 ):
-    from tests.server.test_entities import E1, _set_up, intake
+    from tests.support.entities import E1, intake, set_up_returnees
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     assert _view_count(engine, "entities__returnees") == 1
     assert client.delete(f"/v1/projects/{project}", headers=admin).status_code == 200

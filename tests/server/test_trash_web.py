@@ -3,8 +3,10 @@ and its undo."""
 
 from __future__ import annotations
 
-from tests.server.conftest import sample
-from tests.web.conftest import Browser
+import pytest
+
+from tests.support.browser import Browser
+from tests.support.paths import sample
 
 ONE = "uuid:0b0c7a6e-0000-4000-8000-000000000003"
 
@@ -68,12 +70,13 @@ def test_the_trash_page_speaks_french(client, admin, project, device):
     assert "Corbeille" in page.text and "Aucun formulaire dans la corbeille." in page.text
 
 
+@pytest.mark.programme
 def test_a_case_page_leaves_out_a_follow_up_in_the_trash(client, admin, project):
     from lxml import etree
 
-    from tests.server.test_entities import E1, _set_up, followup, intake
+    from tests.support.entities import E1, followup, intake, set_up_returnees
 
-    device = _set_up(client, admin, project)
+    device = set_up_returnees(client, admin, project)
     assert device.submit(intake(E1)).status_code == 201
     visit = followup(E1, 1, phone="70111111")
     assert device.submit(visit).status_code == 201

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from server.keys import token_hash
 from server.log_redaction import redact
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.openrosa import OPENROSA
 
 PASSWORD = "plain sailing 42"
 

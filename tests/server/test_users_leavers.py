@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.cli import main
-from tests.server.conftest import OPENROSA
-from tests.web.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.openrosa import OPENROSA
 
 PASSWORD = "plain sailing 42"
 EMAIL = "awa@example.org"

@@ -27,8 +27,7 @@ from starlette.testclient import TestClient
 
 from scripts.test_services import free_port
 from server.app import create_app
-from tests.conftest import PASSWORDS
-from tests.server.conftest import create_admin
+from tests.support.accounts import PASSWORDS, create_admin
 
 ADMIN = {"email": "admin@example.org", "password": "correct horse battery"}
 LINK = re.compile(r"http://baobab\.test/account/reset\?token=([\w-]+)")
@@ -41,7 +40,7 @@ class Mailbox:
     messages: list[email.message.Message] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  # aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 

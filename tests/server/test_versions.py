@@ -10,8 +10,11 @@ from lxml import etree
 
 from server.cli import main
 from storage.drafts import suggest_version
-from tests.server.conftest import OPENROSA, make_device, publish, rows
-from tests.xlsforms import md_form
+from tests.support.database import rows
+from tests.support.devices import make_device
+from tests.support.forms import publish
+from tests.support.openrosa import OPENROSA
+from tests.support.xlsforms import md_form
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
 VERSIONLESS = md_form(

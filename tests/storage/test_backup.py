@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess  # noqa: S404 (sha256sum, as an operator would)
+import subprocess
 import threading
 import uuid
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -21,24 +20,20 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.cli import main
+from server.services import app_services
 from server.settings import Settings
 from storage.backup import backup, restore
 from storage.backup_target import open_target
 from storage.blob_gc import referenced_keys
 from storage.blobs import make_blob_store
 from storage.db import make_engine
-from tests.conftest import DATA, PASSWORDS, ROOT, TEST_S3_URL
-from tests.server.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    create_admin,
-    make_device,
-    publish,
-    sample,
-)
-from tests.server.test_entities import E1, _set_up, intake
-from tests.server.test_scores import RSS, followup_with
-from tests.storage.test_migration_data import empty_database
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS, create_admin
+from tests.support.backends import TEST_S3_URL, empty_database, fresh_blob_url
+from tests.support.devices import make_device
+from tests.support.entities import E1, intake, set_up_returnees
+from tests.support.forms import publish
+from tests.support.paths import DATA, ROOT, sample
+from tests.support.scores import RSS, followup_with
 
 PHOTO = b"\xff\xd8\xff\xe0 a returnee's photo" * 100
 AUDIO = b"ID3 a voice note"
@@ -64,7 +59,7 @@ class Instance:
         assert filed.status_code == 201, filed.text
         assert tablet.submit(sample("nested_repeat.xml")).status_code == 201
         assert tablet.submit(sample("with_repeat.xml")).status_code == 201
-        programme = _set_up(client, self.admin, self.project)
+        programme = set_up_returnees(client, self.admin, self.project)
         assert programme.submit(intake(E1)).status_code == 201
         assert programme.submit(followup_with(E1, 1, RSS)).status_code == 201
         other = client.post(
@@ -84,14 +79,6 @@ class Instance:
 @pytest.fixture
 def instance(client, engine, clock) -> Instance:
     return Instance(client, engine, clock)
-
-
-def fresh_blob_url(tmp_path: Path) -> str:
-    if not TEST_S3_URL:
-        return f"file://{tmp_path / 'restored-blobs'}"
-    parts = urlsplit(TEST_S3_URL)
-    prefix = f"{parts.path.strip('/')}/restored-{uuid.uuid4().hex[:12]}".strip("/")
-    return urlunsplit(parts._replace(path="/" + prefix))
 
 
 def s3_backup_url() -> str:
@@ -147,7 +134,7 @@ def test_a_restored_backup_equals_the_original_table_by_table_export_and_blob(
     if kind == "directory":
         # Every file, the blobs included, and checkable without Baobab.
         checked = subprocess.run(
-            ["sha256sum", "--check", "--strict", "SHA256SUMS"],  # noqa: S607 (coreutils)
+            ["sha256sum", "--check", "--strict", "SHA256SUMS"],
             cwd=tmp_path / "backup", capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -167,7 +154,7 @@ def test_a_restored_backup_equals_the_original_table_by_table_export_and_blob(
             forms_dir=ROOT / "forms",
             public_url="http://baobab.test",
         )
-        app = create_app(copy, clock=client.app.state.clock, passwords=PASSWORDS)
+        app = create_app(copy, clock=app_services(client.app).clock, passwords=PASSWORDS)
         with TestClient(app, base_url="http://baobab.test") as restored:
             exported = instance.csv(restored)
             assert exported == instance.csv(client)

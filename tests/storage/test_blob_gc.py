@@ -24,15 +24,8 @@ from storage.blob_gc import (
     referenced_keys,
 )
 from storage.db import transaction
-from tests.conftest import DATA
-from tests.server.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    create_admin,
-    make_device,
-    publish,
-    sample,
-)
+from tests.support.devices import field_device
+from tests.support.paths import sample
 
 PHOTO = b"\xff\xd8\xff\xe0 a returnee's photo"
 AUDIO = b"ID3 a voice note"
@@ -46,16 +39,6 @@ NOT_BLOB_KEYS = {
     "submission_versions.xml_sha256": "the XML's own hash, for resends",
 }
 SUSPECT = re.compile(r"(^|_)(blobs?|sha256|files?|attachments?|media)(_|$)")
-
-
-def field_device(client, engine, clock):
-    """An administrator, a project with the household form, and a tablet assigned to it."""
-    create_admin(engine, clock)
-    signed_in = client.post("/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    admin = {"Authorization": f"Bearer {signed_in.json()['token']}"}
-    project = client.post("/v1/projects", json={"name": "Kayes"}, headers=admin).json()["id"]
-    publish(client, admin, project, (DATA / "household.md").read_bytes())
-    return make_device(client, admin, project)
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from storage.blob_gc import collect_garbage
 from storage.local import LocalBlobStore
-from tests.conftest import PASSWORDS
-from tests.server.conftest import sample
-from tests.storage.test_blob_gc import field_device
+from tests.support.accounts import PASSWORDS
+from tests.support.devices import field_device
+from tests.support.paths import sample
 
 FILED = sample("with_attachments.xml")
 TWO_DAYS = 2 * 24 * 3600

@@ -24,7 +24,7 @@ from storage.forms import (
 from storage.projects import create_project
 from storage.rows import repeat_keys
 from storage.tables import build_tables
-from tests.xlsforms import md_form
+from tests.support.xlsforms import md_form
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 

@@ -7,25 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from alembic import command
 
-from storage.db import alembic_config, transaction, upgrade
+from storage.db import transaction, upgrade
 from storage.projects import create_project
+from tests.support.database import downgrade, query_rows
 
 NOW = datetime(2026, 3, 4, tzinfo=UTC)
 NEW, OLD = "0b0c7a6e-0000-4000-8000-0000000000e2", "0b0c7a6e-0000-4000-8000-0000000000e1"
-
-
-def downgrade(engine, revision: str) -> None:
-    config = alembic_config()
-    with transaction(engine) as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-
-def rows(engine, query: str) -> list[tuple]:
-    with engine.connect() as connection:
-        return [tuple(r) for r in connection.execute(sa.text(query))]
 
 
 def test_duplicate_reviews_are_carried_over_by_uuid_and_back(engine):
@@ -76,15 +64,15 @@ def test_duplicate_reviews_are_carried_over_by_uuid_and_back(engine):
             {"now": NOW.replace(tzinfo=None)},
         )
     upgrade(engine)
-    assert rows(engine, "SELECT list_id, entity_uuid FROM person_profiles ORDER BY 2") == [
+    assert query_rows(engine, "SELECT list_id, entity_uuid FROM person_profiles ORDER BY 2") == [
         (7, OLD),
         (7, NEW),
     ]
-    assert len(rows(engine, "SELECT * FROM person_keys")) == 2
-    assert rows(engine, "SELECT id, entity_uuid, candidate_uuid, status FROM duplicate_flags") == [
-        (5, NEW, OLD, "open")
-    ]
-    assert rows(engine, "SELECT base_version FROM entities ORDER BY id") == [(1,), (1,)]
+    assert len(query_rows(engine, "SELECT * FROM person_keys")) == 2
+    assert query_rows(
+        engine, "SELECT id, entity_uuid, candidate_uuid, status FROM duplicate_flags"
+    ) == [(5, NEW, OLD, "open")]
+    assert query_rows(engine, "SELECT base_version FROM entities ORDER BY id") == [(1,), (1,)]
     with transaction(engine) as connection:  # the id sequence goes on after the copied ids
         connection.execute(
             sa.text(
@@ -93,10 +81,15 @@ def test_duplicate_reviews_are_carried_over_by_uuid_and_back(engine):
             ),
             {"now": NOW},
         )
-    assert [r[0] for r in rows(engine, "SELECT id FROM duplicate_flags ORDER BY id")] == [5, 6]
+    assert [r[0] for r in query_rows(engine, "SELECT id FROM duplicate_flags ORDER BY id")] == [
+        5,
+        6,
+    ]
     downgrade(engine, "0009")
-    assert rows(engine, "SELECT id, entity_id, candidate_id FROM duplicate_flags") == [(5, 12, 11)]
-    assert len(rows(engine, "SELECT * FROM person_profiles")) == 2
+    assert query_rows(engine, "SELECT id, entity_id, candidate_id FROM duplicate_flags") == [
+        (5, 12, 11)
+    ]
+    assert len(query_rows(engine, "SELECT * FROM person_profiles")) == 2
     upgrade(engine)
 
 
@@ -121,6 +114,6 @@ def test_upgrading_a_database_with_entities_through_0009_keeps_them(engine):
             {"uuid": OLD, "now": NOW.replace(tzinfo=None)},
         )
     upgrade(engine)
-    assert rows(engine, "SELECT approval_required, base_version FROM entity_lists, entities") == [
-        (False, None)
-    ]
+    assert query_rows(
+        engine, "SELECT approval_required, base_version FROM entity_lists, entities"
+    ) == [(False, None)]

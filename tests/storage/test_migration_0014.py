@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from converters.people import SPREAD, keys, person
 from storage.db import transaction, upgrade
 from storage.projects import create_project
-from tests.storage.test_migration_0010 import downgrade, rows
+from tests.support.database import downgrade, query_rows
 
 NOW = datetime(2026, 3, 4, tzinfo=UTC)
 UUID = "0b0c7a6e-0000-4000-8000-0000000000e1"
@@ -51,11 +51,11 @@ def test_blocking_keys_are_made_again_from_the_stored_profiles_and_back(engine):
                 {"u": UUID, "k": key},
             )
     upgrade(engine)
-    stored = {r[0] for r in rows(engine, "SELECT key FROM person_keys")}
+    stored = {r[0] for r in query_rows(engine, "SELECT key FROM person_keys")}
     assert stored == keys(someone)
     again = person(["Traore", "Aua"], "1999-04-12", "66000000", None)  # another SIM, a year off
     assert stored & keys(again, spread=SPREAD)
     downgrade(engine, "0013")
-    back = {r[0] for r in rows(engine, "SELECT key FROM person_keys")}
+    back = {r[0] for r in query_rows(engine, "SELECT key FROM person_keys")}
     assert back == {"n:aua:1998", "n:traore:1998", "p:70000001", "d:ML12"}
     upgrade(engine)

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from psycopg import sql
 from sqlalchemy.engine import Connection
 
-from storage.db import alembic_config, make_engine, normalise_url, transaction, upgrade
+from storage.db import alembic_config, make_engine, transaction, upgrade
 from storage.entities import list_entities
 from storage.entity_lists import get_list
 from storage.submission_queries import get_xml, list_attachments, list_submissions, list_versions
 from storage.users import get_user
+from tests.support.backends import empty_database
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
@@ -297,26 +294,6 @@ SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0010": seed_pending,
     "0011": seed_public_links,
 }
-
-
-@contextmanager
-def empty_database(tmp_path, name: str = "old") -> Iterator[str]:
-    """The URL of a database with nothing in it, not even the migrations' version table."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / f'{name}.db'}"
-        return
-    base, database = normalise_url(TEST_DATABASE_URL).rsplit("/", 1)
-    fresh = f"{database}_{name}_{uuid.uuid4().hex[:10]}"
-    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh)))
-    try:
-        yield f"{base}/{fresh}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(fresh))
-            )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import os
-import subprocess  # noqa: S404 (git and the old code, our own commands)
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -23,10 +23,9 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from storage.db import current_revision, make_engine, upgrade
-from tests.conftest import PASSWORDS, ROOT
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.storage.test_backup import fresh_blob_url
-from tests.storage.test_migration_data import empty_database
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS
+from tests.support.backends import empty_database, fresh_blob_url
+from tests.support.paths import ROOT
 
 # Commits of main: at migration 0003 (before draft testing: the database issue 18 found
 # stuck at 0004 on SQLite), and at 0008 (entities and scores, before offline entities).
@@ -112,7 +111,7 @@ def old_tree(tmp_path: Path, commit: str) -> Path:
     archive = _archive(commit)
     if archive.returncode != 0:  # a shallow clone: fetch that commit from where it came from
         subprocess.run(
-            ["git", "fetch", "--quiet", "origin", commit],  # noqa: S607
+            ["git", "fetch", "--quiet", "origin", commit],
             cwd=ROOT, capture_output=True, check=False,
         )  # fmt: skip
         archive = _archive(commit)
@@ -125,7 +124,7 @@ def old_tree(tmp_path: Path, commit: str) -> Path:
 
 def _archive(commit: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        ["git", "archive", "--format=tar", commit],  # noqa: S607 (git from PATH, as developers run it)
+        ["git", "archive", "--format=tar", commit],
         cwd=ROOT, capture_output=True, check=False,
     )  # fmt: skip
 
@@ -162,7 +161,7 @@ def test_a_database_built_by_an_earlier_commit_upgrades_to_head_with_its_data(
         argv = [str(tree), ADMIN_EMAIL, ADMIN_PASSWORD, str(tmp_path / "photo")]
         argv += [str(tmp_path / "audio"), str(tmp_path / "old-export.zip")]
         argv += ["programme" if programme else "forms"]
-        built = subprocess.run(  # noqa: S603 (our interpreter and our script)
+        built = subprocess.run(
             [sys.executable, str(tmp_path / "old.py"), *argv],
             cwd=tree, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip

@@ -32,7 +32,7 @@ from storage.views import (
     refresh_views,
     view_ref,
 )
-from tests.xlsforms import md_form
+from tests.support.xlsforms import md_form
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 EN, FR = "English (en)", "French (fr)"
@@ -132,7 +132,7 @@ def submit(setup, instance_id, *, version="1", age="34", extra=None, members=())
 
 def rows(engine, view, order="instance_id"):
     with engine.connect() as connection:
-        query = f"SELECT * FROM {view_ref(connection, name(connection, view))} ORDER BY {order}"  # noqa: S608 - quoted names
+        query = f"SELECT * FROM {view_ref(connection, name(connection, view))} ORDER BY {order}"
         return [dict(r) for r in connection.exec_driver_sql(query).mappings()]
 
 

@@ -1,78 +1,17 @@
-"""Fixtures for the web interface: a browser-like client signed in through the sign-in page,
-and helpers that post forms with the page's CSRF token, as a browser would."""
+"""Fixtures for the web interface: a browser-like client (tests/support/browser.py) signed in
+through the sign-in page, a project made on the web pages, and a tab of Debian's Chromium driven
+by Playwright against the app served by uvicorn."""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin, live  # noqa: F401
-from tests.xlsforms import workbook_bytes
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-SURVEY = [
-    ["type", "name", "label::English (en)", "label::French (fr)", "relevant", "required"],
-    ["text", "full_name", "Full name", "Nom complet", "", "yes"],
-    ["integer", "age", "Age", "Âge", "", "yes"],
-    ["select_one region", "region", "Region", "Région", "", "yes"],
-    ["select_multiple needs", "needs", "Needs", "Besoins", "${age} >= 18", ""],
-    ["geopoint", "location", "Location", "Position", "", ""],
-    ["image", "photo", "Photo", "Photo", "", ""],
-    ["select_one yes_no", "consent", "Consent given", "Consentement donné", "", ""],
-]
-CHOICES = [
-    ["list_name", "name", "label::English (en)", "label::French (fr)"],
-    ["region", "kayes", "Kayes", "Kayes"],
-    ["region", "bamako", "Bamako", "Bamako"],
-    ["needs", "food", "Food", "Nourriture"],
-    ["needs", "work", "Work", "Travail"],
-    ["yes_no", "yes", "Yes", "Oui"],
-    ["yes_no", "no", "No", "Non"],
-]
-
-
-def xlsform(survey=SURVEY, version="1", form_id="returnee_visit", title="Returnee visit") -> bytes:
-    return workbook_bytes(
-        {
-            "survey": survey,
-            "choices": CHOICES,
-            "settings": [["form_id", "version", "form_title"], [form_id, version, title]],
-        }
-    )
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-class Browser:
-    """A TestClient used like a browser: it keeps cookies and posts the page's CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-        self.token = ""
-
-    def get(self, url, **kwargs):
-        response = self.client.get(url, **kwargs)
-        if "csrf" in response.text:
-            self.token = csrf_of(response.text)
-        return response
-
-    def post(self, url, data=None, files=None, follow=True):
-        response = self.client.post(
-            url, data={"csrf": self.token, **(data or {})}, files=files, follow_redirects=follow
-        )
-        if 'name="csrf"' in response.text:
-            self.token = csrf_of(response.text)
-        return response
-
-    def sign_in(self, email=ADMIN_EMAIL, password=ADMIN_PASSWORD):
-        self.get("/login")
-        return self.post("/login", {"email": email, "password": password})
+from tests.support.accounts import create_admin
+from tests.support.browser import Browser
+from tests.support.chromium import CHROMIUM
 
 
 @pytest.fixture
@@ -91,48 +30,24 @@ def web_project(browser):
     return int(str(response.url).rstrip("/").rsplit("/", 1)[1])
 
 
-def upload(browser, project, data: bytes, filename="returnee_visit.xlsx"):
-    return browser.post(
-        f"/projects/{project}/forms/upload",
-        files={"xlsform": (filename, data, "application/octet-stream")},
-    )
-
-
-def published_form(browser, project, data: bytes | None = None) -> str:
-    assert upload(browser, project, data or xlsform()).status_code == 200
-    response = browser.post(f"/projects/{project}/forms/returnee_visit/publish", {"version": "1"})
-    assert response.status_code == 200, response.text
-    return "returnee_visit"
-
-
-def visit_xml(
-    n: int, *, region="kayes", needs="food work", age=30, photo="p.jpg", lat=12.6, consent="yes"
-) -> bytes:
-    return f"""<data id="returnee_visit" version="1">
-  <full_name>Returnee {n}</full_name><age>{age}</age><region>{region}</region>
-  <needs>{needs}</needs><location>{lat} -8.0 350 5</location>
-  <photo>{photo}</photo><consent>{consent}</consent>
-  <meta><instanceID>uuid:visit-{n}</instanceID></meta></data>""".encode()
-
-
-def device_token(browser, project, name="Tablet Awa") -> str:
-    """Create an app user on the web page and read its key back, as Collect would from the QR."""
-    page = browser.post(
-        f"/projects/{project}/app-users", {"display_name": name, "forms": "returnee_visit"}
-    )
-    assert page.status_code == 200, page.text
-    actor_id = str(page.url).rstrip("/").rsplit("/", 1)[1]
-    settings = browser.get(f"/v1/projects/{project}/app-users/{actor_id}/qr").json()["settings"]
-    return settings["general"]["server_url"].split("/key/")[1].split("/")[0]
-
-
-def send(client, project, token, xml: bytes, files: dict[str, bytes] | None = None):
-    parts = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
-    parts += [(n, (n, c, "image/jpeg")) for n, c in (files or {}).items()]
-    response = client.post(
-        f"/v1/key/{token}/projects/{project}/submission",
-        files=parts,
-        headers={"X-OpenRosa-Version": "1.0"},
-    )
-    assert response.status_code == 201, response.text
-    return response
+@pytest.fixture
+def page(live, engine, clock, tmp_path):
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser does it)"
+    create_admin(engine, clock)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(base_url=live, accept_downloads=True, locale="en-GB")
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on(
+            "console",
+            lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        yield tab
+        context.close()
+        browser.close()
+    assert not errors, errors  # no script error, nothing the CSP had to block

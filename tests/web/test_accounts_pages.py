@@ -8,8 +8,8 @@ import re
 
 from starlette.testclient import TestClient
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.conftest import Browser
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.browser import Browser
 
 PASSWORD = "plain sailing 42"
 LINK = re.compile(r"http://baobab\.test/account/reset\?token=[\w-]+")

@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 
-from tests.web.conftest import device_token, published_form, send, visit_xml
+from tests.support.visit_form import device_token, published_form, send, visit_xml
 
 
 def _send_three(browser, web_project, client):

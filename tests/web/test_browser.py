@@ -9,29 +9,19 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 import zipfile
 import zlib
 from pathlib import Path
 
 import httpx
-import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
-from tests.web.conftest import SURVEY, visit_xml, xlsform
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("BAOBAB_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
-
-# An image's width once it has loaded (0 if it failed): it loads after the page says visible.
-LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(resolve => {
-    img.addEventListener("load", () => resolve(img.naturalWidth));
-    img.addEventListener("error", () => resolve(0));
-})"""
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.chromium import LOADED_WIDTH, checked
+from tests.support.visit_form import SURVEY, visit_xml, xlsform
 
 
 def _jpeg() -> bytes:
@@ -41,40 +31,6 @@ def _jpeg() -> bytes:
 
 
 JPEG = _jpeg()
-UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
-    .filter(e => e.type !== 'hidden')
-    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
-    .map(e => e.outerHTML)"""
-
-
-@pytest.fixture
-def page(live, engine, clock, tmp_path):
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser does it)"
-    create_admin(engine, clock)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live, accept_downloads=True, locale="en-GB")
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on(
-            "console",
-            lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-        )
-        yield tab
-        context.close()
-        browser.close()
-    assert not errors, errors  # no script error, nothing the CSP had to block
-
-
-def _checked(page: Page, name: str) -> None:
-    """Every visible field has a label; the page is saved as a screenshot."""
-    assert page.evaluate(UNLABELLED) == [], page.url
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
@@ -86,7 +42,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password")).to_be_focused()
     page.keyboard.type(ADMIN_PASSWORD)
-    _checked(page, "01-sign-in")
+    checked(page, "01-sign-in")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
     page.keyboard.press("Tab")
@@ -104,7 +60,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     issues = page.locator("table.issues tbody tr")
     expect(issues.first).to_contain_text("survey")
     assert "nowhere" in issues.first.inner_text()
-    _checked(page, "02-xlsform-errors")
+    checked(page, "02-xlsform-errors")
 
     fixed = tmp_path / "returnee_visit_fixed.xlsx"
     fixed.write_bytes(xlsform())
@@ -114,7 +70,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     page.get_by_role("link", name="Open the draft").click()
     page.get_by_role("button", name="Publish this version").click()
     expect(page.get_by_text("Version published")).to_be_visible()
-    _checked(page, "03-form")
+    checked(page, "03-form")
     project_url = page.url.split("/forms/")[0]
 
     # A device: its QR code is shown, and it is the one Collect needs.
@@ -124,7 +80,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     qr = page.get_by_role("img", name="QR code that configures ODK Collect for Tablet Awa")
     expect(qr).to_be_visible()
     assert qr.evaluate(LOADED_WIDTH) > 100
-    _checked(page, "04-app-user-qr")
+    checked(page, "04-app-user-qr")
     png = page.request.get(qr.get_attribute("src") or "").body()
     # QR codes only: a random token can also look like a stray linear barcode to the reader
     (code,) = zxingcpp.read_barcodes(
@@ -148,7 +104,7 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     # Review one.
     page.goto(f"{project_url}/forms/returnee_visit/submissions")
     expect(page.get_by_text("3 submissions")).to_be_visible()
-    _checked(page, "05-submissions")
+    checked(page, "05-submissions")
     page.locator("a[href$='/submissions/uuid:visit-1']").click()
     photo = page.get_by_role("img", name="Photo")
     expect(photo).to_be_visible()
@@ -159,11 +115,11 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
     page.get_by_role("button", name="Save review").click()
     expect(page.get_by_text("Review saved.")).to_be_visible()
     expect(page.get_by_text("Vérifier l'âge")).to_be_visible()
-    _checked(page, "06-submission")
+    checked(page, "06-submission")
 
     # Export: the page's script streams it with a progress line, then saves it.
     page.goto(f"{project_url}/forms/returnee_visit/export")
-    _checked(page, "07-export")
+    checked(page, "07-export")
     with page.expect_download() as waiting:
         page.get_by_role("button", name="Download").click()
     download = waiting.value
@@ -181,11 +137,11 @@ def test_a_field_office_day_in_the_browser(page: Page, live, tmp_path):
 
     page.goto(f"{project_url}/forms/returnee_visit/dashboard")
     expect(page.locator("circle.point")).to_have_count(3)
-    _checked(page, "08-dashboard")
+    checked(page, "08-dashboard")
 
     # French, chosen from the menu (the script sends the form when it changes).
     page.get_by_label("Language").select_option("fr")
     expect(page.get_by_role("heading", name=re.compile("^Tableau de bord"))).to_be_visible()
     expect(page.get_by_role("heading", name="Soumissions par jour")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    _checked(page, "09-dashboard-fr")
+    checked(page, "09-dashboard-fr")

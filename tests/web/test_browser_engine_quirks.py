@@ -1,5 +1,5 @@
 """Two bugs of ODK Web Forms 0.22's XPath engine that the shipped forms work around
-(scripts/build_forms.py), each shown on the smallest form that has it, next to the workaround.
+(forms/<form_id>/survey.csv), each shown on the smallest form that has it, next to the workaround.
 When an upgrade of @getodk/web-forms fixes one, its test fails: drop the workaround then.
 
 - `sum()` of an empty node-set is NaN (XPath 1.0 and ODK Collect: 0), which blanked the
@@ -18,7 +18,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from converters.xlsform import compile_xlsform
 from server.web.webforms import IMPORT_MAP
-from tests.web.test_browser_webforms import CHROMIUM
+from tests.support.chromium import CHROMIUM
 
 SUM = """| survey |
 | | type | name | label | default | calculation |

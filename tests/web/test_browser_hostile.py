@@ -16,8 +16,10 @@ from converters.form_model import CompiledForm
 from storage.db import transaction
 from storage.forms import publish_form
 from tests.reliability.collect_device import set_up_field
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA, sample
-from tests.web.test_browser import LOADED_WIDTH, page  # noqa: F401 - the Chromium fixture
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.chromium import LOADED_WIDTH
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import sample
 
 # What the probe's script did: read the CSRF token from /users, then create an administrator.
 ATTACK = (
@@ -38,7 +40,7 @@ XFORM = f"""<?xml version="1.0"?>
 
 
 def test_hostile_xml_and_xforms_run_nothing_in_an_administrators_browser(
-    page: Page,  # noqa: F811
+    page: Page,
     live,
     engine,
     clock,

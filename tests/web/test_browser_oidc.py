@@ -29,10 +29,11 @@ from scripts.test_services import free_port
 from server import accounts
 from server.app import create_app
 from server.oidc import STATE_COOKIE
+from server.services import app_services
 from storage.db import transaction
 from storage.users import create_user
-from tests.conftest import PASSWORDS
-from tests.web.test_browser import CHROMIUM
+from tests.support.accounts import PASSWORDS
+from tests.support.chromium import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID, CLIENT_SECRET = "baobab-tests", "a client secret for the tests"
@@ -248,7 +249,7 @@ def test_a_deactivated_user_gets_no_session(world, engine):
         awa = connection.execute(
             sa.text("SELECT actor_id FROM users WHERE email = 'awa@example.org'")
         ).scalar_one()
-    accounts.deactivate(world.app.state, awa, by=None)
+    accounts.deactivate(app_services(world.app), awa, by=None)
     with tab(world) as page:
         at_provider(page, world, "awa")
         expect(page.get_by_text("This account is deactivated.")).to_be_visible()

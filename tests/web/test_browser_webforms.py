@@ -19,8 +19,9 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from storage import schema as s
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
-from tests.web.conftest import xlsform
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
+from tests.support.chromium import CHROMIUM
+from tests.support.visit_form import xlsform
 from tests.web.webform_filling import (
     FOLLOWUP_REST,
     FOLLOWUP_VISIT,
@@ -33,7 +34,6 @@ from tests.web.webform_filling import (
     wait_until_ready,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "a long password for staff"
@@ -121,6 +121,7 @@ def _open_new_submission(page: Page, form_url: str) -> tuple[float, int, int]:
     return elapsed, sum(sizes), len(sizes)
 
 
+@pytest.mark.programme  # the follow-up's scores are the programme's
 def test_the_shipped_forms_in_the_browser(chromium, live, api, engine, blob_store, tmp_path):
     problems = Problems()
     project = api.post("/v1/projects", json={"name": "Retours Mali"}).json()["id"]

@@ -6,40 +6,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from starlette.testclient import TestClient
 
-from tests.server.conftest import OPENROSA, make_device, publish
-from tests.server.test_entities import E1, FORMS, XLSX, intake
-from tests.server.test_scores import RSS, followup_with
-from tests.web.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.entities import E1
+from tests.support.openrosa import OPENROSA
+from tests.support.scores import scored_programme
 
-ASSIST = {
-    "/data/assistance_received/assistance": "business cash",
-    "/data/assistance_received/assistance_cash_xof": "150000",
-}
-
-
-def _programme(browser, client):
-    admin = {
-        "Authorization": "Bearer "
-        + client.post(
-            "/v1/sessions", json={"email": "admin@example.org", "password": "correct horse battery"}
-        ).json()["token"]
-    }
-    project = client.post("/v1/projects", json={"name": "Retours Mali"}, headers=admin).json()["id"]
-    for name in ("returnee_intake", "reintegration_followup"):
-        publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
-    assert device.submit(intake(E1)).status_code == 201
-    assert device.submit(followup_with(E1, 1, {**RSS, **ASSIST})).status_code == 201
-    better = {**RSS, "/data/rss_social/soc_housing_access": "very_good"}
-    assert device.submit(followup_with(E1, 2, better)).status_code == 201
-    assert device.submit(followup_with(E1, 2, RSS)).status_code == 201  # offline, stale
-    return admin, project
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 
 def test_the_case_page_tells_the_returnees_story(browser, client):
-    _admin, project = _programme(browser, client)
+    _admin, project = scored_programme(browser, client)
     listing = browser.get(f"/projects/{project}/entities/returnees")
     assert "1 case" in listing.text and "Awa Traoré (KAY/2026/001)" in listing.text
     page = browser.get(f"/projects/{project}/entities/returnees/{E1}")
@@ -59,7 +38,7 @@ def test_the_case_page_tells_the_returnees_story(browser, client):
 
 
 def test_an_analyst_sees_no_name_and_every_view_is_audited(browser, client, engine):
-    admin, project = _programme(browser, client)
+    admin, project = scored_programme(browser, client)
     client.post(
         "/v1/users",
         json={"email": "analyst@example.org", "password": "analyst password 1"},
@@ -91,7 +70,7 @@ def test_an_analyst_sees_no_name_and_every_view_is_audited(browser, client, engi
 
 
 def test_the_programme_dashboard_counts_what_the_programme_needs(browser, client, clock):
-    _admin, project = _programme(browser, client)
+    _admin, project = scored_programme(browser, client)
     page = browser.get(f"/projects/{project}/programme")
     assert page.status_code == 200, page.text
     cards = re.sub(r"\s+", " ", page.text.split('<ul class="cards">', 1)[1].split("</ul>", 1)[0])

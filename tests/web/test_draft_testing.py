@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from tests.web.conftest import SURVEY, upload, visit_xml, xlsform
+from tests.support.visit_form import SURVEY, upload, visit_xml, xlsform
 
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
 JPEG = b"\xff\xd8\xff\xe0" + b"2" * 64

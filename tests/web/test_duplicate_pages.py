@@ -8,13 +8,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from storage import schema as s
-from storage.duplicates import forget_pairs
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_device, publish
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E2, E3, E4, FORMS, XLSX
+from storage.duplicate_holds import forget_pairs
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.devices import make_device
+from tests.support.entities import E1, E2, E3, E4, registration
+from tests.support.forms import XLSX, publish
+from tests.support.paths import FORMS
+
+pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
 
 def _project(client):

@@ -8,52 +8,18 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from storage import schema as s
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_device, publish
-from tests.server.test_entities import E1, E2, FORMS, INTAKE_VERSION, XLSX, build, intake
-from tests.server.test_entities_offline import BRANCH, update
-from tests.web.conftest import Browser
-
-LIST = "/projects/{project}/entities/returnees"
-
-
-def api_headers(client) -> dict[str, str]:
-    token = client.post(
-        "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    ).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def programme(client):
-    """The programme's forms, a tablet, and Awa Traoré (E1) and Moussa Keita (E2) registered."""
-    admin = api_headers(client)
-    project = client.post("/v1/projects", json={"name": "Retours Mali"}, headers=admin).json()["id"]
-    for name in ("returnee_intake", "reintegration_followup"):
-        publish(client, admin, project, (FORMS / f"{name}.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake", "reintegration_followup"))
-    assert device.submit(intake(E1)).status_code == 201
-    assert device.submit(person(E2, "Moussa", "Keita", "sikasso")).status_code == 201
-    return admin, project, device
-
-
-def person(uuid: str, first: str, last: str, region: str, case: str = "SIK/2026/002") -> bytes:
-    """An intake of someone nobody would take for Awa Traoré (no duplicate review)."""
-    values = {
-        "/data/registration/registration_date": "2026-11-02",
-        "/data/registration/case_number": case,
-        "/data/consent/consent_ok": "yes",
-        "/data/identity/first_name": first,
-        "/data/identity/last_name": last,
-        "/data/identity/sex": "male",
-        "/data/identity/dob": "1971-09-23",
-        "/data/identity/phone": "65432109",
-        "/data/return_plan/return_region": region,
-    }
-    entity = {"dataset": "returnees", "id": uuid, "create": "1"}
-    return build("returnee_intake", INTAKE_VERSION, values, entity, f"{first} {last} ({case})")
+from tests.support.browser import Browser
+from tests.support.entities import (
+    E1,
+    LIST_PAGE,
+    registered_returnees,
+)
+from tests.support.offline_entities import BRANCH, update
 
 
 def rows(page) -> list[str]:
@@ -79,8 +45,8 @@ def analyst(client, admin, project) -> Browser:
 
 
 def test_search_ignores_accents_and_case_and_filters_by_property(browser, client):
-    _admin, project, _device = programme(client)
-    table = LIST.format(project=project) + "/table"
+    _admin, project, _device = registered_returnees(client)
+    table = LIST_PAGE.format(project=project) + "/table"
     whole = browser.get(table)
     assert whole.status_code == 200, whole.text
     assert "2 entities" in whole.text
@@ -97,32 +63,34 @@ def test_search_ignores_accents_and_case_and_filters_by_property(browser, client
     assert unknown.status_code == 400 and "nope" in unknown.text
 
 
+@pytest.mark.programme
 def test_badges_for_conflicts_and_held_updates_and_the_case_page_shows_them(browser, client):
-    admin, project, device = programme(client)
+    admin, project, device = registered_returnees(client)
     # Offline on one tablet: two follow-ups; the second arrives first and waits for the first.
     assert device.submit(update(E1, 2, trunk=1, branch=BRANCH, count=2)).status_code == 201
-    table = browser.get(LIST.format(project=project) + "/table?held=1")
+    table = browser.get(LIST_PAGE.format(project=project) + "/table?held=1")
     (held_row,) = rows(table)
     assert "Awa Traoré" in held_row and "1 held update" in held_row
-    case = browser.get(LIST.format(project=project) + f"/{E1}")
+    case = browser.get(LIST_PAGE.format(project=project) + f"/{E1}")
     held = case.text.split('id="held-title"', 1)[1].split("</section>", 1)[0]
     assert "1 update held" in case.text
     assert "reintegration_followup" in held and BRANCH in held
     assert re.search(r'<td class="num">2</td><td class="num">1</td>', held)  # base, trunk
     # The first one arrives: both are applied, nothing is held any more.
     assert device.submit(update(E1, 1, trunk=1, branch=BRANCH, count=1)).status_code == 201
-    assert "held" not in " ".join(rows(browser.get(LIST.format(project=project) + "/table")))
-    assert 'id="held-title"' not in browser.get(LIST.format(project=project) + f"/{E1}").text
+    assert "held" not in " ".join(rows(browser.get(LIST_PAGE.format(project=project) + "/table")))
+    assert 'id="held-title"' not in browser.get(LIST_PAGE.format(project=project) + f"/{E1}").text
     # A stale update from another tablet: a conflict, badged.
     stale = update(E1, 1, phone="79999999")
     assert device.submit(stale).status_code == 201
-    conflicted = rows(browser.get(LIST.format(project=project) + "/table?conflict=1"))
+    conflicted = rows(browser.get(LIST_PAGE.format(project=project) + "/table?conflict=1"))
     assert len(conflicted) == 1 and "Conflict" in conflicted[0]
 
 
+@pytest.mark.programme
 def test_an_edit_makes_a_new_version_audited_and_a_stale_one_is_refused(browser, client, engine):
-    admin, project, _device = programme(client)
-    edit = LIST.format(project=project) + f"/{E1}/edit"
+    admin, project, _device = registered_returnees(client)
+    edit = LIST_PAGE.format(project=project) + f"/{E1}/edit"
     form = browser.get(edit)
     assert form.status_code == 200 and 'name="base_version" value="1"' in form.text
     assert 'name="p.phone" value="70000001"' in form.text
@@ -160,20 +128,20 @@ def test_an_edit_makes_a_new_version_audited_and_a_stale_one_is_refused(browser,
 
 
 def test_an_analyst_sees_no_sensitive_property_and_cannot_edit(browser, client):
-    admin, project, _device = programme(client)
+    admin, project, _device = registered_returnees(client)
     person = analyst(client, admin, project)
-    table = person.get(LIST.format(project=project) + "/table")
+    table = person.get(LIST_PAGE.format(project=project) + "/table")
     assert table.status_code == 200
     assert "Traoré" not in table.text and "70000001" not in table.text
     assert '<th scope="col">phone</th>' not in table.text
     assert "KAY/2026/001" in table.text  # the case number stands for the name
     assert "/edit" not in table.text
     assert person.get(table.url.path + "?q=traore").text.count("<tr>") == 2  # header + none
-    refused = person.get(LIST.format(project=project) + "/table?property=phone&value=70000001")
+    refused = person.get(LIST_PAGE.format(project=project) + "/table?property=phone&value=70000001")
     assert refused.status_code == 400
-    assert person.get(LIST.format(project=project) + f"/{E1}/edit").status_code == 403
+    assert person.get(LIST_PAGE.format(project=project) + f"/{E1}/edit").status_code == 403
     posted = person.client.post(
-        LIST.format(project=project) + f"/{E1}/edit",
+        LIST_PAGE.format(project=project) + f"/{E1}/edit",
         data={"csrf": person.token, "base_version": "1", "label": "x"},
     )
     assert posted.status_code == 403
@@ -183,16 +151,17 @@ def test_an_analyst_sees_no_sensitive_property_and_cannot_edit(browser, client):
     assert current["currentVersion"]["version"] == 1
 
 
+@pytest.mark.programme
 def test_the_pages_speak_french(browser, client):
-    _admin, project, device = programme(client)
+    _admin, project, device = registered_returnees(client)
     assert device.submit(update(E1, 2, trunk=1, branch=BRANCH, count=2)).status_code == 201
     browser.post("/account/language", {"language": "fr", "next": "/projects"})
-    table = browser.get(LIST.format(project=project) + "/table?q=traoré")
+    table = browser.get(LIST_PAGE.format(project=project) + "/table?q=traoré")
     assert table.status_code == 200 and "1 entité" in table.text
     assert "1 mise à jour en attente" in table.text
-    case = browser.get(LIST.format(project=project) + f"/{E1}")
+    case = browser.get(LIST_PAGE.format(project=project) + f"/{E1}")
     assert "1 mise à jour en attente" in case.text and "Origine" in case.text
-    edit = browser.get(LIST.format(project=project) + f"/{E1}/edit")
+    edit = browser.get(LIST_PAGE.format(project=project) + f"/{E1}/edit")
     assert "Enregistrer comme nouvelle version" in edit.text
-    upload = browser.get(LIST.format(project=project) + "/upload")
+    upload = browser.get(LIST_PAGE.format(project=project) + "/upload")
     assert "Vérifier et créer" in upload.text

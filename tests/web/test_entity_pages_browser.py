@@ -5,17 +5,16 @@ an edit and a CSV upload go through as a person would do them."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, OPENROSA
-from tests.server.test_entities import E1, FORMS, XLSX, intake
-from tests.web.test_browser import UNLABELLED, _checked, page  # noqa: F401 - the fixture
-
-OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
-# What sticks out of the window, to say why a page is too wide.
-STICKING_OUT = """() => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-    .slice(0, 5).map(e => e.tagName + ' ' + e.textContent.slice(0, 40))"""
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.chromium import UNLABELLED, checked
+from tests.support.entities import E1, intake
+from tests.support.forms import XLSX
+from tests.support.openrosa import OPENROSA
+from tests.support.page_width import OVERFLOW, STICKING_OUT
+from tests.support.paths import FORMS
 
 
 def _fits(tab: Page, name: str) -> None:
@@ -24,7 +23,7 @@ def _fits(tab: Page, name: str) -> None:
     loaded: after a form's submit the new page's text can be there before its stylesheet."""
     tab.wait_for_load_state("load")
     assert tab.evaluate(OVERFLOW) <= 0, (name, tab.evaluate(STICKING_OUT))
-    _checked(tab, name)
+    checked(tab, name)
 
 
 def _programme(live: str) -> int:
@@ -50,7 +49,8 @@ def _programme(live: str) -> int:
     return project
 
 
-def test_the_entity_pages_on_a_desktop_and_a_phone(page: Page, live, tmp_path):  # noqa: F811
+@pytest.mark.programme  # an edit ends on the returnee's case page
+def test_the_entity_pages_on_a_desktop_and_a_phone(page: Page, live, tmp_path):
     project = _programme(live)
     page.goto("/login")
     page.get_by_label("E-mail address").fill(ADMIN_EMAIL)

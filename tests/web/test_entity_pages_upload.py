@@ -4,20 +4,23 @@ tablet gets; and a draft's manifest, which types the entity list as the publishe
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from lxml import etree
 
 from storage import schema as s
-from tests.server.test_entities import E1, FORMS, XLSX, intake
-from tests.server.test_entity_lists_devices import (
+from tests.support.accounts import api_headers
+from tests.support.entities import E1, LIST_PAGE, intake, registered_returnees
+from tests.support.entity_lists import (
     MANIFEST,
     device_copy,
     integrity,
     patch_list,
-    registration,
-    set_up,
+    regional_registration,
+    set_up_tablets,
 )
-from tests.web.test_entity_pages import LIST, api_headers, programme
+from tests.support.forms import XLSX
+from tests.support.paths import FORMS
 
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
 
@@ -25,7 +28,7 @@ OPENROSA = {"X-OpenRosa-Version": "1.0"}
 def send_csv(browser, project, text: str | bytes, name="new.csv"):
     data = text.encode("utf-8") if isinstance(text, str) else text
     return browser.post(
-        LIST.format(project=project) + "/upload", files={"file": (name, data, "text/csv")}
+        LIST_PAGE.format(project=project) + "/upload", files={"file": (name, data, "text/csv")}
     )
 
 
@@ -36,8 +39,8 @@ def live_entities(client, admin, project) -> list[dict]:
 
 
 def test_a_csv_with_a_bad_row_is_refused_whole_naming_row_and_column(browser, client):
-    admin, project, _device = programme(client)
-    form = browser.get(LIST.format(project=project) + "/upload")
+    admin, project, _device = registered_returnees(client)
+    form = browser.get(LIST_PAGE.format(project=project) + "/upload")
     assert (
         form.status_code == 200
         and "<code>label</code>, <code>registration_date</code>, <code>case_number</code>"
@@ -62,8 +65,9 @@ def test_a_csv_with_a_bad_row_is_refused_whole_naming_row_and_column(browser, cl
     assert latin1.status_code == 400 and "not UTF-8" in latin1.text
 
 
+@pytest.mark.programme
 def test_a_good_csv_creates_every_entity_and_the_tablets_get_them(browser, client, engine):
-    admin, project, device = programme(client)
+    admin, project, device = registered_returnees(client)
     created = send_csv(
         browser,
         project,
@@ -87,17 +91,17 @@ def test_a_good_csv_creates_every_entity_and_the_tablets_get_them(browser, clien
         for e in live_entities(client, admin, project)
         if e["currentVersion"]["label"] == "Seydou Konaté"
     )
-    case = browser.get(LIST.format(project=project) + f"/{uuid}")
+    case = browser.get(LIST_PAGE.format(project=project) + f"/{uuid}")
     assert "CSV upload: new.csv" in case.text
 
 
 def test_properties_edited_on_the_app_user_page_change_what_its_tablet_gets(browser, client):
     admin = api_headers(client)
     project = client.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-    kayes, sikasso = set_up(client, admin, project, "Kayes", "Sikasso")
+    kayes, sikasso = set_up_tablets(client, admin, project, "Kayes", "Sikasso")
     k1, s1 = "0b0c7a6e-0000-4000-8000-0000000000a1", "0b0c7a6e-0000-4000-8000-0000000000a2"
-    assert kayes.submit(registration(k1, "kayes", "K1")).status_code == 201
-    assert kayes.submit(registration(s1, "sikasso", "S1")).status_code == 201
+    assert kayes.submit(regional_registration(k1, "kayes", "K1")).status_code == 201
+    assert kayes.submit(regional_registration(s1, "sikasso", "S1")).status_code == 201
     page = f"/projects/{project}/app-users/{kayes.actor_id}"
     assert "The project has no property yet." in browser.get(page).text
     saved = browser.post(page + "/properties", {"new_property": "zone", "new_value": "kayes"})

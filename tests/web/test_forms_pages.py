@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import SURVEY, published_form, upload, xlsform
+from tests.support.visit_form import SURVEY, published_form, upload, xlsform
 
 
 def test_a_broken_xlsform_shows_every_error_by_sheet_and_row_and_nothing_is_stored(

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from server.web.extract import enum_messages
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 
 WEB = Path(__file__).resolve().parents[2] / "server" / "web"
 KEYWORDS = {
@@ -36,6 +36,10 @@ def _extracted() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(WEB), method_map, options, keywords=KEYWORDS
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    for _file, _line, message, _comments, _context in extract_from_dir(  # their pages' words
+        str(WEB.parents[1] / "programmes"), [("**.py", "python")], keywords=KEYWORDS
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     for errors in ("server/errors.py", "storage/errors.py", "converters/errors.py"):
@@ -97,7 +101,7 @@ def test_the_sign_in_page_follows_the_browser_language(client):
 
 
 def test_dates_and_numbers_are_written_the_french_way(browser, web_project, client):
-    from tests.web.conftest import device_token, published_form, send, visit_xml
+    from tests.support.visit_form import device_token, published_form, send, visit_xml
 
     form = published_form(browser, web_project)
     token = device_token(browser, web_project)

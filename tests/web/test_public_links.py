@@ -9,40 +9,15 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from storage import schema as s
-from tests.server.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    DATA,
-    OPENROSA,
-    create_admin,
-    publish,
-    sample,
-)
-from tests.server.test_entities import FORMS, XLSX
-from tests.web.conftest import published_form
+from tests.support.forms import XLSX, publish
+from tests.support.openrosa import OPENROSA
+from tests.support.paths import FORMS, sample
+from tests.support.visit_form import published_form
 
 LINKS = "/v1/projects/{p}/forms/household/public-links"
-
-
-@pytest.fixture
-def admin(client, engine, clock):
-    create_admin(engine, clock)
-    response = client.post("/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-@pytest.fixture
-def project(client, admin):
-    return client.post("/v1/projects", json={"name": "Retours Mali"}, headers=admin).json()["id"]
-
-
-@pytest.fixture
-def household(client, admin, project):
-    return publish(client, admin, project, (DATA / "household.md").read_bytes())
 
 
 def _link(client, admin, project, **body):

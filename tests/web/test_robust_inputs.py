@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from storage.users import is_email
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.conftest import CHOICES, published_form, send, upload, visit_xml
-from tests.web.test_sorting_access import device_token
-from tests.xlsforms import workbook_bytes
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.browser import device_token_for
+from tests.support.visit_form import CHOICES, published_form, send, upload, visit_xml
+from tests.support.xlsforms import workbook_bytes
 
 OPTIONS = 1500  # past SQLite's expression depth (1,000) when each choice was one OR term
 
@@ -41,7 +41,7 @@ def test_a_select_filter_matching_thousands_of_choices_answers(browser, web_proj
     )
     assert upload(browser, web_project, form, "picking.xlsx").status_code == 200
     assert browser.post(f"/projects/{web_project}/forms/picking/publish").status_code == 200
-    token = device_token(browser, web_project, forms="picking")
+    token = device_token_for(browser, web_project, forms="picking")
     for n, (picks, pick) in enumerate(
         [("opt1 opt1499", "opt7"), ("opt20", "opt1400"), ("", "")], start=1
     ):
@@ -74,7 +74,7 @@ def test_a_database_error_shows_a_page_without_the_database_s_words(
     browser, web_project, client, engine
 ):
     form = published_form(browser, web_project)
-    send(client, web_project, device_token(browser, web_project, forms=form), visit_xml(1))
+    send(client, web_project, device_token_for(browser, web_project, forms=form), visit_xml(1))
     with engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE comments"))
     page = browser.get(f"/projects/{web_project}/forms/{form}/submissions/uuid:visit-1")
@@ -147,7 +147,7 @@ def test_the_email_check_answers_a_megabyte_built_to_make_it_backtrack(text, exp
 
 
 def test_a_long_adversarial_address_is_refused_with_the_usual_400(client, engine, clock):
-    from tests.server.conftest import create_admin
+    from tests.support.accounts import create_admin
 
     create_admin(engine, clock)
     token = client.post(
@@ -167,7 +167,7 @@ def test_numbers_in_the_query_that_int_or_the_database_cannot_take_are_no_server
     browser, web_project, client
 ):
     form = published_form(browser, web_project)
-    send(client, web_project, device_token(browser, web_project, forms=form), visit_xml(1))
+    send(client, web_project, device_token_for(browser, web_project, forms=form), visit_xml(1))
     table = f"/projects/{web_project}/forms/{form}/submissions"
     huge = "9" * 5000  # past int()'s 4,300 digits
     for params in ({"page": huge}, {"page": "²"}, {"page": "١"}, {"size": huge}, {"page": "-1"}):

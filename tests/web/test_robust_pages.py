@@ -9,14 +9,15 @@ import html
 import re
 from urllib.parse import unquote
 
+import pytest
 import sqlalchemy as sa
 
 from converters.submission_view import read_answers
 from server.web.render import segment
 from server.web.repeat_windows import REPEAT_PAGE
-from tests.web.conftest import published_form, send, upload, visit_xml
-from tests.web.test_sorting_access import device_token
-from tests.xlsforms import schema_of, workbook_bytes
+from tests.support.browser import device_token_for
+from tests.support.visit_form import published_form, send, upload, visit_xml
+from tests.support.xlsforms import schema_of, workbook_bytes
 
 SURVEY = [
     ["type", "name", "label"],
@@ -66,7 +67,7 @@ def test_a_submission_with_thousands_of_repeat_instances_shows_one_page_of_them(
     browser, web_project, client
 ):
     base = _census_form(browser, web_project)
-    token = device_token(browser, web_project, forms="census")
+    token = device_token_for(browser, web_project, forms="census")
     send(client, web_project, token, _census(1, MANY))
     send(client, web_project, token, _census(2, REPEAT_PAGE + 10))
     page = browser.get(f"{base}/uuid:census-1")
@@ -101,7 +102,7 @@ def test_a_repeat_window_that_is_not_of_this_form_or_not_a_number_is_refused(
     browser, web_project, client
 ):
     base = _census_form(browser, web_project)
-    token = device_token(browser, web_project, forms="census")
+    token = device_token_for(browser, web_project, forms="census")
     send(client, web_project, token, _census(1, 3))
     for key, value in [
         ("repeat:/data/nothing", "2"),
@@ -192,7 +193,7 @@ def test_ids_are_linked_as_one_path_segment_and_their_pages_open(
     browser, web_project, client, engine
 ):
     form = published_form(browser, web_project)
-    token = device_token(browser, web_project, forms=form)
+    token = device_token_for(browser, web_project, forms=form)
     for n, hostile in enumerate(HOSTILE, start=1):
         send(client, web_project, token, visit_xml(n))
         _rename(engine, f"uuid:visit-{n}", hostile)
@@ -222,10 +223,11 @@ def test_ids_are_linked_as_one_path_segment_and_their_pages_open(
     assert len(re.findall(r'class="badge rejected"', browser.get(table).text)) == len(HOSTILE)
 
 
+@pytest.mark.programme
 def test_an_entity_uuid_is_encoded_in_links_and_its_case_opens(browser, client, engine):
-    from tests.web.test_case_pages import _programme
+    from tests.support.scores import scored_programme
 
-    _admin, project = _programme(browser, client)
+    _admin, project = scored_programme(browser, client)
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE entities SET uuid = 'e1/../x?y'"))  # the only one
     cases = f"/projects/{project}/entities/returnees"
@@ -244,7 +246,7 @@ def test_a_form_id_with_url_characters_is_encoded_in_every_link(
     browser, web_project, client, engine
 ):
     form = published_form(browser, web_project)
-    send(client, web_project, device_token(browser, web_project, forms=form), visit_xml(1))
+    send(client, web_project, device_token_for(browser, web_project, forms=form), visit_xml(1))
     odd = "visit #2?a=b&c 100%"
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE forms SET xml_form_id = :odd"), {"odd": odd})

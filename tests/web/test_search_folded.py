@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_device, publish
-from tests.server.test_duplicates import registration
-from tests.server.test_entities import E1, E3, FORMS, XLSX
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.devices import make_device
+from tests.support.entities import E1, E3, registration
+from tests.support.forms import XLSX, publish
+from tests.support.paths import FORMS
 
 
 @pytest.fixture
@@ -27,6 +29,7 @@ def project(client):
     return project
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize(("text", "found"), [("traore", 1), ("TRAORÉ", 1), ("maiga", 1), ("x", 0)])
 def test_the_cases_list_finds_a_name_without_its_accents(browser, project, text, found):
     page = browser.get(f"/projects/{project}/entities/returnees", params={"q": text})

@@ -11,9 +11,10 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.conftest import CHOICES, Browser, send, upload
-from tests.xlsforms import workbook_bytes
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.browser import Browser, device_token_for
+from tests.support.visit_form import CHOICES, send, upload
+from tests.support.xlsforms import workbook_bytes
 
 SURVEY = [
     ["type", "name", "label::English (en)", "label::French (fr)", "bind::baobab:sensitive"],
@@ -60,20 +61,10 @@ def screening(browser, web_project, client):
     assert upload(browser, web_project, form, "screening.xlsx").status_code == 200
     published = browser.post(f"/projects/{web_project}/forms/screening/publish", {"version": "1"})
     assert published.status_code == 200, published.text
-    token = device_token(browser, web_project, forms="screening")
+    token = device_token_for(browser, web_project, forms="screening")
     for person in PEOPLE:
         send(client, web_project, token, _xml(*person))
     return f"/projects/{web_project}/forms/screening"
-
-
-def device_token(browser, project, forms: str) -> str:
-    page = browser.post(
-        f"/projects/{project}/app-users", {"display_name": "Tablet", "forms": forms}
-    )
-    assert page.status_code == 200, page.text
-    actor_id = str(page.url).rstrip("/").rsplit("/", 1)[1]
-    settings = browser.get(f"/v1/projects/{project}/app-users/{actor_id}/qr").json()["settings"]
-    return settings["general"]["server_url"].split("/key/")[1].split("/")[0]
 
 
 def _signed_in(client, project, role) -> Browser:
@@ -175,10 +166,11 @@ def test_a_filter_on_what_is_not_a_question_of_the_table_is_refused(screening, b
     assert browser.get(f"{screening}/submissions", params={"submitter": "me"}).status_code == 400
 
 
+@pytest.mark.programme
 def test_the_case_list_cannot_be_searched_by_name_without_the_right_to_see_names(browser, client):
-    from tests.web.test_case_pages import _programme
+    from tests.support.scores import scored_programme
 
-    _admin, project = _programme(browser, client)
+    _admin, project = scored_programme(browser, client)
     cases = f"/projects/{project}/entities/returnees"
     assert "Awa Traoré" in browser.get(cases, params={"q": "traor"}).text
     analyst = _signed_in(client, project, "analyst")

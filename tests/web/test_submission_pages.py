@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.web.conftest import device_token, published_form, send, visit_xml
+from tests.support.visit_form import device_token, published_form, send, visit_xml
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import SURVEY, upload, xlsform
+from tests.support.visit_form import SURVEY, upload, xlsform
 
 FIELD = re.compile(r'<input id="publish-version" name="version" value="([^"]*)"')
 

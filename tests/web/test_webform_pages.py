@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from server.web import webforms
 from storage import schema as s
-from tests.web.conftest import CHOICES, SURVEY, published_form, upload, xlsform
+from tests.support.visit_form import CHOICES, SURVEY, published_form, upload, xlsform
 
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 100
 
@@ -210,7 +210,7 @@ def test_only_its_sender_or_a_manager_may_edit_a_submission(browser, web_project
 
 
 def _admin_token(browser) -> str:
-    from tests.server.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+    from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 
     response = browser.client.post(
         "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}

@@ -141,7 +141,7 @@ def intake_answers(photo: Path, case: str = "KAY/2026/101") -> list[Answer]:
 
 
 # The follow-up by phone, with a "don't know" among the scored answers (whose score preview
-# must not go blank: scripts/build_forms.py `_mean_score`).
+# must not go blank: the preview_* calculations of forms/reintegration_followup/survey.csv).
 FOLLOWUP_VISIT: list[Answer] = [
     ("Enumerator's name", "Fatou Keita"),
     ("Follow-up round", "month_3"),

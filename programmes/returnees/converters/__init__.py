@@ -1,0 +1,1 @@
+"""The returnee programme's pure parts: the reintegration score weights and formula."""

@@ -1,0 +1,1 @@
+"""The returnee programme's pages: cases, the duplicate review, the programme dashboard."""
