@@ -13,9 +13,10 @@ from scripts.test_services import free_port
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on a free port of 127.0.0.1; its base URL."""
-    port = free_port()
+def serve(app, port: int | None = None) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on 127.0.0.1 (on `port`, or a free one); its base
+    URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

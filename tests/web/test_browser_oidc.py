@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from scripts.test_services import free_port
@@ -34,6 +32,7 @@ from storage.db import transaction
 from storage.users import create_user
 from tests.support.accounts import PASSWORDS
 from tests.support.chromium import CHROMIUM
+from tests.support.servers import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID, CLIENT_SECRET = "baobab-tests", "a client secret for the tests"
@@ -87,24 +86,6 @@ def provider(port: int, redirect: str, accounts_file: Path) -> Iterator[str]:
         process.wait(10)
         assert process.stdout is not None
         process.stdout.close()
-
-
-@contextmanager
-def serve(app, port: int) -> Iterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
