@@ -31,11 +31,11 @@ import sqlalchemy as sa  # noqa: E402
 from bench.ingest import blob_url, database_url  # noqa: E402
 from bench.seeded import seeded_server  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
-from storage import schema as s  # noqa: E402
-from storage.backup import backup, restore  # noqa: E402
-from storage.backup_target import open_target  # noqa: E402
-from storage.blobs import BlobStore, make_blob_store  # noqa: E402
+from storage.backup.backup_restore import backup, restore  # noqa: E402
+from storage.backup.targets import open_target  # noqa: E402
+from storage.blobs.store import BlobStore, make_blob_store  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 SEEDS = 20
 

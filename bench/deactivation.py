@@ -32,13 +32,13 @@ from httpx2 import Response  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from bench.ingest import blob_url, database_url  # noqa: E402
-from server import accounts  # noqa: E402
+from server.accounts import actions as accounts  # noqa: E402
+from server.accounts.passwords import Passwords  # noqa: E402
 from server.app import create_app  # noqa: E402
-from server.passwords import Passwords  # noqa: E402
 from server.services import app_services  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from storage.accounts.users import create_user  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.users import create_user  # noqa: E402
 
 EMAIL, PASSWORD = "leaver@example.org", "a leaver's phrase"
 ADMIN, ADMIN_PASSWORD = "admin@example.org", "the admin's phrase"

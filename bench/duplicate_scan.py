@@ -33,9 +33,9 @@ import sqlalchemy as sa  # noqa: E402
 from bench.ingest import database_url  # noqa: E402
 from bench.returnee_names import People, Registration  # noqa: E402
 from programmes.returnees.storage.duplicate_scan import Fields, scan_list  # noqa: E402
-from storage import schema as s  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
 from storage.projects import create_project  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 FIELDS = Fields(("first_name", "last_name"), "dob", "phone", None)
 

@@ -34,13 +34,13 @@ from bench.returnee_names import People, Registration  # noqa: E402
 from converters.people import keys, person  # noqa: E402
 from converters.xlsform import compile_form  # noqa: E402
 from scripts.test_services import free_port  # noqa: E402
-from server.app_users import issue_app_user  # noqa: E402
-from server.keys import TokenBox, load_server_key  # noqa: E402
-from storage import schema as s  # noqa: E402
-from storage.access import assign_form  # noqa: E402
+from server.accounts.app_users import issue_app_user  # noqa: E402
+from server.accounts.keys import TokenBox, load_server_key  # noqa: E402
+from storage.accounts.access import assign_form  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.forms import publish_form  # noqa: E402
+from storage.forms.versions import publish_form  # noqa: E402
 from storage.projects import create_project  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 
 def intake_xml(uuid_: str, r: Registration) -> bytes:

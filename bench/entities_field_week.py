@@ -42,15 +42,15 @@ from converters.xlsform import compile_form  # noqa: E402
 from server.auth import Caller  # noqa: E402
 from server.submissions.intake import IntakeContext, receive_submission  # noqa: E402
 from server.submissions.targets import FormTargets  # noqa: E402
-from storage import schema as s  # noqa: E402
-from storage.access import load_actor  # noqa: E402
-from storage.blobs import make_blob_store  # noqa: E402
+from storage.accounts.access import load_actor  # noqa: E402
+from storage.accounts.users import create_user  # noqa: E402
+from storage.blobs.store import make_blob_store  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.entity_actions import process_backlog  # noqa: E402
-from storage.entity_backlog import count_held  # noqa: E402
-from storage.forms import publish_form  # noqa: E402
+from storage.entities.actions import process_backlog  # noqa: E402
+from storage.entities.backlog import count_held  # noqa: E402
+from storage.forms.versions import publish_form  # noqa: E402
 from storage.projects import create_project  # noqa: E402
-from storage.users import create_user  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 FORMS = ROOT / "forms"
 OFFICE = "collect:office"

@@ -5,7 +5,7 @@
 
 Creates `--entities` returnees from one CSV file through the upload's own path
 (server/web/entity_upload.py: read as it streams, checked, created in one transaction), then
-times the table's queries (storage/entity_table.py: a page and its count) for the first page,
+times the table's queries (storage/entities/listing.py: a page and its count) for the first page,
 the last page, an accent-insensitive search over every property, a property filter and the
 held-update filter. Each is printed in milliseconds and as a ratio to a ceiling measured in the
 same run: the same page of the same list with no condition (ORDER BY, LIMIT, and count(*)).
@@ -34,12 +34,12 @@ from sqlalchemy.engine import Connection  # noqa: E402
 
 from bench.ingest import database_url  # noqa: E402
 from server.web.entity_upload import create_from_csv  # noqa: E402
-from storage import schema as s  # noqa: E402
+from storage.accounts.users import create_user  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.entity_lists import ensure_list  # noqa: E402
-from storage.entity_table import TableQuery, entity_page  # noqa: E402
+from storage.entities.listing import TableQuery, entity_page  # noqa: E402
+from storage.entities.lists import ensure_list  # noqa: E402
 from storage.projects import create_project  # noqa: E402
-from storage.users import create_user  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 PROPERTIES = ("case_number", "first_name", "last_name", "phone", "region", "commune")
 NAMES = ("Traoré", "Keita", "Coulibaly", "Diarra", "Sangaré", "Konaté", "Dembélé", "Cissé")

@@ -30,7 +30,7 @@ from bench.ingest import RssSampler  # noqa: E402
 from bench.seeded import EMAIL, PASSWORD, seeded_server  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
 from converters.odata import encode_skiptoken  # noqa: E402
-from storage import schema as s  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 FORM = "/v1/projects/1/forms/sample_survey"
 

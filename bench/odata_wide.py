@@ -41,14 +41,14 @@ from bench.seeded import EMAIL, PASSWORD  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
 from converters.xlsform import compile_form  # noqa: E402
 from scripts.test_services import free_port  # noqa: E402
-from server.app_users import issue_app_user  # noqa: E402
-from server.keys import TokenBox, load_server_key  # noqa: E402
-from server.passwords import Passwords  # noqa: E402
-from storage.access import assign_form  # noqa: E402
+from server.accounts.app_users import issue_app_user  # noqa: E402
+from server.accounts.keys import TokenBox, load_server_key  # noqa: E402
+from server.accounts.passwords import Passwords  # noqa: E402
+from storage.accounts.access import assign_form  # noqa: E402
+from storage.accounts.users import create_user  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.forms import publish_form  # noqa: E402
+from storage.forms.versions import publish_form  # noqa: E402
 from storage.projects import create_project  # noqa: E402
-from storage.users import create_user  # noqa: E402
 
 TOP, GROUP, INNER = 200, 60, 40
 KINDS = ("integer", "decimal", "text", "select_one yn", "date")

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from converters.xlsform import compile_form, detect_file_type  # noqa: E402
 from server.clock import system_clock  # noqa: E402
-from server.validation import run_odk_validate  # noqa: E402
+from server.forms.validation import run_odk_validate  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.forms import publish_form  # noqa: E402
+from storage.forms.versions import publish_form  # noqa: E402
 from storage.projects import create_project  # noqa: E402
 
 

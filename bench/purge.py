@@ -1,5 +1,6 @@
 """Purge throughput and memory: submissions with a file each, all in the trash for longer than
-BAOBAB_TRASH_DAYS, purged by `storage.purge.purge` (what `baobab purge` runs) in a process of
+BAOBAB_TRASH_DAYS, purged by `storage.lifecycle.purge.purge` (what `baobab purge` runs) in a
+process of
 its own, so its peak RSS is the purge's. Printed with the blob store's own delete rate measured
 in the same run (the ceiling: a purge cannot delete files faster than the store does).
 
@@ -36,10 +37,10 @@ from bench.ingest import TEMPLATE, blob_url, database_url, set_up  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.settings import Settings  # noqa: E402
-from storage import schema as s  # noqa: E402
-from storage.blobs import make_blob_store  # noqa: E402
+from storage.blobs.store import make_blob_store  # noqa: E402
 from storage.db import make_engine, transaction  # noqa: E402
-from storage.purge import PurgeScope, purge  # noqa: E402
+from storage.lifecycle.purge import PurgeScope, purge  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 SEEDS = 50
 FILE_BYTES = 4 * 1024

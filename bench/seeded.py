@@ -30,9 +30,9 @@ from bench.ingest import (  # noqa: E402
 )
 from bench.synthetic import seed_submission  # noqa: E402
 from scripts.test_services import free_port  # noqa: E402
-from server.passwords import Passwords  # noqa: E402
+from server.accounts.passwords import Passwords  # noqa: E402
+from storage.accounts.users import create_user  # noqa: E402
 from storage.db import make_engine, transaction  # noqa: E402
-from storage.users import create_user  # noqa: E402
 
 EMAIL, PASSWORD = "bench@example.org", "bench password 1234"
 

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from converters.table_plan import SYSTEM_COLUMNS, TablePlan, TableSpec  # noqa: E402
-from storage import schema as s  # noqa: E402
-from storage.data_tables import load_plan  # noqa: E402
 from storage.db import is_postgres, transaction  # noqa: E402
+from storage.forms.data_tables import load_plan  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 TEMPLATE = (ROOT / "tests/data/central/submission1.xml").read_text("utf-8")
 WORDS = (

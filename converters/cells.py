@@ -3,7 +3,7 @@ leading apostrophe (OWASP's CSV-injection advice). Numbers like "+22370123456" o
 not formulas and stay as they are, so exports still match what devices sent, and a negative
 number stays a number that Excel reads. Every cell a person downloads passes `neutralise`: the
 CSV writer below applies it to each cell, the XLSX writer to each text cell, and the exports'
-SELECTs to each text column (storage/export_queries.py), so PostgreSQL's COPY output is inert
+SELECTs to each text column (storage/exports/csv_queries.py), so PostgreSQL's COPY output is inert
 too. Applying it twice changes nothing."""
 
 from __future__ import annotations

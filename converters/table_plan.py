@@ -219,7 +219,8 @@ def plan_tables(
 
     Notes and entity labels get a column in a table created now, and in a table that exists
     only with `add_optional` (a version being published): re-planning a version published
-    before they had columns must find every column it plans (storage.forms.load_version_plan),
+    before they had columns must find every column it plans
+    (storage.forms.versions.load_version_plan),
     and such a field is then exported empty (converters/export_model.py)."""
     existing = existing or TablePlan()
     return _Planner(schema, table_prefix, existing, set(taken_table_names), add_optional).run()

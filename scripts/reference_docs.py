@@ -127,11 +127,11 @@ def _argument_help(action: argparse.Action) -> str:
 
 
 def cli_page() -> str:
-    from server.cli import _parser
+    from server.cli.main import _parser
 
     parser = _parser(default_programmes())
     lines = [
-        GENERATED.format(source="the argument parser of server/cli.py"),
+        GENERATED.format(source="the argument parser of server/cli/main.py"),
         "",
         "# Command line",
         "",

@@ -14,14 +14,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from server import draft_testing, odata, openrosa_routes
+from server.accounts.keys import TokenBox, load_server_key
+from server.accounts.passwords import Passwords
+from server.accounts.sign_in import BasicSignIn
 from server.auth import KeyPrefixMiddleware
 from server.clock import Clock, system_clock
 from server.errors import EXCEPTION_HANDLERS
+from server.exports import odata
 from server.exports import routes as exports
-from server.keys import TokenBox, load_server_key
+from server.forms import draft_testing
 from server.log_redaction import redact_logs
-from server.passwords import Passwords
+from server.openrosa import routes as openrosa_routes
 from server.plugins import Programmes, load_programmes
 from server.rest import (
     actor_properties,
@@ -43,13 +46,12 @@ from server.rest import (
 from server.security_headers import SecurityHeaders
 from server.services import Services, services
 from server.settings import Settings
-from server.sign_in import BasicSignIn
 from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
 from server.submissions.targets import FormTargets
 from server.web import routes as web_routes
 from server.web.http import CompressPages
-from storage.blobs import make_blob_store
+from storage.blobs.store import make_blob_store
 from storage.db import make_engine, transaction
 
 log = logging.getLogger(__name__)

@@ -16,27 +16,27 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.accounts.keys import TOKEN_PATTERN, token_hash
+from server.accounts.sign_in import BASIC_RESULT, TOUCH_SESSION, idle_time
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
-from server.keys import TOKEN_PATTERN, token_hash
 from server.services import services
-from server.sign_in import BASIC_RESULT, TOUCH_SESSION, idle_time
-from storage.access import (
+from storage.accounts.access import (
     ActorRecord,
     SessionRecord,
     find_app_user_by_token,
     load_actor,
 )
-from storage.db import transaction
-from storage.forms import FormRecord, get_form, get_form_by_id
-from storage.public_links import (
+from storage.accounts.public_links import (
     PUBLIC_LINK,
     PublicLinkRecord,
     entity_lists_read,
     find_public_link_by_token,
     link_actor,
 )
-from storage.user_sessions import use_session
+from storage.accounts.sessions import use_session
+from storage.db import transaction
+from storage.forms.versions import FormRecord, get_form, get_form_by_id
 
 KEY_PREFIX = "/v1/key/"
 # The web interface's session cookie. The API accepts it on GET and HEAD only, so a page can
@@ -218,7 +218,9 @@ def session_actor(
     if found is None:
         return None
     session, pending = found
-    if pending:  # written after the response, on a connection of its own (server/sign_in.py)
+    if (
+        pending
+    ):  # written after the response, on a connection of its own (server/accounts/sign_in.py)
         request.scope[TOUCH_SESSION] = hashed
     actor = load_actor(connection, session.actor_id)
     return (actor, session) if actor is not None else None

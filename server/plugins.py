@@ -21,12 +21,12 @@ from converters.entities import EntityAction
 from converters.form_model import FormSchema
 from server.clock import Clock
 from server.settings import Settings
-from storage.export_queries import ExportColumns
-from storage.forms import FormRecord
-from storage.submissions import StoredSubmission, Submitter
+from storage.exports.csv_queries import ExportColumns
+from storage.forms.versions import FormRecord
+from storage.submissions.store import StoredSubmission, Submitter
 
 if TYPE_CHECKING:
-    from server.cli_support import Commands
+    from server.cli.support import Commands
 
 
 @dataclass(frozen=True, slots=True)

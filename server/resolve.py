@@ -11,10 +11,10 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from server.auth import Caller, Permission, authenticate, require_form
-from storage.access import ActorRecord
-from storage.entity_lists import EntityListRecord, get_list
-from storage.forms import FormRecord
-from storage.submission_queries import SubmissionRecord, get_submission
+from storage.accounts.access import ActorRecord
+from storage.entities.lists import EntityListRecord, get_list
+from storage.forms.versions import FormRecord
+from storage.submissions.queries import SubmissionRecord, get_submission
 
 
 def project_id_of(request: Request) -> int:

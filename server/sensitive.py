@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage.entities import EntityRecord
-from storage.entity_lists import CASE_NUMBER
+from storage.entities.lists import CASE_NUMBER
+from storage.entities.records import EntityRecord
 
 
 def seen_by(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:

@@ -14,13 +14,13 @@ from starlette.requests import HTTPConnection
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from server.accounts.keys import TokenBox
+    from server.accounts.passwords import Passwords
     from server.clock import Clock
-    from server.keys import TokenBox
-    from server.passwords import Passwords
     from server.plugins import Programmes
     from server.settings import Settings
     from server.submissions.intake import IntakeContext
-    from storage.blobs import BlobStore
+    from storage.blobs.store import BlobStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from storage import schema as s
 from storage.errors import NotFound, StorageCode
+from storage.schema import system as s
 
 
 @dataclass(frozen=True, slots=True)

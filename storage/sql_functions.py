@@ -13,7 +13,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from converters.cells import POSTGRES_FORMULA, neutralise
 from converters.cells import contains_word as contains_word_python
-from storage.sql_geometry import register_sqlite_geometry
+from storage.exports.geometry import register_sqlite_geometry
 from storage.text_search import sqlite_fold
 
 

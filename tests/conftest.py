@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from storage.blobs import BlobStore, make_blob_store
+from storage.blobs.store import BlobStore, make_blob_store
 from storage.db import make_engine, normalise_url, upgrade
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS, create_admin
 from tests.support.backends import TEST_DATABASE_URL, TEST_S3_URL

@@ -15,7 +15,7 @@ from scripts.reference_docs import (
     error_codes_page,
     settings_page,
 )
-from server.cli import _parser
+from server.cli.main import _parser
 from server.error_codes import all_codes
 from server.settings import SETTINGS
 

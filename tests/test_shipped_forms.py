@@ -18,7 +18,7 @@ from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
 from scripts.build_forms import FORMS_DIR, build_forms, build_workbook, form_sources
 from server.clock import system_clock
-from server.forms import compile_upload, publish_upload
+from server.forms.upload import compile_upload, publish_upload
 from storage.db import transaction
 from storage.projects import create_project
 

@@ -22,9 +22,9 @@ from converters.client_audits import (
     without_hidden_values,
 )
 from server.exports.archive import MemberWriter
-from server.form_data import FormData
-from storage.blobs import BlobStore
-from storage.export_queries import CsvOptions, audit_rows, stream_rows
+from server.exports.form_data import FormData
+from storage.blobs.store import BlobStore
+from storage.exports.csv_queries import CsvOptions, audit_rows, stream_rows
 
 FLUSH = 256 * 1024
 

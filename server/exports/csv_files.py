@@ -1,5 +1,5 @@
 """Writing one export table as CSV: PostgreSQL streams it with COPY (formatted by the database,
-in C), SQLite through the csv module, both from the same SELECT (storage/export_queries.py),
+in C), SQLite through the csv module, both from the same SELECT (storage/exports/csv_queries.py),
 whose cells are neutralised for spreadsheets; the csv module's writer neutralises every cell
 again, the header included (converters/cells.py)."""
 
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from converters.cells import csv_row_writer
 from storage.db import is_postgres
-from storage.export_queries import CsvTable, stream_rows
+from storage.exports.csv_queries import CsvTable, stream_rows
 
 FLUSH_ROWS = 2000
 COPY_BLOCK = 256 * 1024

@@ -18,12 +18,18 @@ from converters.spss import spss_syntax
 from server.exports.archive import MemberWriter, zip_stream
 from server.exports.audits import audit_member
 from server.exports.csv_files import write_csv
+from server.exports.form_data import FormData
 from server.exports.geojson import geojson_chunks
 from server.exports.xlsx import write_xlsx
-from server.form_data import FormData
-from storage.blobs import BlobStore
+from storage.blobs.store import BlobStore
 from storage.db import transaction
-from storage.export_queries import CsvOptions, CsvTable, attachment_rows, csv_tables, stream_rows
+from storage.exports.csv_queries import (
+    CsvOptions,
+    CsvTable,
+    attachment_rows,
+    csv_tables,
+    stream_rows,
+)
 
 FORMATS = {
     "csv.zip": "application/zip",

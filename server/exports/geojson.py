@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from converters.export_model import ExportColumn
 from converters.form_model import DataType
 from converters.geometry import NUMBER, geometry_of
-from storage.export_queries import CsvTable, stream_rows
+from storage.exports.csv_queries import CsvTable, stream_rows
 
 GEO_TYPES = (DataType.GEOPOINT, DataType.GEOTRACE, DataType.GEOSHAPE)
 _PART = re.compile(rf"^{NUMBER}$")

@@ -11,14 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.exports.form_data import FormData, load_form_data, submission_filter
 from server.exports.formats import FORMATS, ExportSpec, export_chunks
 from server.exports.streaming import streamed
-from server.form_data import FormData, load_form_data, submission_filter
 from server.rest.http import attachment_header, flag
 from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.export_queries import CsvOptions
+from storage.exports.csv_queries import CsvOptions
 
 FILTERS = (
     "attachments",

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from storage.forms import FormRecord
+from storage.forms.versions import FormRecord
 
 log = logging.getLogger(__name__)
 

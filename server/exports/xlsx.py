@@ -20,7 +20,7 @@ from converters.cells import neutralise
 from converters.export_labels import answer_label, column_label
 from converters.export_model import ExportColumn
 from converters.form_model import ChoiceList
-from storage.export_queries import CsvTable, stream_rows
+from storage.exports.csv_queries import CsvTable, stream_rows
 
 MAX_SHEET_NAME = 31
 MAX_SHEET_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header

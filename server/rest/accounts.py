@@ -1,5 +1,6 @@
 """Accounts over REST, as Central: PATCH and DELETE /v1/users/{id}, PUT /v1/users/{id}/password,
-POST /v1/users/reset/initiate and /v1/users/reset/verify (server/accounts.py does the work)."""
+POST /v1/users/reset/initiate and /v1/users/reset/verify (server/accounts/actions.py does the
+work)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server import accounts
+from server.accounts import actions as accounts
+from server.accounts.keys import token_hash
+from server.accounts.sign_in import client_address
 from server.auth import Caller, authenticate
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
-from server.keys import token_hash
 from server.rest.http import flag, json_body, ok, text_field
 from server.rest.shapes import actor_json
 from server.services import services
-from server.sign_in import client_address
-from storage.access import ActorRecord, load_actor
+from storage.accounts.access import ActorRecord, load_actor
+from storage.accounts.users import get_user
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
-from storage.users import get_user
 
 
 def _caller(request: Request) -> Caller:

@@ -18,7 +18,7 @@ from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
 from server.rest.http import json_body, ok, text_field
 from server.services import services
-from storage.actor_properties import create_property, list_properties, property_values
+from storage.accounts.actor_properties import create_property, list_properties, property_values
 from storage.audit import record
 from storage.db import transaction
 

@@ -19,18 +19,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.app_users import collect_qr, issue_app_user, reissue_app_user
+from server.accounts.app_users import collect_qr, issue_app_user, reissue_app_user
+from server.accounts.keys import TokenBox, qr_image
 from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.keys import TokenBox, qr_image
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import JsonObject, app_user_json, iso
 from server.services import services
-from storage.access import AppUserRecord, get_app_user, list_app_users, revoke_app_user
-from storage.actor_properties import set_values, values_of
-from storage.app_user_trash import trashed_app_users
+from storage.accounts.access import AppUserRecord, get_app_user, list_app_users, revoke_app_user
+from storage.accounts.actor_properties import set_values, values_of
 from storage.audit import record
 from storage.db import transaction
+from storage.lifecycle.app_user_trash import trashed_app_users
 
 MAX_VALUE = 1000  # characters in a property value
 

@@ -17,12 +17,12 @@ from server.resolve import resolve_list
 from server.rest.http import json_body
 from server.rest.shapes import JsonObject, iso
 from server.services import services
-from storage.actor_properties import list_properties
+from storage.accounts.actor_properties import list_properties
 from storage.audit import record
 from storage.db import transaction
-from storage.entity_approval import create_pending, pending_registrations
-from storage.entity_lists import AccessRule, EntityListRecord, update_settings
-from storage.entity_queries import FormRef, forms_of, last_update
+from storage.entities.approval import create_pending, pending_registrations
+from storage.entities.lists import AccessRule, EntityListRecord, update_settings
+from storage.entities.queries import FormRef, forms_of, last_update
 
 DATASET = "/v1/projects/{project_id:id}/datasets/{name}"
 

@@ -18,20 +18,20 @@ from converters.form_model import CompiledForm
 from converters.xform_schema import parse_xform
 from server.auth import Permission, authorize
 from server.downloads import xml_download
-from server.draft_testing import draft_token
-from server.form_media import attach_media
-from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES
+from server.forms.draft_testing import draft_token
+from server.forms.media import attach_media
+from server.forms.upload import MAX_FORM_BYTES, MAX_MEDIA_BYTES
 from server.resolve import resolve_form
 from server.rest.forms import compile_request, media_json
 from server.rest.http import Spool, attachment_header, bounded_body, flag, ok, spooled_body
 from server.rest.shapes import form_json
 from server.services import services
-from storage import schema as s
 from storage.audit import record
 from storage.db import transaction
-from storage.drafts import discard_draft, get_draft, publish_draft, save_draft
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord, find_version, get_xform, list_versions
+from storage.forms.drafts import discard_draft, get_draft, publish_draft, save_draft
+from storage.forms.versions import FormRecord, find_version, get_xform, list_versions
+from storage.schema import system as s
 
 
 def _form(request: Request, permission: Permission) -> tuple[int, FormRecord]:

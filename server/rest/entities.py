@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from server.auth import Permission, authenticate, authorize
-from server.entity_csv import ListCopy, entity_list_csv
 from server.errors import Problem, ProblemCode
+from server.exports.entity_csv import ListCopy, entity_list_csv
 from server.resolve import resolve_list
 from server.rest.dataset_settings import dataset_json, metadata_json, settings_from
 from server.rest.entity_shapes import versions_json
@@ -27,10 +27,19 @@ from server.rest.http import attachment_header, flag, json_body, ok, page, text_
 from server.rest.shapes import JsonObject, iso
 from server.sensitive import seen_by
 from server.services import services
-from storage.actor_properties import list_properties
+from storage.accounts.actor_properties import list_properties
 from storage.audit import record
 from storage.db import transaction
-from storage.entities import (
+from storage.entities.lists import (
+    CASE_NUMBER,
+    EntityListRecord,
+    ensure_list,
+    find_list,
+    list_lists,
+    update_settings,
+)
+from storage.entities.queries import list_deleted
+from storage.entities.records import (
     LABEL,
     EntityRecord,
     create_entity,
@@ -41,17 +50,8 @@ from storage.entities import (
     resolve_conflict,
     update_entity,
 )
-from storage.entity_lists import (
-    CASE_NUMBER,
-    EntityListRecord,
-    ensure_list,
-    find_list,
-    list_lists,
-    update_settings,
-)
-from storage.entity_queries import list_deleted
-from storage.entity_views import refresh_entity_view
 from storage.errors import Conflict, StorageCode
+from storage.exports.entity_views import refresh_entity_view
 
 DATASETS = "/v1/projects/{project_id:id}/datasets"
 ENTITIES = DATASETS + "/{name}/entities"

@@ -21,11 +21,11 @@ from server.rest.entities import DATASETS, ENTITIES, readable_list
 from server.rest.http import page
 from server.rest.shapes import JsonObject, actor_json, audit_json
 from server.services import services
-from storage.access import load_actor
+from storage.accounts.access import load_actor
 from storage.audit import AuditRecord, record
 from storage.db import transaction
-from storage.entities import entity_versions, get_entity
-from storage.entity_queries import creator_ids, entity_audits, geometries
+from storage.entities.queries import creator_ids, entity_audits, geometries
+from storage.entities.records import entity_versions, get_entity
 
 GEOJSON = "application/geo+json"
 GEOMETRY = "geometry"  # the property Central draws entities from

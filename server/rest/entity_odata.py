@@ -18,11 +18,11 @@ from server.resolve import resolve_list
 from server.rest.shapes import iso
 from server.sensitive import seen_by
 from server.services import services
-from storage.access import load_actor
+from storage.accounts.access import load_actor
 from storage.audit import record
 from storage.db import transaction
-from storage.entity_queries import ODATA_COLUMNS, count_matching, odata_condition, query_entities
-from storage.odata_filter_sql import mentions_deleted
+from storage.entities.queries import ODATA_COLUMNS, count_matching, odata_condition, query_entities
+from storage.exports.odata_filter import mentions_deleted
 
 SERVICE = "/v1/projects/{project_id:id}/datasets/{name}.svc"
 

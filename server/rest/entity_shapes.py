@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from server.rest.shapes import JsonObject, iso
-from storage.entities import LABEL, EntityRecord, EntityVersionRecord
+from storage.entities.records import LABEL, EntityRecord, EntityVersionRecord
 
 
 @dataclass(slots=True)
@@ -37,7 +37,7 @@ class _Branch:
 def versions_json(
     history: Sequence[EntityVersionRecord], entity: EntityRecord, *, relevant_only: bool = False
 ) -> list[JsonObject]:
-    """`history` ascending from version 1, as storage/entities.py reads it."""
+    """`history` ascending from version 1, as storage/entities/records.py reads it."""
     branches: dict[str, _Branch] = {}
     result: list[JsonObject] = []
     last_good = 0

@@ -20,9 +20,9 @@ from server.rest.http import json_body, ok
 from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.entities import find_entity
-from storage.entity_lists import EntityListRecord
-from storage.entity_queries import set_deleted
+from storage.entities.lists import EntityListRecord
+from storage.entities.queries import set_deleted
+from storage.entities.records import find_entity
 from storage.errors import NotFound, StorageCode
 
 ENTITIES = "/v1/projects/{project_id:id}/datasets/{name}/entities"

@@ -16,8 +16,8 @@ from starlette.routing import Route
 from converters.form_model import CompiledForm
 from server.auth import Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.form_media import attach_media
-from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
+from server.forms.media import attach_media
+from server.forms.upload import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.resolve import resolve_form
 from server.rest import trash
 from server.rest.http import (
@@ -32,14 +32,19 @@ from server.rest.http import (
 )
 from server.rest.shapes import JsonObject, actor_json, form_json, iso
 from server.services import services
-from storage import schema as s
-from storage.access import assign_form, form_assignees, get_app_user, load_actor, unassign_form
+from storage.accounts.access import (
+    assign_form,
+    form_assignees,
+    get_app_user,
+    load_actor,
+    unassign_form,
+)
 from storage.audit import record
 from storage.db import transaction
-from storage.drafts import find_draft, save_draft
-from storage.entity_lists import list_lists
+from storage.entities.lists import list_lists
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import (
+from storage.forms.drafts import find_draft, save_draft
+from storage.forms.versions import (
     FormRecord,
     FormVersionRecord,
     get_form,
@@ -48,7 +53,8 @@ from storage.forms import (
     publish_form,
     set_form_state,
 )
-from storage.submission_queries import form_activity
+from storage.schema import system as s
+from storage.submissions.queries import form_activity
 
 
 def list_all(request: Request) -> Response:

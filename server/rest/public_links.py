@@ -19,23 +19,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.accounts.keys import TokenBox, new_token, token_hash
 from server.auth import Permission, authorize
 from server.errors import Problem, ProblemCode
-from server.keys import TokenBox, new_token, token_hash
 from server.resolve import resolve_form
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import JsonObject, iso
 from server.services import services
-from storage.audit import record
-from storage.db import transaction
-from storage.forms import FormRecord
-from storage.public_links import (
+from storage.accounts.public_links import (
     PublicLinkRecord,
     create_public_link,
     entity_lists_read,
     list_public_links,
     revoke_public_link,
 )
+from storage.audit import record
+from storage.db import transaction
+from storage.forms.versions import FormRecord
 
 FORM = "/v1/projects/{project_id:id}/forms/{form_id}"
 

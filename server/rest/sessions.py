@@ -8,18 +8,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.accounts.keys import token_hash
+from server.accounts.sign_in import client_address, sign_in
 from server.auth import SESSION_COOKIE, authenticate, session_actor
 from server.body_limit import allow_body
 from server.errors import Problem, ProblemCode
-from server.keys import token_hash
 from server.rest.http import json_body, ok, text_field
 from server.rest.shapes import actor_json, iso
 from server.services import services
-from server.sign_in import client_address, sign_in
-from storage.access import SessionRecord, delete_session
+from storage.accounts.access import SessionRecord, delete_session
+from storage.accounts.sessions import end_session, session_owner
 from storage.audit import record
 from storage.db import transaction
-from storage.user_sessions import end_session, session_owner
 
 
 async def create(request: Request) -> Response:

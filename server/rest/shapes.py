@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.access import ActorRecord, AppUserRecord
+from storage.accounts.access import ActorRecord, AppUserRecord
 from storage.audit import AuditRecord
-from storage.forms import FormRecord, FormVersionRecord
+from storage.forms.versions import FormRecord, FormVersionRecord
 from storage.projects import ProjectRecord
-from storage.submission_queries import CommentRecord, SubmissionRecord, VersionRecord
+from storage.submissions.queries import CommentRecord, SubmissionRecord, VersionRecord
 
 JsonObject = dict[str, object]
 

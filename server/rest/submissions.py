@@ -14,7 +14,7 @@ from converters.submission_view import without_answers
 from server.auth import Permission, authenticate, authorize
 from server.downloads import file_headers, xml_download
 from server.errors import Problem, ProblemCode
-from server.form_data import hidden_xpaths
+from server.exports.form_data import hidden_xpaths
 from server.resolve import resolve_form, resolve_submission
 from server.rest import trash
 from server.rest.http import (
@@ -29,13 +29,13 @@ from server.rest.http import (
 from server.rest.shapes import comment_json, submission_json, version_json
 from server.services import services
 from server.submissions.intake import receive_submission
-from storage.access import ActorRecord, load_actor
+from storage.accounts.access import ActorRecord, load_actor
 from storage.audit import record
-from storage.blobs import copy_hashing
+from storage.blobs.store import copy_hashing
 from storage.db import transaction
-from storage.entity_approval import approve_submission
+from storage.entities.approval import approve_submission
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.submission_queries import (
+from storage.submissions.queries import (
     AttachmentRecord,
     SubmissionRecord,
     add_comment,
@@ -48,7 +48,7 @@ from storage.submission_queries import (
     list_versions,
     set_review_state,
 )
-from storage.submissions import Outcome, attach_file
+from storage.submissions.store import Outcome, attach_file
 
 MAX_XML_BYTES = 20_000_000
 MAX_FILE_BYTES = 100_000_000

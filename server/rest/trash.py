@@ -3,7 +3,7 @@ and `POST .../restore`, `DELETE .../forms/{xmlFormId}` and `POST .../forms/{nume
 `DELETE /v1/projects/{id}`, and the trash listings `GET .../forms?deleted=true` and
 `GET .../submissions?deleted=true` (served from server/rest/forms.py and submissions.py, which
 hand over to this module). Managers only, as in Central (submission.delete, form.delete,
-project.delete are theirs). Purge is `baobab purge` (server/cli_lifecycle.py)."""
+project.delete are theirs). Purge is `baobab purge` (server/cli/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ from server.rest.shapes import iso
 from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.projects import get_project
-from storage.submission_queries import get_submission
-from storage.trash import (
+from storage.lifecycle.trash import (
     restore_form,
     restore_submission,
     trash_form,
@@ -32,6 +30,8 @@ from storage.trash import (
     trashed_forms,
     trashed_submissions,
 )
+from storage.projects import get_project
+from storage.submissions.queries import get_submission
 
 _PROJECT = "/v1/projects/{project_id:id}"
 _FORM = _PROJECT + "/forms/{form_id}"

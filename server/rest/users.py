@@ -12,22 +12,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.accounts import welcome
+from server.accounts.actions import welcome
+from server.accounts.mail_texts import TEXTS as LANGUAGES
+from server.accounts.passwords import password_problem
 from server.auth import Caller, Permission, authenticate, authorize
 from server.errors import Problem, ProblemCode
-from server.mail_texts import TEXTS as LANGUAGES
-from server.passwords import password_problem
 from server.rest import accounts
 from server.rest.http import json_body, ok, page, text_field
 from server.rest.shapes import actor_json, audit_json
 from server.services import services
-from storage import schema as s
-from storage.access import load_actor
-from storage.audit import list_audits, record
-from storage.db import transaction
-from storage.errors import NotFound, StorageCode
-from storage.projects import get_project
-from storage.users import (
+from storage.accounts.access import load_actor
+from storage.accounts.users import (
     ROLES,
     create_user,
     get_user,
@@ -35,6 +30,11 @@ from storage.users import (
     remove_project_role,
     set_project_role,
 )
+from storage.audit import list_audits, record
+from storage.db import transaction
+from storage.errors import NotFound, StorageCode
+from storage.projects import get_project
+from storage.schema import system as s
 
 # Central identifies roles by number or by system name; ours are numbered in this order.
 ROLE_IDS = {name: number for number, name in enumerate(ROLES, start=1)}

@@ -25,13 +25,13 @@ from server.plugins import AfterStore
 from server.settings import Settings
 from server.submissions.stored import after_store
 from server.submissions.targets import FormTargets
-from storage.blobs import BlobStore, copy_hashing
+from storage.blobs.store import BlobStore, copy_hashing
 from storage.db import lookups, transaction
-from storage.entity_actions import process_backlog
-from storage.entity_backlog import any_held_before
+from storage.entities.actions import process_backlog
+from storage.entities.backlog import any_held_before
 from storage.errors import Conflict, NotFound, StorageCode, StorageError
-from storage.forms import FormRecord, find_published_version
-from storage.submissions import (
+from storage.forms.versions import FormRecord, find_published_version
+from storage.submissions.store import (
     ReceivedFile,
     StoredSubmission,
     Submitter,

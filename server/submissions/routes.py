@@ -15,8 +15,8 @@ from starlette.routing import Route
 from server.auth import Permission, authorize
 from server.body_limit import limit_body
 from server.errors import Problem, ProblemCode
-from server.openrosa import openrosa_response
-from server.openrosa_http import openrosa_endpoint, require_openrosa_version, xml_response
+from server.openrosa.documents import openrosa_response
+from server.openrosa.http import openrosa_endpoint, require_openrosa_version, xml_response
 from server.services import services
 from server.submissions.intake import IncomingFile, receive_submission
 

@@ -13,11 +13,11 @@ from sqlalchemy.engine import Connection
 from converters.entities import entity_actions
 from converters.form_model import FormSchema
 from server.plugins import StoredEvent
-from storage.entity_actions import apply_actions
-from storage.entity_apply import Event
-from storage.entity_audits import Origin
-from storage.forms import FormRecord
-from storage.submissions import Outcome, StoredSubmission, Submitter
+from storage.entities.actions import apply_actions
+from storage.entities.apply import Event
+from storage.entities.audits import Origin
+from storage.forms.versions import FormRecord
+from storage.submissions.store import Outcome, StoredSubmission, Submitter
 
 if TYPE_CHECKING:
     from server.submissions.intake import IntakeContext

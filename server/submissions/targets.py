@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from converters.form_model import FormSchema
-from storage.data_tables import load_plan
-from storage.forms import FormRecord, load_version_plan
-from storage.submissions import FormTarget
-from storage.tables import build_tables
+from storage.forms.data_tables import load_plan
+from storage.forms.ddl import build_tables
+from storage.forms.versions import FormRecord, load_version_plan
+from storage.submissions.store import FormTarget
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,20 +7,20 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import accounts
+from server.accounts import actions as accounts
+from server.accounts.keys import token_hash
+from server.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from server.accounts.sign_in import client_address, idle_time
 from server.auth import SESSION_COOKIE
 from server.errors import Problem, retry_after
 from server.errors import render as render_problem
-from server.keys import token_hash
-from server.passwords import MAX_LENGTH, MIN_LENGTH
-from server.sign_in import client_address, idle_time
 from server.web.http import Web, page
 from server.web.render import N_, translate
+from storage.accounts.sessions import end_session, list_sessions
+from storage.accounts.users import get_user
 from storage.db import transaction
-from storage.user_sessions import end_session, list_sessions
-from storage.users import get_user
 
-# server/passwords.py's reasons, for the catalogue (the pages show them translated).
+# server/accounts/passwords.py's reasons, for the catalogue (the pages show them translated).
 PASSWORD_REASONS = (
     N_("the password must have at least 10 characters"),
     N_("the password must have at most 1024 characters"),

@@ -18,12 +18,12 @@ from server.web import user_pages
 from server.web.form_pages import FORM, crumbs, load_form
 from server.web.http import Web, page
 from server.web.render import translate
-from storage.access import load_actor
+from storage.accounts.access import load_actor
 from storage.audit import list_audits
 from storage.db import transaction
-from storage.drafts import get_draft
 from storage.errors import NotFound, StorageCode
-from storage.forms import find_version, get_xform
+from storage.forms.drafts import get_draft
+from storage.forms.versions import find_version, get_xform
 
 AUDIT_PAGE = 100
 

@@ -19,8 +19,8 @@ from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
 from server.web.submission_pages import STATE_NAMES, current_schema, read_filters
 from storage.db import transaction
-from storage.submission_queries import form_activity
-from storage.submission_table import FormData
+from storage.submissions.listing import FormData
+from storage.submissions.queries import form_activity
 
 FORMATS = {
     "csv.zip": N_("CSV files in a ZIP (one per table, with media)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.app_users import collect_qr, issue_app_user
+from server.accounts.app_users import collect_qr, issue_app_user
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.rest.actor_properties import NAME as PROPERTY_NAME
@@ -14,7 +14,7 @@ from server.rest.actor_properties import RESERVED
 from server.rest.app_users import MAX_VALUE
 from server.web.http import Web, page
 from server.web.render import N_, translate
-from storage.access import (
+from storage.accounts.access import (
     assign_form,
     assigned_form_ids,
     get_app_user,
@@ -22,9 +22,14 @@ from storage.access import (
     revoke_app_user,
     unassign_form,
 )
-from storage.actor_properties import actor_values, create_property, list_properties, set_values
+from storage.accounts.actor_properties import (
+    actor_values,
+    create_property,
+    list_properties,
+    set_values,
+)
 from storage.db import transaction
-from storage.forms import list_forms
+from storage.forms.versions import list_forms
 from storage.projects import get_project
 
 APP_USERS = "/projects/{project_id:id}/app-users"

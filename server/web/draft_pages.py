@@ -8,19 +8,19 @@ from starlette.routing import Route
 
 from converters.form_logic import form_language
 from converters.xform_schema import parse_xform
+from server.accounts.keys import qr_image
 from server.auth import Permission
 from server.downloads import file_headers
-from server.draft_testing import draft_settings, draft_token
-from server.keys import qr_image
+from server.forms.draft_testing import draft_settings, draft_token
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import current_language, segment, translate
 from server.web.repeat_windows import answers_page
 from storage.db import transaction
-from storage.draft_tests import get_draft_submission
-from storage.drafts import get_draft
 from storage.errors import NotFound, StorageCode
-from storage.forms import get_xform
+from storage.forms.draft_tests import get_draft_submission
+from storage.forms.drafts import get_draft
+from storage.forms.versions import get_xform
 
 
 def draft_qr(web: Web) -> Response:

@@ -11,7 +11,7 @@ from server.auth import Permission
 from server.web.http import Web, page
 from server.web.render import segment, translate
 from storage.db import transaction
-from storage.entity_lists import list_lists
+from storage.entities.lists import list_lists
 from storage.projects import get_project
 
 LIST = "/projects/{project_id:id}/entities/{name}"

@@ -21,14 +21,14 @@ from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import segment, translate
 from storage.db import transaction
-from storage.entities import EntityRecord, entity_versions, find_entity, update_entity
-from storage.entity_lists import EntityListRecord, get_list
-from storage.entity_table import (
+from storage.entities.listing import (
     TableQuery,
     entity_page,
     held_elsewhere,
     readable_properties,
 )
+from storage.entities.lists import EntityListRecord, get_list
+from storage.entities.records import EntityRecord, entity_versions, find_entity, update_entity
 from storage.errors import NotFound, StorageCode
 
 LIST = "/projects/{project_id:id}/entities/{name}"

@@ -23,8 +23,8 @@ from server.web.entity_list_pages import list_url, trail
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.db import transaction
-from storage.entities import create_entity
-from storage.entity_lists import EntityListRecord, get_list
+from storage.entities.lists import EntityListRecord, get_list
+from storage.entities.records import create_entity
 
 LIST = "/projects/{project_id:id}/entities/{name}"
 LABEL = "label"

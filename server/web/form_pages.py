@@ -15,17 +15,24 @@ from converters.form_model import FormSchema
 from converters.xform_schema import parse_xform
 from server.auth import Permission, require_form
 from server.errors import Problem, ProblemCode
-from server.form_media import attach_media
-from server.forms import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
+from server.forms.media import attach_media
+from server.forms.upload import MAX_FORM_BYTES, MAX_MEDIA_BYTES, compile_upload
 from server.rest.forms import media_json
 from server.rest.public_links import link_token, link_url
 from server.web.http import Web, page
 from server.web.render import N_, segment, translate
+from storage.accounts.public_links import list_public_links
 from storage.db import transaction
-from storage.draft_tests import list_draft_submissions
-from storage.drafts import discard_draft, find_draft, publish_draft, save_draft, suggest_version
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import (
+from storage.forms.draft_tests import list_draft_submissions
+from storage.forms.drafts import (
+    discard_draft,
+    find_draft,
+    publish_draft,
+    save_draft,
+    suggest_version,
+)
+from storage.forms.versions import (
     FORM_STATES,
     FormRecord,
     find_version,
@@ -34,7 +41,6 @@ from storage.forms import (
     set_form_state,
 )
 from storage.projects import get_project
-from storage.public_links import list_public_links
 
 FORM = "/projects/{project_id:id}/forms/{form_id}"
 STATE_WORDS = (N_("open"), N_("closing"), N_("closed"))  # shown with _(form.state)

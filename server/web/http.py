@@ -26,7 +26,7 @@ from server.body_limit import allow_body, limit_body
 from server.errors import Problem, ProblemCode, render, retry_after
 from server.services import Services, services
 from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
-from storage.access import ActorRecord
+from storage.accounts.access import ActorRecord
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import StorageError

@@ -1,4 +1,5 @@
-"""Signing in with the organisation's account (OpenID Connect, server/oidc.py): the button on
+"""Signing in with the organisation's account (OpenID Connect, server/accounts/oidc.py): the button
+on
 the sign-in page leads to /login/oidc, which sends the browser to the provider; the provider
 sends it back to /login/oidc/callback, which opens a session or says why not."""
 
@@ -7,11 +8,11 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import oidc
+from server.accounts import oidc
+from server.accounts.sign_in import client_address
 from server.auth import SESSION_COOKIE
 from server.errors import Problem, ProblemCode, retry_after
 from server.errors import render as render_problem
-from server.sign_in import client_address
 from server.web.http import Web, page
 from server.web.render import N_, translate
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.accounts import welcome
+from server.accounts.actions import welcome
+from server.accounts.passwords import password_problem
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.passwords import password_problem
 from server.web.http import Web, page
 from server.web.render import N_, translate
-from storage.access import load_actor
-from storage.db import transaction
-from storage.drafts import find_draft
-from storage.errors import NotFound, StorageCode
-from storage.forms import get_version, list_forms
-from storage.projects import create_project, get_project, list_projects
-from storage.submission_queries import form_activity
-from storage.users import (
+from storage.accounts.access import load_actor
+from storage.accounts.users import (
     ROLES,
     create_user,
     find_user_by_email,
@@ -27,6 +21,12 @@ from storage.users import (
     remove_project_role,
     set_project_role,
 )
+from storage.db import transaction
+from storage.errors import NotFound, StorageCode
+from storage.forms.drafts import find_draft
+from storage.forms.versions import get_version, list_forms
+from storage.projects import create_project, get_project, list_projects
+from storage.submissions.queries import form_activity
 
 ROLE_NAMES = {
     "manager": N_("Project manager"),
@@ -141,7 +141,7 @@ def users(web: Web) -> Response:
     _admin(web)
     if web.request.method == "POST":
         email, password = web.field("email"), web.field("password")
-        problem = password_problem(password, email)  # the rules of server/passwords.py
+        problem = password_problem(password, email)  # the rules of server/accounts/passwords.py
         if problem:
             raise Problem(ProblemCode.BAD_REQUEST, reason=translate(problem))
         with transaction(web.state.engine) as connection:

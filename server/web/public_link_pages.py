@@ -30,16 +30,16 @@ from server.web.http import Web, page, page_language
 from server.web.render import translate
 from server.web.webform_intake import answer, refusal
 from server.web.webform_pages import Filling, render_filling
-from storage.db import transaction
-from storage.errors import StorageError
-from storage.forms import FormRecord, get_form, get_version, get_xform
-from storage.public_links import (
+from storage.accounts.public_links import (
     PUBLIC_LINK,
     PublicLinkRecord,
     get_public_link,
     link_actor,
     revoke_public_link,
 )
+from storage.db import transaction
+from storage.errors import StorageError
+from storage.forms.versions import FormRecord, get_form, get_version, get_xform
 
 LINK = FORM + "/link"
 USED = "This link has already been used to send answers from this browser."

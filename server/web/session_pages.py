@@ -5,17 +5,17 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.accounts.keys import token_hash
+from server.accounts.sign_in import client_address, sign_in
 from server.auth import SESSION_COOKIE
 from server.errors import Problem, retry_after
 from server.errors import render as render_problem
-from server.keys import token_hash
-from server.sign_in import client_address, sign_in
 from server.web import account_pages, oidc_pages
 from server.web.http import LANGUAGE_COOKIE, Web, page
 from server.web.render import LANGUAGES
-from storage.access import delete_session
+from storage.accounts.access import delete_session
+from storage.accounts.users import set_language
 from storage.db import transaction
-from storage.users import set_language
 
 
 def _safe_next(target: str) -> str:

@@ -16,18 +16,19 @@ from converters.form_model import FormSchema
 from converters.xform_schema import parse_xform
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.form_data import hidden_xpaths, without_hidden
+from server.exports.form_data import hidden_xpaths, without_hidden
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from server.web.repeat_windows import answers_page
 from server.web.submission_changes import changes
-from storage.access import load_actor
+from storage.accounts.access import load_actor
 from storage.db import transaction
-from storage.entity_approval import approve_submission
-from storage.forms import FormRecord, get_xform
-from storage.submission_queries import (
+from storage.entities.approval import approve_submission
+from storage.forms.versions import FormRecord, get_xform
+from storage.submissions.listing import REVIEW_STATES, SORTS, FormData, TableFilters, submitters
+from storage.submissions.queries import (
     SubmissionRecord,
     add_comment,
     get_submission,
@@ -37,7 +38,6 @@ from storage.submission_queries import (
     list_versions,
     set_review_state,
 )
-from storage.submission_table import REVIEW_STATES, SORTS, FormData, TableFilters, submitters
 
 PAGE_SIZES = (10, 50, 100, 250)  # rows per page; 50 unless asked
 SHOWN_QUESTIONS = 6

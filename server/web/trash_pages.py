@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.app_users import reissue_app_user
+from server.accounts.app_users import reissue_app_user
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.web.entity_list_pages import list_url, trail
@@ -16,14 +16,12 @@ from server.web.form_pages import load_form
 from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import segment, translate
-from storage.app_user_trash import trashed_app_users
 from storage.db import transaction
-from storage.entity_lists import get_list
-from storage.erasure import erase_person, footprint
-from storage.forms import list_forms
-from storage.projects import get_project
-from storage.submission_queries import get_submission
-from storage.trash import (
+from storage.entities.lists import get_list
+from storage.forms.versions import list_forms
+from storage.lifecycle.app_user_trash import trashed_app_users
+from storage.lifecycle.erasure import erase_person, footprint
+from storage.lifecycle.trash import (
     restore_form,
     restore_project,
     restore_submission,
@@ -34,6 +32,8 @@ from storage.trash import (
     trashed_projects,
     trashed_submissions,
 )
+from storage.projects import get_project
+from storage.submissions.queries import get_submission
 
 PROJECT = "/projects/{project_id:id}"
 FORM = PROJECT + "/forms/{form_id}"

@@ -6,14 +6,14 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import accounts
+from server.accounts import actions as accounts
+from server.accounts.mail import Sent
 from server.errors import Problem, ProblemCode
-from server.mail import Sent
 from server.web.account_pages import problem_text
 from server.web.http import Web, page
 from server.web.render import N_, translate
+from storage.accounts.users import UserRecord, get_user
 from storage.db import transaction
-from storage.users import UserRecord, get_user
 
 USER = "/users/{user_id:id}"
 

@@ -37,9 +37,9 @@ from server.web.webform_pages import SUBMISSION, may_edit
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import Conflict, StorageCode, StorageError
-from storage.forms import FormRecord
-from storage.submission_queries import get_submission
-from storage.submissions import Outcome
+from storage.forms.versions import FormRecord
+from storage.submissions.queries import get_submission
+from storage.submissions.store import Outcome
 
 CSRF_HEADER = "x-csrf-token"
 EXPIRED = "This form has expired. Go back, reload the page and try again."

@@ -12,20 +12,26 @@ from starlette.routing import Route
 
 from converters.submission import parse_submission
 from server.auth import Caller, Permission
-from server.entity_csv import COLLECT_COPY, attachment_copy
 from server.errors import Problem, ProblemCode
-from server.openrosa_routes import Media, form_media, media_response
+from server.exports.entity_csv import COLLECT_COPY, attachment_copy
+from server.openrosa.routes import Media, form_media, media_response
 from server.web import webforms
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import segment, translate
 from server.web.submission_pages import submission_url
 from storage.db import transaction
-from storage.drafts import get_draft
 from storage.errors import NotFound, StorageCode
-from storage.forms import FormRecord, FormVersionRecord, find_version, get_version, get_xform
-from storage.submission_queries import SubmissionRecord, get_submission, get_xml, list_attachments
-from storage.submissions import original_submitter
+from storage.forms.drafts import get_draft
+from storage.forms.versions import (
+    FormRecord,
+    FormVersionRecord,
+    find_version,
+    get_version,
+    get_xform,
+)
+from storage.submissions.queries import SubmissionRecord, get_submission, get_xml, list_attachments
+from storage.submissions.store import original_submitter
 
 SUBMISSION = FORM + "/submissions/{instance_id:path}"
 

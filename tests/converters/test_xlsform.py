@@ -8,7 +8,7 @@ import pytest
 
 from converters.errors import ConversionCode, FormError
 from converters.xlsform import compile_form, detect_file_type, odk_validate_issues
-from server.validation import run_odk_validate
+from server.forms.validation import run_odk_validate
 from tests.support.xlsforms import md_form, workbook_bytes
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")

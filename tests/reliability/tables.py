@@ -7,8 +7,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from storage.data_tables import load_plan
-from storage.forms import get_form
+from storage.forms.data_tables import load_plan
+from storage.forms.versions import get_form
 
 
 def table_contents(engine: sa.Engine, project_id: int, xml_form_id: str) -> dict[str, Counter]:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from server.rebuild import rebuild_tables
+from server.forms.rebuild import rebuild_tables
 from tests.reliability.collect_device import (
     PHOTO_NAME,
     Field,

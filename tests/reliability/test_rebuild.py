@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.rebuild import rebuild_tables
+from server.forms.rebuild import rebuild_tables
 from tests.reliability.tables import table_contents
 from tests.support.paths import sample
 
@@ -25,7 +25,7 @@ def test_rebuilding_from_the_stored_xml_gives_the_same_rows(device, engine):
 
 
 def test_the_rebuild_command_reports_what_it_did(device, engine, monkeypatch, settings, capsys):
-    from server.cli import main
+    from server.cli.main import main
 
     assert device.submit(sample("with_repeat.xml")).status_code == 201
     for name, value in (

@@ -10,9 +10,9 @@ from pathlib import Path
 import boto3
 import sqlalchemy as sa
 
-from storage.blobs import BlobStore
-from storage.local import LocalBlobStore
-from storage.s3 import S3BlobStore
+from storage.blobs.local import LocalBlobStore
+from storage.blobs.s3 import S3BlobStore
+from storage.blobs.store import BlobStore
 
 SYSTEM_TABLES = (
     "submissions",

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from storage.entities import create_entity
-from storage.entity_lists import find_list
+from storage.entities.lists import find_list
+from storage.entities.records import create_entity
 from tests.support.entities import (
     E1,
     FOLLOWUP_VERSION,

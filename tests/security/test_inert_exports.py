@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from server.auth import Caller
-from server.form_data import read_form_data
-from storage import schema as s
+from server.exports.form_data import read_form_data
 from storage.db import transaction
-from storage.forms import get_form
+from storage.forms.versions import get_form
+from storage.schema import system as s
 from tests.security.inert import FORMULA, commands
 from tests.support.devices import make_device
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from server.sign_in import ACCOUNT_HERE_LIMIT, ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
+from server.accounts.sign_in import ACCOUNT_HERE_LIMIT, ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
 from tests.support.browser import Browser
 from tests.support.openrosa import OPENROSA

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from server.cli import main
+from server.cli.main import main
 from tests.support.devices import make_device
 from tests.support.entities import E1, intake
 from tests.support.forms import XLSX, publish

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from server.keys import TOKEN_PATTERN
+from server.accounts.keys import TOKEN_PATTERN
+from storage.accounts.users import create_user, set_project_role
 from storage.db import transaction
-from storage.users import create_user, set_project_role
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS
 from tests.support.devices import make_device
 from tests.support.openrosa import OPENROSA

@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from storage.db import transaction
-from storage.purge import PurgeScope, purge
+from storage.lifecycle.purge import PurgeScope, purge
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.paths import sample
 

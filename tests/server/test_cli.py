@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.db import is_postgres, transaction
-from storage.views import view_ref
+from storage.exports.form_views import view_ref
 from tests.support.xlsforms import md_form
 
 

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from server.cli import main
+from server.cli.main import main
 from tests.server.central_data import IDS, load_survey
 
 

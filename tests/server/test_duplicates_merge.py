@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
-from storage import schema as s
+from server.cli.main import main
+from storage.schema import system as s
 from tests.support.devices import make_device
 from tests.support.entities import E1, E2, E3, instance_id, registration, review_state
 from tests.support.forms import XLSX, publish

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from storage.db import transaction
-from storage.entity_approval import create_pending, pending_registrations
-from storage.entity_lists import find_list
+from storage.entities.approval import create_pending, pending_registrations
+from storage.entities.lists import find_list
 from tests.support.browser import Browser
 from tests.support.entities import E1, E2, E3, E4, E9, list_csv, registration, set_up_returnees
 from tests.support.offline_entities import BRANCH, audits, held, placed, sent, update

@@ -13,10 +13,10 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from converters.table_plan import ColumnRole, TablePlan, plan_tables
-from storage import schema as s
-from storage.data_tables import load_plan
 from storage.db import transaction
-from storage.views import drop_views
+from storage.exports.form_views import drop_views
+from storage.forms.data_tables import load_plan
+from storage.schema import system as s
 from tests.support.accounts import project_user
 from tests.support.devices import make_device
 from tests.support.forms import publish
@@ -107,7 +107,7 @@ note | echo | Echo | ${name}
 
 def test_a_version_published_before_notes_had_columns_is_read_as_it_is():
     """Re-planning a published version over tables made before notes had columns plans
-    nothing new (storage.forms.load_version_plan checks it); publishing a new version adds
+    nothing new (storage.forms.versions.load_version_plan checks it); publishing a new version adds
     them; a table made now has them from the start."""
     schema = schema_of(NOTES)
     fresh = plan_tables(schema, table_prefix="f")

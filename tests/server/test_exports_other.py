@@ -192,11 +192,11 @@ def test_xlsx_keeps_text_that_no_longer_fits_a_retyped_column():
 def test_xlsx_continues_a_full_sheet_on_the_next(engine, survey, tmp_path, clock):
     """Excel holds 1,048,576 rows a sheet: the rows that do not fit go to `name~2`, not away."""
     from server.auth import Caller
+    from server.exports.form_data import read_form_data
     from server.exports.xlsx import write_xlsx
-    from server.form_data import read_form_data
     from storage.db import transaction
-    from storage.export_queries import CsvOptions, csv_tables
-    from storage.forms import get_form
+    from storage.exports.csv_queries import CsvOptions, csv_tables
+    from storage.forms.versions import get_form
 
     path = tmp_path / "split.xlsx"
     with transaction(engine, read_only=True) as connection:

@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from storage import schema as s
-from storage.blobs import make_blob_store
-from storage.data_tables import load_plan
+from storage.blobs.store import make_blob_store
 from storage.db import transaction
+from storage.forms.data_tables import load_plan
+from storage.schema import system as s
 from tests.support.devices import make_device
 from tests.support.forms import publish
 from tests.support.xlsforms import md_form

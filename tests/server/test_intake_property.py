@@ -18,11 +18,11 @@ from converters.xlsform import compile_form
 from server.auth import Caller
 from server.submissions.intake import IntakeContext, receive_submission
 from server.submissions.targets import FormTargets
-from storage.access import load_actor
+from storage.accounts.access import load_actor
+from storage.accounts.users import create_user
 from storage.db import transaction
-from storage.forms import publish_form
+from storage.forms.versions import publish_form
 from storage.projects import create_project
-from storage.users import create_user
 from tests.support.paths import DATA
 
 ABSENT = object()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from storage.blobs import make_blob_store
+from storage.blobs.store import make_blob_store
 from tests.support.database import count, rows
 from tests.support.devices import make_device
 from tests.support.openrosa import OPENROSA, PHOTO, message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from server.passwords import Passwords
+from server.accounts.passwords import Passwords
 from tests.support.accounts import PASSWORDS
 
 

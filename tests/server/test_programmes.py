@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.cli import _parser
+from server.cli.main import _parser
 from server.plugins import load_programmes
 from server.settings import Settings
-from storage import schema as s
 from storage.db import transaction
+from storage.schema import system as s
 from tests.support.accounts import PASSWORDS
 from tests.support.browser import Browser
 from tests.support.entities import E1, E9, intake, registration, set_up_returnees

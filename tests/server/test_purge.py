@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
+from server.cli.main import main
 from storage.db import transaction
-from storage.purge import PurgeScope, purge
+from storage.lifecycle.purge import PurgeScope, purge
 from tests.support.database import count
 from tests.support.paths import sample
 
@@ -162,7 +162,7 @@ def test_a_purged_project_takes_its_forms(
 def test_purge_goes_in_batches(
     client, admin, project, device, engine, blob_store, clock, monkeypatch
 ):
-    monkeypatch.setattr("storage.purge_rows.BATCH", 2)
+    monkeypatch.setattr("storage.lifecycle.purge_rows.BATCH", 2)
     for n in range(5):
         xml = KEPT.replace(b"000000000003", f"00000000010{n}".encode())
         assert device.submit(xml).status_code == 201

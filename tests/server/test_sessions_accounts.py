@@ -9,9 +9,9 @@ from dataclasses import replace
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from server.accounts.keys import token_hash
 from server.app import create_app
 from server.auth import SESSION_COOKIE
-from server.keys import token_hash
 from tests.support.accounts import PASSWORDS, create_admin
 
 PASSWORD = "plain sailing 42"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from storage.db import transaction
-from storage.views import view_ref
+from storage.exports.form_views import view_ref
 from tests.support.database import count
 from tests.support.devices import make_device
 from tests.support.forms import publish

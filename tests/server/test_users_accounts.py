@@ -7,7 +7,7 @@ import base64
 
 import sqlalchemy as sa
 
-from server.keys import token_hash
+from server.accounts.keys import token_hash
 from server.log_redaction import redact
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.openrosa import OPENROSA

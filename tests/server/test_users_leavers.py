@@ -9,7 +9,7 @@ import base64
 import pytest
 from starlette.testclient import TestClient
 
-from server.cli import main
+from server.cli.main import main
 from tests.support.browser import Browser
 from tests.support.openrosa import OPENROSA
 

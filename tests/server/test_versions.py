@@ -8,8 +8,8 @@ from datetime import date
 
 from lxml import etree
 
-from server.cli import main
-from storage.drafts import suggest_version
+from server.cli.main import main
+from storage.forms.drafts import suggest_version
 from tests.support.database import rows
 from tests.support.devices import make_device
 from tests.support.forms import publish

@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.cli import main
+from server.cli.main import main
 from server.services import app_services
 from server.settings import Settings
-from storage.backup import backup, restore
-from storage.backup_target import open_target
-from storage.blob_gc import referenced_keys
-from storage.blobs import make_blob_store
+from storage.backup.backup_restore import backup, restore
+from storage.backup.targets import open_target
+from storage.blobs.gc import referenced_keys
+from storage.blobs.store import make_blob_store
 from storage.db import make_engine
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS, create_admin
 from tests.support.backends import TEST_S3_URL, empty_database, fresh_blob_url

@@ -15,10 +15,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from storage.blobs import BlobInfo, BlobStore, make_blob_store
+from storage.blobs.local import LocalBlobStore
+from storage.blobs.s3 import S3BlobStore
+from storage.blobs.store import BlobInfo, BlobStore, make_blob_store
 from storage.errors import BlobNotFound, StorageCode, StorageUnavailable
-from storage.local import LocalBlobStore
-from storage.s3 import S3BlobStore
 
 MISSING = "0" * 64
 

@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
-from storage import schema as s
-from storage.blob_gc import (
+from server.cli.main import main
+from storage.blobs.gc import (
     BLOB_REFERENCES,
     _delete_if_still_orphan,
     collect_garbage,
@@ -24,6 +23,7 @@ from storage.blob_gc import (
     referenced_keys,
 )
 from storage.db import transaction
+from storage.schema import system as s
 from tests.support.devices import field_device
 from tests.support.paths import sample
 
@@ -64,7 +64,7 @@ def test_every_column_that_can_hold_a_blob_key_is_in_the_registry():
             if table.name == "blobs" or not (to_blobs or SUSPECT.search(column.name)):
                 continue
             assert name in registered or name in NOT_BLOB_KEYS, (
-                f"{name} looks like it holds blob keys: add it to storage/blob_gc.py's "
+                f"{name} looks like it holds blob keys: add it to storage/blobs/gc.py's "
                 "BLOB_REFERENCES (or to NOT_BLOB_KEYS here, saying what it holds)"
             )
             assert not (to_blobs and name in NOT_BLOB_KEYS), name

@@ -17,8 +17,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from storage.blob_gc import collect_garbage
-from storage.local import LocalBlobStore
+from storage.blobs.gc import collect_garbage
+from storage.blobs.local import LocalBlobStore
 from tests.support.accounts import PASSWORDS
 from tests.support.devices import field_device
 from tests.support.paths import sample

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from converters.xlsform import compile_form
-from storage import schema as s
-from storage.data_tables import load_plan
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, StorageCode
-from storage.forms import (
+from storage.forms.data_tables import load_plan
+from storage.forms.ddl import build_tables
+from storage.forms.versions import (
     find_version,
     get_form,
     list_forms,
@@ -22,8 +22,8 @@ from storage.forms import (
     publish_form,
 )
 from storage.projects import create_project
-from storage.rows import repeat_keys
-from storage.tables import build_tables
+from storage.schema import system as s
+from storage.submissions.rows import repeat_keys
 from tests.support.xlsforms import md_form
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from storage.accounts.users import get_user
 from storage.db import alembic_config, make_engine, transaction, upgrade
-from storage.entities import list_entities
-from storage.entity_lists import get_list
-from storage.submission_queries import get_xml, list_attachments, list_submissions, list_versions
-from storage.users import get_user
+from storage.entities.lists import get_list
+from storage.entities.records import list_entities
+from storage.submissions.queries import get_xml, list_attachments, list_submissions, list_versions
 from tests.support.backends import empty_database
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -152,7 +152,7 @@ def seed_core(put: Seeder) -> None:
 
 
 def seed_form_tables(put: Seeder) -> None:
-    """A form's own tables as storage/tables.py makes them: a root table and a repeat's table."""
+    """A form's own tables as storage/forms/ddl.py makes them: a root table and a repeat's table."""
     put.sql(
         "CREATE TABLE household (id INTEGER PRIMARY KEY, submission_id BIGINT NOT NULL, "
         "form_version_id BIGINT NOT NULL, name TEXT, photo TEXT)"

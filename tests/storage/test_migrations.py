@@ -1,4 +1,5 @@
-"""The Alembic migrations build exactly the schema storage/schema.py declares, on an empty and on
+"""The Alembic migrations build exactly the schema storage/schema/system.py declares, on an empty
+and on
 a populated database, and can run again without harm."""
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage import schema
 from storage.db import current_revision, make_engine, transaction, upgrade
 from storage.projects import create_project, list_projects
+from storage.schema import system as schema
 
 
 def test_migrations_match_the_declared_schema(engine):

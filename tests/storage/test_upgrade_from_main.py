@@ -54,7 +54,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from storage.db import make_engine, transaction, upgrade
-from storage.users import create_user
+from storage.accounts.users import create_user
 PROGRAMME = sys.argv[7] == "programme"  # entities and scores, from 0005 and 0006 on
 if PROGRAMME:
     from tests.server.test_entities import _set_up, intake

@@ -17,13 +17,10 @@ from converters.xlsform import compile_form
 from server.auth import Caller
 from server.submissions.intake import IntakeContext, receive_submission
 from server.submissions.targets import FormTargets
-from storage import schema as s
-from storage.access import load_actor
+from storage.accounts.access import load_actor
+from storage.accounts.users import create_user
 from storage.db import is_postgres, transaction
-from storage.forms import publish_form
-from storage.projects import create_project
-from storage.users import create_user
-from storage.views import (
+from storage.exports.form_views import (
     SCHEMA,
     create_reader_role,
     drop_views,
@@ -32,6 +29,9 @@ from storage.views import (
     refresh_views,
     view_ref,
 )
+from storage.forms.versions import publish_form
+from storage.projects import create_project
+from storage.schema import system as s
 from tests.support.xlsforms import md_form
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)

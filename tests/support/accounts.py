@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from server.passwords import Passwords
+from server.accounts.passwords import Passwords
+from storage.accounts.users import create_user
 from storage.db import transaction
-from storage.users import create_user
 
 # argon2id at the lowest cost: the suite signs in thousands of times. Production parameters are
 # checked where they matter (tests/server/test_cli.py, the baobab serve tests).

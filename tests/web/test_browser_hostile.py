@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from converters.form_model import CompiledForm
 from storage.db import transaction
-from storage.forms import publish_form
+from storage.forms.versions import publish_form
 from tests.reliability.collect_device import set_up_field
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import LOADED_WIDTH

@@ -24,12 +24,12 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect, sync_playwright
 
 from scripts.test_services import free_port
-from server import accounts
+from server.accounts import actions as accounts
+from server.accounts.oidc import STATE_COOKIE
 from server.app import create_app
-from server.oidc import STATE_COOKIE
 from server.services import app_services
+from storage.accounts.users import create_user
 from storage.db import transaction
-from storage.users import create_user
 from tests.support.accounts import PASSWORDS
 from tests.support.chromium import CHROMIUM
 from tests.support.servers import serve

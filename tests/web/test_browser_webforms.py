@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from storage import schema as s
+from storage.schema import system as s
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_admin
 from tests.support.chromium import CHROMIUM
 from tests.support.visit_form import xlsform

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from storage import schema as s
-from storage.duplicate_holds import forget_pairs
+from storage.entities.holds import forget_pairs
+from storage.schema import system as s
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.devices import make_device
 from tests.support.entities import E1, E2, E3, E4, registration

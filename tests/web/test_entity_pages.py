@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from storage import schema as s
+from storage.schema import system as s
 from tests.support.browser import Browser
 from tests.support.entities import (
     E1,

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from storage import schema as s
+from storage.schema import system as s
 from tests.support.accounts import api_headers
 from tests.support.entities import E1, LIST_PAGE, intake, registered_returnees
 from tests.support.entity_lists import (

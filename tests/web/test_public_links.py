@@ -11,7 +11,7 @@ import re
 
 import sqlalchemy as sa
 
-from storage import schema as s
+from storage.schema import system as s
 from tests.support.forms import XLSX, publish
 from tests.support.openrosa import OPENROSA
 from tests.support.paths import FORMS, sample

@@ -12,7 +12,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from storage.users import is_email
+from storage.accounts.users import is_email
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.browser import device_token_for
 from tests.support.visit_form import CHOICES, published_form, send, upload, visit_xml

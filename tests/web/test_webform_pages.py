@@ -13,7 +13,7 @@ import re
 import sqlalchemy as sa
 
 from server.web import webforms
-from storage import schema as s
+from storage.schema import system as s
 from tests.support.visit_form import CHOICES, SURVEY, published_form, upload, xlsform
 
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 100

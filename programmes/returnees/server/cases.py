@@ -17,10 +17,10 @@ from programmes.returnees.storage.cases import CaseEvent, case_events
 from programmes.returnees.storage.scores import entity_scores
 from server.auth import Caller, Permission
 from server.sensitive import seen_by
-from storage.entities import EntityRecord, get_entity
-from storage.entity_lists import EntityListRecord, get_list
-from storage.forms import get_form, get_xform
-from storage.submission_queries import get_submission, get_xml
+from storage.entities.lists import EntityListRecord, get_list
+from storage.entities.records import EntityRecord, get_entity
+from storage.forms.versions import get_form, get_xform
+from storage.submissions.queries import get_submission, get_xml
 
 ASSISTANCE_GROUP = "/data/assistance_received"  # in the follow-up form
 

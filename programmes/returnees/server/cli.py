@@ -16,15 +16,15 @@ from programmes.returnees.converters.rss import load_weights
 from programmes.returnees.server.duplicate_check import load_rules
 from programmes.returnees.server.scoring import load_scoring, recompute
 from programmes.returnees.storage.duplicate_scan import BATCH, Fields, scan_list
-from server.cli_support import UsageError, command, database, group
+from server.cli.support import UsageError, command, database, group
 from server.clock import system_clock
 from server.settings import Settings
 from storage.db import transaction
-from storage.entity_lists import find_list
+from storage.entities.lists import find_list
 from storage.projects import get_project
 
 if TYPE_CHECKING:
-    from server.cli_support import Commands
+    from server.cli.support import Commands
 
 
 def add_commands(commands: Commands) -> None:

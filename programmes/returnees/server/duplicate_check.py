@@ -26,9 +26,9 @@ from programmes.returnees.storage.duplicates import (
     register_person,
 )
 from storage.audit import record
-from storage.entities import find_entity
-from storage.entity_lists import find_list
-from storage.submission_queries import set_review_state
+from storage.entities.lists import find_list
+from storage.entities.records import find_entity
+from storage.submissions.queries import set_review_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def load_rules(forms_dir: Path) -> DuplicateRules | None:
     )
 
 
-HELD_BY = "duplicates"  # what holds a flagged registration (storage/entity_approval.py)
+HELD_BY = "duplicates"  # what holds a flagged registration (storage/entities/approval.py)
 
 
 def screen_registrations(

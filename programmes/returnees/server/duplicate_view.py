@@ -17,8 +17,8 @@ from converters.xform_schema import parse_xform
 from programmes.returnees.server.duplicate_check import DuplicateRules
 from programmes.returnees.storage.duplicate_merges import Merge, merges_of
 from programmes.returnees.storage.duplicate_pairs import Registration
-from storage.entity_lists import find_list
-from storage.forms import get_xform
+from storage.entities.lists import find_list
+from storage.forms.versions import get_xform
 
 
 @dataclass(frozen=True, slots=True)

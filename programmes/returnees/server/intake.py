@@ -18,7 +18,7 @@ from programmes.returnees.server.duplicate_check import (
 from programmes.returnees.server.scoring import load_scoring, score_submission
 from server.plugins import AfterStore, StoredEvent
 from server.settings import Settings
-from storage.submissions import Outcome
+from storage.submissions.store import Outcome
 
 
 def intake_hook(settings: Settings) -> AfterStore | None:

@@ -17,7 +17,7 @@ from server.rest.shapes import iso
 from server.services import services
 from storage.audit import record
 from storage.db import transaction
-from storage.entity_lists import get_list
+from storage.entities.lists import get_list
 
 
 def case(request: Request) -> Response:

@@ -17,8 +17,8 @@ from programmes.returnees.converters.rss import WeightSet, load_weights, score, 
 from programmes.returnees.storage.scores import current_xml, store_scores
 from server.clock import Clock
 from storage.db import transaction
-from storage.forms import get_xform, list_forms
-from storage.score_view import refresh_scores_view
+from storage.exports.score_view import refresh_scores_view
+from storage.forms.versions import get_xform, list_forms
 
 log = logging.getLogger(__name__)
 

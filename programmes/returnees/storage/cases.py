@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage import schema as s
+from storage.schema import system as s
 from storage.text_search import contains_folded
 
 

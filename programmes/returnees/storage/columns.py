@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from storage import schema as s
+from storage.schema import system as s
 
 SCORES = ("economic", "social", "psychosocial", "composite")
 

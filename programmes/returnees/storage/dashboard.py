@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage import schema as s
 from storage.db import is_postgres
+from storage.schema import system as s
 
 
 def _property(connection: Connection, name: str) -> Any:

@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage import schema as s
 from storage.audit import record
 from storage.errors import InvalidData, NotFound, StorageCode
-from storage.submission_queries import set_review_state
+from storage.schema import system as s
+from storage.submissions.queries import set_review_state
 
 
 @dataclass(frozen=True, slots=True)

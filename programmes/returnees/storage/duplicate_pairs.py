@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 
 from converters.people import Person
 from programmes.returnees.storage.duplicates import _FLAGS, DuplicateFlag, _flag, profile_person
-from storage import schema as s
 from storage.errors import NotFound, StorageCode
+from storage.schema import system as s
 
 
 @dataclass(frozen=True, slots=True)

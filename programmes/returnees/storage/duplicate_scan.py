@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from converters.people import SPREAD, Likeness, Person, keys, likeness, person
 from programmes.returnees.storage.duplicates import profile_of, profile_person
-from storage import schema as s
 from storage.db import transaction
+from storage.schema import system as s
 
 BATCH = 500
 CHUNK = 5000  # values in one IN (...): far below SQLite's 32,766 parameters

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection
 
 from converters.people import Likeness, Person, likeness
 from programmes.returnees.storage.duplicate_merges import check_decidable, merge
-from storage import schema as s
-from storage.duplicate_holds import settle
+from storage.entities.holds import settle
 from storage.errors import InvalidData, NotFound, StorageCode
+from storage.schema import system as s
 
 MAX_CANDIDATES = 2000
 DECISIONS = ("duplicate", "distinct", "unsure")  # same person, different people, not sure

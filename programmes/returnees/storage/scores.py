@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from programmes.returnees.converters.rss import Scores
-from storage import schema as s
-from storage.score_view import SCORE_COLUMNS
+from storage.exports.score_view import SCORE_COLUMNS
+from storage.schema import system as s
 
 
 def store_scores(

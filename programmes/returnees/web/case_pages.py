@@ -20,9 +20,9 @@ from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from storage.db import transaction
-from storage.entities import entity_versions, resolve_conflict
-from storage.entity_lists import get_list
-from storage.entity_table import held_updates
+from storage.entities.listing import held_updates
+from storage.entities.lists import get_list
+from storage.entities.records import entity_versions, resolve_conflict
 
 CONFLICT_WORDS = (N_("soft"), N_("hard"))  # shown with _(conflict)
 # Where a version came from (its source's type), as the case page names it.

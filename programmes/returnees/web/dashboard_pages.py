@@ -23,7 +23,7 @@ from server.web.entity_list_pages import trail
 from server.web.http import Web, page
 from server.web.render import translate
 from storage.db import transaction
-from storage.entity_lists import get_list
+from storage.entities.lists import get_list
 
 LIST_NAME = "returnees"
 REGION = "region"

@@ -20,7 +20,7 @@ from server.web.entity_list_pages import LIST, list_url, trail
 from server.web.http import Web, page
 from server.web.render import N_, translate
 from storage.db import transaction
-from storage.entity_lists import get_list
+from storage.entities.lists import get_list
 
 STATUSES = {
     "open": N_("open"),

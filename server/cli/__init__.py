@@ -1,0 +1,1 @@
+"""The `baobab` command and its subcommands."""

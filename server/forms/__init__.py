@@ -1,0 +1,1 @@
+"""Forms: uploads compiled and validated, media, draft testing on a device, rebuilding tables."""

@@ -1,0 +1,1 @@
+"""OpenRosa for ODK Collect and Enketo: form list, manifests, media, and the XML they share."""

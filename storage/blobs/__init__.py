@@ -1,0 +1,2 @@
+"""Blob stores: content-addressed files in a local directory or an S3 bucket, and their garbage
+collection."""

@@ -1,0 +1,1 @@
+"""The data lifecycle: trash, purge and erasure."""

@@ -1,0 +1,1 @@
+"""The system tables (SQLAlchemy Core), by family; Alembic's migrations create them."""

@@ -1,0 +1,1 @@
+"""Submissions: storing them in one transaction, their rows, and reading them back."""

@@ -1,0 +1,310 @@
+"""The submissions table that project managers page through: filters (dates, enumerator,
+review state, any question of the form), sorting on any shown column, and facts for the
+form's dashboard (per day, per enumerator, per answer of a select question)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from converters.table_plan import ColumnRole, TableKind
+from storage.forms.data_tables import load_plan
+from storage.forms.ddl import build_tables
+from storage.schema import system as s
+from storage.sql_functions import contains_word
+from storage.text_search import contains_folded
+
+REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
+SORTS = ("submitted", "submitter", "state")
+
+
+@dataclass(frozen=True, slots=True)
+class TableFilters:
+    submitted_from: date | None = None
+    submitted_to: date | None = None  # inclusive
+    submitter_id: int | None = None
+    review_state: str | None = None  # "received" stands for no review yet
+    question: str | None = None  # xpath of a root-level question
+    answer: str | None = None  # matched as a part of the answer, case and accents aside
+    choices: tuple[str, ...] | None = None  # for a select question: the choices whose label
+    # or name matched `answer`; the answer must be (select_one) or include one of them
+    multiple: bool = False
+    # With `answer` and no question: the root-level text questions searched, any one matching.
+    anywhere: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    instance_id: str
+    created_at: datetime
+    submitter: str | None
+    review_state: str | None
+    instance_name: str | None
+    answers: tuple[Any, ...]
+
+
+class FormData:
+    """The form's root data table and the columns of its root-level questions."""
+
+    def __init__(self, connection: Connection, form_id: int) -> None:
+        self.form_id = form_id
+        plan = load_plan(connection, form_id)
+        tables = build_tables(plan)
+        self.root_spec = next((t for t in plan.tables if t.kind is TableKind.ROOT), None)
+        self.root = tables[self.root_spec.name] if self.root_spec else None
+        self.plan = plan
+        self.tables = tables
+        self.dialect = connection.dialect.name
+
+    def column(self, xpath: str, role: ColumnRole = ColumnRole.VALUE) -> sa.Column[Any] | None:
+        if self.root_spec is None or self.root is None:
+            return None
+        spec = self.root_spec.column(xpath, role)
+        return self.root.c[spec.name] if spec else None
+
+    def _base(self, filters: TableFilters, *, answers: bool = True) -> tuple[Any, list[Any]]:
+        """The submissions the filters keep, joined to the root table when answers are read
+        (`answers`) or filtered on; counts that need neither scan `submissions` alone."""
+        subs = s.submissions
+        joined: Any = subs
+        if self.root is not None and (answers or filters.question or filters.anywhere):
+            joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
+        conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
+        if filters.submitted_from:
+            conditions.append(subs.c.created_at >= _midnight(filters.submitted_from))
+        if filters.submitted_to:
+            conditions.append(
+                subs.c.created_at < _midnight(filters.submitted_to + timedelta(days=1))
+            )
+        if filters.submitter_id is not None:
+            conditions.append(subs.c.submitter_id == filters.submitter_id)
+        if filters.review_state == "received":
+            conditions.append(subs.c.review_state.is_(None))
+        elif filters.review_state:
+            conditions.append(subs.c.review_state == filters.review_state)
+        column = self.column(filters.question) if filters.question else None
+        if column is not None and filters.choices is not None:
+            wanted = self._each(filters.choices)
+            if filters.multiple:
+                conditions.append(
+                    sa.exists(
+                        sa.select(1)
+                        .select_from(wanted)
+                        .where(contains_word(column, wanted.c.value))
+                    )
+                )
+            else:
+                conditions.append(column.in_(sa.select(wanted.c.value)))
+        elif column is not None and filters.answer:
+            conditions.append(contains_folded(sa.cast(column, sa.Text), filters.answer))
+        elif filters.answer and filters.anywhere and filters.question is None:
+            columns = [c for c in (self.column(x) for x in filters.anywhere) if c is not None]
+            matches = [contains_folded(sa.cast(c, sa.Text), filters.answer) for c in columns]
+            conditions.append(sa.or_(*matches) if matches else sa.false())
+        return joined, conditions
+
+    def _each(self, values: Sequence[str]) -> Any:
+        """The values as a one-column table read from a single bound JSON parameter: a label
+        matching thousands of choices gives one parameter, not one each (SQLite allows 32,766)
+        nor an OR chain (SQLite refuses an expression deeper than 1,000)."""
+        array = sa.literal(json.dumps(list(values)), sa.Text)
+        if self.dialect == "postgresql":
+            each = sa.func.json_array_elements_text(sa.cast(array, sa.JSON))
+        else:
+            each = sa.func.json_each(array)
+        return each.table_valued(sa.column("value", sa.Text)).alias("wanted")
+
+    def page(
+        self,
+        connection: Connection,
+        filters: TableFilters,
+        shown: Sequence[str],
+        *,
+        sort: str = "submitted",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[SubmissionRow], int]:
+        subs, versions, actors = s.submissions, s.submission_versions, s.actors
+        joined, conditions = self._base(filters)
+        current = versions.alias("current")
+        joined = joined.join(
+            current, sa.and_(current.c.submission_id == subs.c.id, current.c.is_current)
+        ).outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        answers = [self.column(xpath) for xpath in shown]
+        cells = [c if c is not None else sa.null() for c in answers]
+        order: Any = {
+            "submitter": actors.c.display_name,
+            "state": subs.c.review_state,
+        }.get(sort, subs.c.created_at)
+        if sort.startswith("q:"):
+            order = (
+                self.column(sort[2:]) if self.column(sort[2:]) is not None else subs.c.created_at
+            )
+        total_joined, total_conditions = self._base(filters, answers=False)
+        total = int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(total_joined).where(*total_conditions)
+            ).scalar_one()
+        )
+        # A page past the middle is read from the other end, reversed: the last page costs
+        # what the first costs instead of skipping every row before it.
+        backwards = offset > total / 2
+        if backwards:
+            limit, offset = max(min(limit, total - offset), 0), max(total - offset - limit, 0)
+        down = descending != backwards
+        ordering = [order.desc() if down else order.asc()]
+        ordering.append(subs.c.id.asc() if backwards else subs.c.id.desc())
+        statement = (
+            sa.select(
+                subs.c.instance_id,
+                subs.c.created_at,
+                actors.c.display_name,
+                subs.c.review_state,
+                current.c.instance_name,
+                *cells,
+            )
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = [
+            SubmissionRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5:]))
+            for r in connection.execute(statement)
+        ]
+        if backwards:
+            rows.reverse()
+        return rows, total
+
+    def per_day(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
+        subs = s.submissions
+        joined, conditions = self._base(filters, answers=False)
+        day = sa.func.substr(sa.cast(subs.c.created_at, sa.Text), 1, 10)
+        if connection.dialect.name == "postgresql":
+            day = sa.func.to_char(sa.func.timezone("UTC", subs.c.created_at), "YYYY-MM-DD")
+        rows = connection.execute(
+            sa.select(day, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(day)
+            .order_by(day)
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def per_submitter(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
+        subs, actors = s.submissions, s.actors
+        joined, conditions = self._base(filters, answers=False)
+        joined = joined.outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        name = sa.func.coalesce(actors.c.display_name, "—")
+        rows = connection.execute(
+            sa.select(name, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(name)
+            .order_by(sa.func.count().desc())
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def per_answers(
+        self, connection: Connection, filters: TableFilters, selects: Sequence[tuple[str, bool]]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Submissions per chosen value of each root-level select question, given as (xpath,
+        is it select_multiple), most chosen first. On PostgreSQL the select_one questions are
+        counted in one scan (GROUPING SETS)."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        singles = [
+            (x, c) for x, multiple in selects if not multiple if (c := self.column(x)) is not None
+        ]
+        if connection.dialect.name == "postgresql" and len(singles) > 1:
+            found.update(self._grouped(connection, filters, singles))
+        else:
+            for xpath, column in singles:
+                joined, conditions = self._base(filters)
+                found[xpath] = self._counts(
+                    connection, joined, [*conditions, column.is_not(None)], column
+                )
+        for xpath, multiple in selects:
+            selection = self.plan.find(TableKind.SELECTION, xpath) if multiple else None
+            if selection is None:
+                continue
+            table = self.tables[selection.name]
+            item = next(c for c in selection.columns if c.role is ColumnRole.ITEM)
+            joined, conditions = self._base(filters, answers=False)
+            joined = joined.join(table, table.c._submission_id == s.submissions.c.id)
+            found[xpath] = self._counts(connection, joined, conditions, table.c[item.name])
+        return found
+
+    def _grouped(
+        self, connection: Connection, filters: TableFilters, columns: Sequence[tuple[str, Any]]
+    ) -> dict[str, list[tuple[str, int]]]:
+        joined, conditions = self._base(filters)
+        values = [column for _, column in columns]
+        rows = connection.execute(
+            sa.select(*values, *[sa.func.grouping(v) for v in values], sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(sa.func.grouping_sets(*[sa.tuple_(v) for v in values]))
+        )
+        found: dict[str, list[tuple[str, int]]] = {xpath: [] for xpath, _ in columns}
+        width = len(values)
+        for row in rows:
+            for index, (xpath, _) in enumerate(columns):
+                if row[width + index] == 0 and row[index] is not None:
+                    found[xpath].append((str(row[index]), int(row[-1])))
+        return {xpath: sorted(counts, key=lambda pair: -pair[1]) for xpath, counts in found.items()}
+
+    @staticmethod
+    def _counts(
+        connection: Connection, joined: Any, conditions: list[Any], value: Any
+    ) -> list[tuple[str, int]]:
+        rows = connection.execute(
+            sa.select(value, sa.func.count())
+            .select_from(joined)
+            .where(*conditions)
+            .group_by(value)
+            .order_by(sa.func.count().desc())
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def points(
+        self, connection: Connection, filters: TableFilters, xpath: str, limit: int = 5000
+    ) -> list[tuple[float, float]]:
+        latitude = self.column(xpath, ColumnRole.LATITUDE)
+        longitude = self.column(xpath, ColumnRole.LONGITUDE)
+        if latitude is None or longitude is None:
+            return []
+        joined, conditions = self._base(filters)
+        rows = connection.execute(
+            sa.select(latitude, longitude)
+            .select_from(joined)
+            .where(*conditions, latitude.is_not(None), longitude.is_not(None))
+            .order_by(s.submissions.c.id.desc())
+            .limit(limit)
+        )
+        return [(float(r[0]), float(r[1])) for r in rows]
+
+
+def submitters(connection: Connection, form_id: int) -> list[tuple[int, str]]:
+    subs, actors = s.submissions, s.actors
+    rows = connection.execute(
+        sa.select(actors.c.id, actors.c.display_name)
+        .where(
+            actors.c.id.in_(
+                sa.select(subs.c.submitter_id).where(subs.c.form_id == form_id).distinct()
+            )
+        )
+        .order_by(actors.c.display_name)
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
