@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,16 +42,63 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=2 * pool_size,
         pool_recycle=1800,
-        # After PostgreSQL restarts, every pooled connection is dead: without a ping the next
-        # request on each one would fail (503) although the database is back.
-        pool_pre_ping=True,
+        pool_use_lifo=True,
         connect_args={"connect_timeout": 5, "options": "-c timezone=UTC"},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection back from the pool after this long is pinged before use (issue 22).
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """After PostgreSQL restarts, every pooled connection is dead: without a check the next
+    request on each one would fail (503) although the database is back. SQLAlchemy's
+    `pool_pre_ping` pings on every checkout, a round trip per request (9% of an ingest's time,
+    docs/research/ingest-profile.md). Instead, on checkout:
+    - the connection's socket is polled, which costs no round trip: a server that shut down or
+      ended the session has sent its goodbye and closed it, so the socket reads as ready;
+    - a connection idle for longer than PING_AFTER_IDLE is also pinged (the dialect's own ping,
+      as pool_pre_ping does), for the deaths that send nothing (a network cut, a crashed host).
+    A dead connection is replaced before the request sees it. The pool hands out the connection
+    used last (LIFO), so under load the same few stay busy and the rest go idle."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        idle_since = record.info.get("idle_since")
+        if idle_since is None:  # just opened
+            return
+        if _has_unread_data(dbapi_connection):
+            raise sa.exc.DisconnectionError("the server closed the connection while it was idle")
+        if time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever the driver raises, the connection is no use
+            raise sa.exc.DisconnectionError(str(error)) from error
+        if not alive:
+            raise sa.exc.DisconnectionError("the ping found the connection closed")
+
+
+def _has_unread_data(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket has something to read: between transactions the
+    server sends nothing unless it is ending the session (or the socket is already closed)."""
+    try:
+        ready, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except Exception:  # the driver's "connection is closed", a bad descriptor
+        return True
+    return bool(ready)
 
 
 def _sqlite_engine(url: str) -> Engine:

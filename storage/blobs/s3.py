@@ -95,7 +95,10 @@ class S3BlobStore:
             if source.seekable() and source.tell() == 0:
                 check_known_size(known, source.seek(0, io.SEEK_END))
                 source.seek(0)
-                self._upload(source, known)
+                # A small body goes as bytes: botocore sends a file with `Expect: 100-continue`
+                # and waits for the server's go-ahead, one more round trip per photo.
+                small = known.size <= SPOOL_MAX_MEMORY
+                self._upload(source.read() if small else source, known)
                 return known
         # boto3 needs a body it can measure and rewind for retries: spool it (in memory up to
         # 1 MiB, then on disk), hashing on the way unless the hashes are known.
@@ -165,11 +168,11 @@ class S3BlobStore:
         with _s3_errors(sha256):
             return self._client.head_object(Bucket=self.bucket, Key=self._key(sha256))
 
-    def _upload(self, body: IO[bytes], info: BlobInfo) -> None:
+    def _upload(self, body: IO[bytes] | bytes, info: BlobInfo) -> None:
         key = self._key(info.sha256)
         metadata = {_MD5_METADATA: info.md5}
         with _s3_errors(info.sha256):
-            if info.size < MULTIPART_THRESHOLD:
+            if isinstance(body, bytes) or info.size < MULTIPART_THRESHOLD:
                 self._client.put_object(
                     Bucket=self.bucket,
                     Key=key,
