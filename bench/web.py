@@ -53,8 +53,10 @@ def main() -> None:
                 measure(client, server.pid, size, args.runs)
 
 
-def _with_csrf(client: httpx.Client, fields: dict[str, str]) -> dict[str, str]:
-    page = client.get("/login").text
+def _with_csrf(
+    client: httpx.Client, fields: dict[str, str], path: str = "/login"
+) -> dict[str, str]:
+    page = client.get(path).text
     token = re.search(r'name="csrf" value="([^"]+)"', page)
     assert token, page[:500]
     return {"csrf": token.group(1), **fields}
@@ -80,24 +82,62 @@ def measure(client: httpx.Client, pid: int, size: int, runs: int) -> None:
             f"{FORM}/submissions",
             {"question": question.group(1), "answer": "alpha"},
         ),
+        # Per-column filters (issue 21): a text column, then a choice with a number range.
+        (
+            "submissions, column contains",
+            f"{FORM}/submissions",
+            {f"has:{question.group(1)}": "alpha"},
+        ),
+        (
+            "submissions, column choice + range",
+            f"{FORM}/submissions",
+            {
+                "has:/data/respondent/resp_sex": "female",
+                "min:/data/respondent/resp_age": "30",
+                "max:/data/respondent/resp_age": "40",
+            },
+        ),
         ("one submission", f"{FORM}/submissions/{instance.group(1)}", {}),
         ("dashboard", f"{FORM}/dashboard", {}),
         ("export page", f"{FORM}/export", {}),
     ]
     for label, path, params in targets:
-        times, wire = [], 0
-        with RssSampler(pid) as rss:
-            for _ in range(runs):
-                started = time.perf_counter()
-                with client.stream("GET", path, params=params) as response:
-                    assert response.status_code == 200, response.read()[:300]
-                    wire = sum(len(chunk) for chunk in response.iter_raw())
-                times.append(time.perf_counter() - started)
-        print(
-            f"  {size:>9,} {label:<36} {statistics.median(times) * 1000:8.0f} ms"
-            f"  {wire / 1024:6.1f} KB  server peak RSS {rss.peak_process / 2**20:6.1f} MB",
-            flush=True,
-        )
+        _timed(client, pid, size, runs, label, path, params)
+    # Every question as a column (the chooser's choice, kept for this user), then the default.
+    every = re.findall(r'name="column" value="([^"]+)"', first)
+    chosen = _with_csrf(client, {"back": ""}, f"{FORM}/submissions")
+    assert (
+        client.post(f"{FORM}/submissions/columns", data={**chosen, "column": every}).status_code
+        == 303
+    )
+    _timed(
+        client, pid, size, runs, f"submissions, all {len(every)} columns", f"{FORM}/submissions", {}
+    )
+    client.post(f"{FORM}/submissions/columns", data={**chosen, "reset": "1"})
+
+
+def _timed(
+    client: httpx.Client,
+    pid: int,
+    size: int,
+    runs: int,
+    label: str,
+    path: str,
+    params: dict[str, str],
+) -> None:
+    times, wire = [], 0
+    with RssSampler(pid) as rss:
+        for _ in range(runs):
+            started = time.perf_counter()
+            with client.stream("GET", path, params=params) as response:
+                assert response.status_code == 200, response.read()[:300]
+                wire = sum(len(chunk) for chunk in response.iter_raw())
+            times.append(time.perf_counter() - started)
+    print(
+        f"  {size:>9,} {label:<36} {statistics.median(times) * 1000:8.0f} ms"
+        f"  {wire / 1024:6.1f} KB  server peak RSS {rss.peak_process / 2**20:6.1f} MB",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,13 @@ class StoredEvent:
 # registrations it holds back from their entity list, {entity uuid: what holds it}, which the
 # core records in `entity_pending.held_by` instead of creating the entity.
 AfterStore = Callable[[Connection, StoredEvent], Mapping[str, str]]
-# Whether a form's OData entities carry the `__rss` reintegration scores (converters/odata.py).
-ODataScores = Callable[[Connection, int], bool]
+# The columns a programme adds to a form's main export table (storage/exports/csv_queries.py),
+# under these settings: they follow the form's definition and the programme's files, never its
+# data, so a form exports the same columns before its first submission as after.
+ProgrammeColumns = Callable[[Settings, Connection, int], Sequence[tuple[str, ColumnElement[Any]]]]
+# Whether a form's OData entities carry the `__rss` reintegration scores (converters/odata.py),
+# under these settings; stable in the same way.
+ODataScores = Callable[[Settings, Connection, int], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ class Programme:
     # Built once when the app starts (it may read its own files in BAOBAB_FORMS_DIR); None
     # when the programme has nothing to do with submissions under these settings.
     after_store: Callable[[Settings], AfterStore | None] = _no_intake
-    export_columns: ExportColumns | None = None
+    export_columns: ProgrammeColumns | None = None
     odata_scores: ODataScores | None = None
     rest_routes: Sequence[BaseRoute] = ()
     web_routes: Sequence[BaseRoute] = ()  # mounted after the core's entity pages
@@ -94,19 +99,22 @@ class Programmes:
         hooks = (p.after_store(settings) for p in self.loaded)
         return tuple(hook for hook in hooks if hook is not None)
 
-    def export_columns(
-        self, connection: Connection, form_id: int
-    ) -> list[tuple[str, ColumnElement[Any]]]:
-        return [
-            column
-            for p in self.loaded
-            if p.export_columns is not None
-            for column in p.export_columns(connection, form_id)
-        ]
+    def export_columns(self, settings: Settings) -> ExportColumns | None:
+        """The programmes' export columns under these settings, as storage takes them (None
+        when no programme adds any)."""
+        hooks = [p.export_columns for p in self.loaded if p.export_columns is not None]
+        if not hooks:
+            return None
 
-    def odata_scores(self, connection: Connection, form_id: int) -> bool:
+        def columns(connection: Connection, form_id: int) -> list[tuple[str, ColumnElement[Any]]]:
+            return [column for hook in hooks for column in hook(settings, connection, form_id)]
+
+        return columns
+
+    def odata_scores(self, settings: Settings, connection: Connection, form_id: int) -> bool:
         return any(
-            p.odata_scores is not None and p.odata_scores(connection, form_id) for p in self.loaded
+            p.odata_scores is not None and p.odata_scores(settings, connection, form_id)
+            for p in self.loaded
         )
 
     @property

@@ -61,7 +61,13 @@ def collect_qr(
     """The QR payload (and the settings in it) that point ODK Collect at this project."""
     project = get_project(connection, project_id)
     app_user = get_app_user(connection, project_id, actor_id)
-    token = box.open(app_user.token_cipher) if app_user.token_cipher else None
+    if not app_user.token_cipher:
+        raise Problem(
+            ProblemCode.CONFLICT,
+            reason="this app user's access was revoked: it has no QR code any more; "
+            "create a new app user",
+        )
+    token = box.open(app_user.token_cipher)
     if token is None:
         raise Problem(
             ProblemCode.CONFLICT,

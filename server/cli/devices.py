@@ -106,7 +106,8 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     with database(settings) as engine, transaction(engine, read_only=True) as connection:
         for app_user in list_app_users(connection, args.project):
-            print(f"{app_user.id}\t{app_user.display_name}")
+            revoked = "" if app_user.token_cipher else "\taccess revoked"
+            print(f"{app_user.id}\t{app_user.display_name}{revoked}")
     return 0
 
 

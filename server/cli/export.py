@@ -88,6 +88,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                     Caller(None, "cli"),
                     deleted_fields=args.deleted_fields,
                     programmes=load_programmes(settings.programmes),
+                    settings=settings,
                 )
                 total = cast(int, form_activity(connection, form.id)["submissions"])
             written = _write(engine, blobs, data, spec, args.output, total)
@@ -108,8 +109,22 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 )
     finally:
         blobs.close()
-    print(f"wrote {args.output} ({written:,} bytes)", file=sys.stderr)
+    print(f"wrote {args.output} ({human_size(written)})", file=sys.stderr)
     return 0
+
+
+def human_size(size: int) -> str:
+    """ "612 bytes", "1.8 KB (1,843 bytes)", "25 MB (26,214,400 bytes)": as the export page says
+    it (units of 1,024; one decimal below 10), with the exact count after it."""
+    if size < 1024:
+        return f"{size:,} bytes"
+    amount, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if amount < 1024:
+            break
+        amount, unit = amount / 1024, bigger
+    shown = f"{amount:.1f}" if amount < 10 else f"{amount:,.0f}"
+    return f"{shown} {unit} ({size:,} bytes)"
 
 
 def _write(

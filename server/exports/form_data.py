@@ -16,6 +16,7 @@ from server.auth import Caller, Permission
 from server.plugins import NO_PROGRAMMES, Programmes
 from server.resolve import resolve_form
 from server.services import services
+from server.settings import Settings
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.exports.csv_queries import ExportColumns
@@ -57,6 +58,7 @@ def load_form_data(request: Request, *, deleted_fields: bool = False) -> FormDat
             caller,
             deleted_fields=deleted_fields,
             programmes=services(request).programmes,
+            settings=services(request).settings,
         )
 
 
@@ -67,7 +69,11 @@ def read_form_data(
     *,
     deleted_fields: bool = False,
     programmes: Programmes = NO_PROGRAMMES,
+    settings: Settings | None = None,
 ) -> FormData:
+    """The form's export model and tables; with `programmes`, their columns and scores under
+    `settings` (the defaults when None)."""
+    settings = settings or Settings()
     if form.current_version_id is None:
         raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=form.xml_form_id)
     schema, version_plan = load_version_plan(connection, form.current_version_id)
@@ -75,7 +81,7 @@ def read_form_data(
     model = build_export_model(schema, version_plan, physical if deleted_fields else None)
     if not caller.can(Permission.SENSITIVE_READ, form.project_id):
         model = without_fields(model, hidden_xpaths(connection, form, caller))
-    if programmes.odata_scores(connection, form.id):
+    if programmes.odata_scores(settings, connection, form.id):
         model = replace(model, scored=True)
     return FormData(
         form,
@@ -85,7 +91,7 @@ def read_form_data(
         schema.title,
         schema.version or "",
         schema,
-        programmes.export_columns if programmes.loaded else None,
+        programmes.export_columns(settings),
     )
 
 

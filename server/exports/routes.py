@@ -20,6 +20,7 @@ from storage.audit import record
 from storage.db import transaction
 from storage.exports.csv_queries import CsvOptions
 
+WITHHELD_HEADER = "Baobab-Withheld-Fields"
 FILTERS = (
     "attachments",
     "groupPaths",
@@ -74,6 +75,17 @@ def audit_export(request: Request, data: FormData, export: str) -> None:
         )
 
 
+def withheld_header(data: FormData) -> dict[str, str]:
+    """How many fields the caller's role is not given (the sensitive ones) and why, as an RFC
+    8941 structured header: `48;reason="sensitive";role="analyst"`, or `0`. The files stay as
+    Central writes them; the export page says the same in words (server/web/withheld.py)."""
+    count = len(data.model.hidden)
+    actor = data.caller.actor
+    role = actor.roles.get(data.form.project_id, "") if actor is not None else ""
+    value = f'{count};reason="sensitive";role="{role}"' if count else "0"
+    return {WITHHELD_HEADER: value}
+
+
 def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
     async def download(request: Request) -> Response:
         spec = spec_of(request, export)
@@ -87,7 +99,10 @@ def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
             what=f"export {export}",
             form=data.form,
             media_type=FORMATS[export],
-            headers=attachment_header(spec.file_name(data.form.xml_form_id)),
+            headers={
+                **attachment_header(spec.file_name(data.form.xml_form_id)),
+                **withheld_header(data),
+            },
         )
 
     return download

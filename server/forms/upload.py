@@ -33,7 +33,8 @@ def compile_upload(
     """Compile an uploaded XLSForm or XForm and check it; raise FormError listing every issue."""
     # pyxform and openpyxl add ~30 MB to a process: a server worker loads them only when it
     # is actually given a form to compile.
-    from converters.xlsform import compile_form, detect_file_type
+    from converters.form_issues import located_on_sheets, with_every_issue, with_validate_issues
+    from converters.xlsform import SPREADSHEET_TYPES, compile_form, detect_file_type
     from server.forms.validation import run_odk_validate, should_validate
 
     if not data:
@@ -42,15 +43,28 @@ def compile_upload(
             file_type=filename or "upload",
             reason="the file is empty",
         )
-    compiled = compile_form(data, detect_file_type(filename, data, content_type), form_id_fallback)
+    file_type = detect_file_type(filename, data, content_type)
+    spreadsheet = file_type in SPREADSHEET_TYPES
+    try:
+        compiled = compile_form(data, file_type, form_id_fallback)
+    except FormError as error:
+        # pyxform stops at its first error: list every problem the sheets show.
+        every = with_every_issue(error, data, file_type) if spreadsheet else error
+        if every is error:
+            raise
+        raise every from error
     xform = compiled.xform.encode("utf-8")
     parse_xform(xform)  # refuses what Baobab cannot store
     refuse_active_content(xform)
     if should_validate(validate):
         outcome = run_odk_validate(compiled)
         if outcome.errors:
-            raise FormError(ConversionCode.ODK_VALIDATE, outcome.errors)
-        compiled = replace(compiled, warnings=compiled.warnings + outcome.warnings)
+            sheets = (data, file_type) if spreadsheet else (None, None)
+            raise with_validate_issues(outcome.errors, *sheets)
+        warnings = outcome.warnings
+        if spreadsheet and warnings:
+            warnings = located_on_sheets(warnings, data, file_type)
+        compiled = replace(compiled, warnings=compiled.warnings + warnings)
     return compiled
 
 

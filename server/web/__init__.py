@@ -22,6 +22,7 @@ from server.web import (
     public_link_pages,
     session_pages,
     submission_pages,
+    submission_table_pages,
     trash_pages,
     webform_intake,
     webform_pages,
@@ -47,6 +48,7 @@ def routes(programme_routes: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
         *webform_intake.ROUTES,
         *webform_pages.ROUTES,
         *public_link_pages.ROUTES,
+        *submission_table_pages.ROUTES,  # .../submissions/columns before `{instance_id:path}`
         *submission_pages.ROUTES,
         *analysis_pages.ROUTES,
         *admin_pages.ROUTES,

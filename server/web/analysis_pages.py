@@ -18,6 +18,7 @@ from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
 from server.web.render import N_, current_language, translate
 from server.web.submission_pages import STATE_NAMES, current_schema, read_filters
+from server.web.withheld import withheld
 from storage.db import transaction
 from storage.submissions.listing import FormData
 from storage.submissions.queries import form_activity
@@ -49,6 +50,7 @@ def export_page(web: Web) -> Response:
         ],
         states=STATE_NAMES,
         total=total,
+        withheld=withheld(web, form),
         crumbs=crumbs(web, form, (translate("Export"), None)),
     )
 
@@ -134,6 +136,7 @@ def dashboard(web: Web) -> Response:
         location=label_of(location.labels, language, location.name) if location else None,
         map=point_map(coordinates),
         mapped=len(coordinates),
+        withheld=withheld(web, form),
         crumbs=crumbs(web, form, (translate("Dashboard"), None)),
     )
 

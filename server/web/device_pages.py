@@ -1,5 +1,6 @@
 """Enumerators' devices: app users, the forms each may use, the QR code ODK Collect scans, and
-revoking a lost tablet in one click."""
+revoking a lost tablet in one click. As in Central, a revoked app user stays listed ("Access
+revoked", after the active ones, with no QR code); a deleted one (REST DELETE) is in the trash."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from storage.accounts.access import (
     assigned_form_ids,
     get_app_user,
     list_app_users,
-    revoke_app_user,
+    revoke_app_user_access,
     unassign_form,
 )
 from storage.accounts.actor_properties import (
@@ -67,9 +68,15 @@ def app_users(web: Web) -> Response:
         )
     with transaction(web.state.engine, read_only=True) as connection:
         project = get_project(connection, project_id)
-        users = [u for u in list_app_users(connection, project_id) if u.deleted_at is None]
+        listed = list_app_users(connection, project_id)  # the deleted ones are in the trash
+        # The active ones first, then the revoked ones, most recently revoked first.
+        users = [u for u in listed if u.token_cipher] + sorted(
+            (u for u in listed if not u.token_cipher),
+            key=lambda u: u.updated_at or u.created_at,
+            reverse=True,
+        )
         forms = list_forms(connection, project_id)
-        names = {f.id: f.xml_form_id for f in forms}
+        names = {f.id: f.name or f.xml_form_id for f in forms}
         assigned = {
             u.id: sorted(names[i] for i in assigned_form_ids(connection, u.id) if i in names)
             for u in users
@@ -113,13 +120,16 @@ def app_user(web: Web) -> Response:
         found = next((u for u in list_app_users(connection, project_id) if u.id == actor_id), None)
         if found is None or found.deleted_at is not None:
             raise Problem(ProblemCode.NOT_FOUND)
-        payload, settings = collect_qr(
-            connection,
-            web.state.token_box,
-            base_url=web.state.settings.base_url,
-            project_id=project_id,
-            actor_id=actor_id,
-        )
+        server_url = None
+        if found.token_cipher:  # a revoked device has no QR code any more
+            _payload, settings = collect_qr(
+                connection,
+                web.state.token_box,
+                base_url=web.state.settings.base_url,
+                project_id=project_id,
+                actor_id=actor_id,
+            )
+            server_url = settings["general"]["server_url"]  # type: ignore[index]
         forms = list_forms(connection, project_id)
         assigned = assigned_form_ids(connection, actor_id)
         properties = list_properties(connection, project_id)
@@ -129,7 +139,7 @@ def app_user(web: Web) -> Response:
         "app_user.html",
         project=project,
         app_user=found,
-        server_url=settings["general"]["server_url"],  # type: ignore[index]
+        server_url=server_url,
         qr_png=qr_base + ".png",
         qr_svg=qr_base + ".svg",
         forms=forms,
@@ -220,8 +230,9 @@ def revoke(web: Web) -> Response:
     web.require(Permission.PROJECT_MANAGE, project_id)
     actor_id = web.path_int("actor_id")
     with transaction(web.state.engine) as connection:
-        revoke_app_user(connection, project_id, actor_id, web.state.clock())
-        web.audit(connection, "field_key.delete", "field_key", actor_id, {"via": "web"})
+        # Central's "Revoke access": the token goes, the app user stays listed as revoked.
+        revoke_app_user_access(connection, project_id, actor_id, web.state.clock())
+        web.audit(connection, "field_key.session.end", "field_key", actor_id, {"via": "web"})
     return web.redirect(
         f"/projects/{project_id}/app-users",
         "Access revoked: that device can no longer download forms or send submissions.",

@@ -79,12 +79,28 @@ def upload(web: Web) -> Response:
     project_id = web.path_int("project_id")
     actor = web.require(Permission.FORM_PUBLISH, project_id)
     file = web.upload("xlsform")
-    if file is None:
-        raise Problem(ProblemCode.MISSING_PARAMETER, field="xlsform")
-    data = file.file.read(MAX_FORM_BYTES + 1)
-    if len(data) > MAX_FORM_BYTES:
-        raise Problem(ProblemCode.TOO_LARGE, limit=MAX_FORM_BYTES)
     trail = crumbs(web, None, (translate("Upload an XLSForm"), None))
+    data = file.file.read(MAX_FORM_BYTES + 1) if file is not None else b""
+    if file is None or len(data) > MAX_FORM_BYTES:
+        # Not a dead end: the upload form again, the reason by its file field.
+        return web.render(
+            "upload_result.html",
+            status=400 if file is None else 413,
+            filename=translate("Upload an XLSForm"),
+            issues=[],
+            file_error=(
+                translate("Choose the XLSForm (or XForm) file to upload.")
+                if file is None
+                else translate(
+                    "This file is larger than %(size)d MB, the most this server takes for a "
+                    "form. Put large pictures and lists in media files instead.",
+                    size=MAX_FORM_BYTES // 1_000_000,
+                )
+            ),
+            form=None,
+            project_id=project_id,
+            crumbs=trail,
+        )
     try:
         compiled = compile_upload(
             data,
@@ -184,7 +200,7 @@ def _overview(
         title=(versions[0].title if versions else draft.title if draft else form.xml_form_id),
         history=history,
         draft=draft,
-        draft_diff=diff_forms(current, draft_schema) if draft_schema else None,
+        draft_diff=diff_forms(current, draft_schema) if draft_schema and current else None,
         draft_version_taken=draft is not None and draft.version in taken,
         refused_version=refused_version,
         suggested_version=suggest_version(wanted, taken, web.state.clock().date()),

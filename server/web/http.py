@@ -9,7 +9,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
@@ -21,15 +21,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from converters.errors import ConversionError, ErrorCode
-from server.auth import SESSION_COOKIE, Caller, Permission, session_actor
+from server.auth import ROLE_PERMISSIONS, SESSION_COOKIE, Caller, Permission, session_actor
 from server.body_limit import allow_body, limit_body
 from server.errors import Problem, ProblemCode, render, retry_after
 from server.services import Services, services
-from server.web.render import LANGUAGES, pick_language, render_page, translate, use_language
+from server.web.render import LANGUAGES, N_, pick_language, render_page, translate, use_language
 from storage.accounts.access import ActorRecord
 from storage.audit import record
 from storage.db import transaction
 from storage.errors import StorageError
+from storage.projects import get_project
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ MAX_POST_BYTES = 110_000_000  # a form media file (100 MB) and the fields around
 MAX_PUBLIC_POST_BYTES = 64_000  # signing in, choosing a language
 SignedIn = tuple[Caller, str | None]  # who, and their session's CSRF token
 SECRET_PARAMETERS = frozenset({"st"})  # an app user's key: never carried into another URL
+ROLE_NAMES = {  # a project role's name on the pages (members, refusals, withheld fields)
+    "manager": N_("Project manager"),
+    "protection_officer": N_("Protection officer"),
+    "analyst": N_("Analyst"),
+    "viewer": N_("Viewer"),
+    "data_collector": N_("Data collector"),
+}
 
 
 class CompressPages:
@@ -68,6 +76,7 @@ class Web:
     language: str
     form: FormData | None = None
     cookies: dict[str, str | None] = field(default_factory=dict)  # set (or clear) on the answer
+    refused: tuple[Permission, int | None] | None = None  # what `require` refused, for the page
 
     @property
     def state(self) -> Services:
@@ -80,6 +89,8 @@ class Web:
     def require(
         self, permission: Permission, project_id: int | None = None, form_id: int | None = None
     ) -> ActorRecord:
+        if self.caller.actor is not None and not self.caller.can(permission, project_id, form_id):
+            self.refused = (permission, project_id)  # the 403 page says which role may
         return self.caller.require(permission, project_id, form_id)
 
     def audit(
@@ -262,9 +273,57 @@ def _handle(
 def _error_page(
     web: Web, status: int, message: str, details: dict[str, object] | None = None
 ) -> Response:
+    """Every error page offers a way back: to the page the person came from when it is one of
+    ours, to the project the page belongs to when they may open it, and to their projects;
+    a refusal for want of a role says which roles may, and which one they have."""
     return web.render(
-        "error.html", status=status, status_code=status, message=message, details=details or {}
+        "error.html",
+        status=status,
+        status_code=status,
+        message=message,
+        details=details or {},
+        **way_back(web),
     )
+
+
+def way_back(web: Web) -> dict[str, object]:
+    """The links and role words of an error page (see `_error_page`)."""
+    request = web.request
+    back = None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        target = referer.path + (f"?{referer.query}" if referer.query else "")
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if target != here and not referer.path.startswith(("/login", "/logout", "/v1/")):
+            back = target
+    project = request.path_params.get("project_id")
+    project_url = None
+    if project is not None and web.caller.can(Permission.PROJECT_READ, int(project)):
+        try:  # not to a project that does not exist (an administrator may read any)
+            with transaction(web.state.engine, read_only=True) as connection:
+                get_project(connection, int(project))
+            project_url = f"/projects/{int(project)}"
+        except StorageError:
+            pass
+    needed: list[str] = []
+    role = None
+    if web.refused is not None:
+        permission, refused_in = web.refused
+        needed = [
+            translate(name)
+            for code, name in ROLE_NAMES.items()
+            if permission in ROLE_PERMISSIONS.get(code, frozenset())
+        ]
+        actor = web.caller.actor
+        held = actor.roles.get(refused_in) if actor and refused_in is not None else None
+        role = translate(ROLE_NAMES[held]) if held in ROLE_NAMES else None
+    return {
+        "back_url": back,
+        "project_url": project_url,
+        "signed_in": web.caller.actor is not None,
+        "roles_needed": needed,
+        "own_role": role,
+    }
 
 
 def _in_language(error: Exception, message: str) -> str:

@@ -9,8 +9,8 @@ from server.accounts.actions import welcome
 from server.accounts.passwords import password_problem
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.web.http import Web, page
-from server.web.render import N_, translate
+from server.web.http import ROLE_NAMES, Web, page
+from server.web.render import translate
 from storage.accounts.access import load_actor
 from storage.accounts.users import (
     ROLES,
@@ -27,14 +27,6 @@ from storage.forms.drafts import find_draft
 from storage.forms.versions import get_version, list_forms
 from storage.projects import create_project, get_project, list_projects
 from storage.submissions.queries import form_activity
-
-ROLE_NAMES = {
-    "manager": N_("Project manager"),
-    "protection_officer": N_("Protection officer"),
-    "analyst": N_("Analyst"),
-    "viewer": N_("Viewer"),
-    "data_collector": N_("Data collector"),
-}
 
 
 def _admin(web: Web) -> None:
@@ -99,7 +91,12 @@ def members(web: Web) -> Response:
     if web.request.method == "POST":
         role = web.field("role")
         if role not in ROLES:
-            raise Problem(ProblemCode.BAD_REQUEST, reason=translate("choose a role"))
+            return _members_page(web, project_id, 400, role=translate("Choose a role."))
+        if web.field("action") != "remove":
+            with transaction(web.state.engine, read_only=True) as connection:
+                user = find_user_by_email(connection, web.field("email"))
+            if user is None:
+                return _members_page(web, project_id, 404, email=_no_account(web))
         with transaction(web.state.engine) as connection:
             if web.field("action") == "remove":
                 target_id = int(web.field("actor_id") or 0)
@@ -108,7 +105,7 @@ def members(web: Web) -> Response:
                 action, message = "assignment.delete", "Role removed."
             else:
                 user = find_user_by_email(connection, web.field("email"))
-                if user is None:
+                if user is None:  # removed in between
                     raise NotFound(StorageCode.USER_NOT_FOUND, user=web.field("email"))
                 target_id = user.id
                 set_project_role(connection, project_id, target_id, role, web.state.clock())
@@ -117,6 +114,33 @@ def members(web: Web) -> Response:
                 connection, action, "project", project_id, {"actorId": target_id, "role": role}
             )
         return web.redirect(f"/projects/{project_id}/members", message)
+    return _members_page(web, project_id)
+
+
+def _no_account(web: Web) -> str:
+    """What to do when a role is given to an address no account has: an administrator
+    creates the account first (on the Users page)."""
+    email = web.field("email")
+    if not email:
+        return translate("Type the e-mail address of the person to give a role to.")
+    if web.actor.is_admin:
+        return translate(
+            "No account has the e-mail address %(email)s. Create the account first on the "
+            "Users page, then give the role here.",
+            email=email,
+        )
+    return translate(
+        "No account has the e-mail address %(email)s. Ask an administrator to create the "
+        "account (on the Users page), then give the role here.",
+        email=email,
+    )
+
+
+def _members_page(
+    web: Web, project_id: int, status: int = 200, *, email: str = "", role: str = ""
+) -> Response:
+    """The members page; after a refused post, with the reason next to the field at fault and
+    what was typed kept."""
     with transaction(web.state.engine, read_only=True) as connection:
         found = get_project(connection, project_id)
         people = [
@@ -125,6 +149,11 @@ def members(web: Web) -> Response:
         ]
     return web.render(
         "members.html",
+        status=status,
+        email_error=email,
+        role_error=role,
+        typed_email=web.field("email") if status != 200 else "",
+        typed_role=web.field("role") if status != 200 else "",
         project=found,
         members=[(u, r) for u, r in people if r],
         others=[u for u, r in people if not r],

@@ -4,6 +4,7 @@ states with comments, and bulk review."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -22,12 +23,15 @@ from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from server.web.repeat_windows import answers_page
+from server.web.review_pages import activity, table_query
 from server.web.submission_changes import changes
 from storage.accounts.access import load_actor
 from storage.db import transaction
 from storage.entities.approval import approve_submission
 from storage.forms.versions import FormRecord, get_xform
-from storage.submissions.listing import REVIEW_STATES, SORTS, FormData, TableFilters, submitters
+from storage.submissions.activity import review_changes
+from storage.submissions.listing import REVIEW_STATES, SORTS, FormData, TableFilters
+from storage.submissions.neighbours import Neighbours, neighbours
 from storage.submissions.queries import (
     SubmissionRecord,
     add_comment,
@@ -40,7 +44,6 @@ from storage.submissions.queries import (
 )
 
 PAGE_SIZES = (10, 50, 100, 250)  # rows per page; 50 unless asked
-SHOWN_QUESTIONS = 6
 MAX_FILES = 200  # files listed on a submission's page; the API lists them all
 MAX_DIFFS = 20  # edits whose changes the page lists (the API has every version)
 REVIEWABLE = ("approved", "hasIssues", "rejected")
@@ -82,7 +85,10 @@ def read_filters(web: Web, schema: FormSchema) -> TableFilters:
     if state and state not in REVIEW_STATES:
         raise Problem(ProblemCode.BAD_REQUEST, reason=f"unknown review state '{state}'")
     if question and question not in dict(root_questions(schema)):
-        raise Problem(ProblemCode.BAD_REQUEST, reason=f"no question '{question}' in this form")
+        raise Problem(
+            ProblemCode.BAD_REQUEST,
+            reason=translate("no question '%(name)s' in this form", name=question),
+        )
     if submitter and whole_number(submitter) is None:
         raise Problem(ProblemCode.BAD_REQUEST, reason=f"no enumerator '{submitter}'")
     return TableFilters(
@@ -133,13 +139,13 @@ def read_sort(web: Web, questions: list[tuple[str, str]]) -> str:
 
 
 def root_questions(schema: FormSchema) -> list[tuple[str, str]]:
+    """Every root-level field with a column, metadata and calculations included: each may be
+    shown, sorted and filtered on (the table's default leaves metadata out)."""
     language = form_language(schema, current_language())
     return [
         (f.xpath, label_of(f.labels, language, f.name))
         for f in schema.fields
-        if f.repeat is None
-        and f.has_column
-        and f.kind not in ("start", "end", "today", "deviceid", "calculate")
+        if f.repeat is None and f.has_column
     ]
 
 
@@ -159,7 +165,7 @@ def choice_labels(schema: FormSchema, xpaths: list[str]) -> list[dict[str, str]]
     return labels
 
 
-def _cells(answers: tuple[object, ...], labels: list[dict[str, str]]) -> list[object]:
+def table_cells(answers: tuple[object, ...], labels: list[dict[str, str]]) -> list[object]:
     cells: list[object] = []
     for value, names in zip(answers, labels, strict=True):
         if value is None:
@@ -169,55 +175,6 @@ def _cells(answers: tuple[object, ...], labels: list[dict[str, str]]) -> list[ob
         else:
             cells.append(value)
     return cells
-
-
-def table(web: Web) -> Response:
-    form = load_form(web, Permission.SUBMISSION_READ)
-    schema = current_schema(web, form)
-    filters = read_filters(web, schema)
-    questions = root_questions(schema)
-    shown = questions[:SHOWN_QUESTIONS]
-    sort = read_sort(web, questions)
-    descending = web.query("order", "desc") != "asc"
-    number = max(whole_number(web.query("page")) or 1, 1)
-    size = whole_number(web.query("size")) or 50
-    if size not in PAGE_SIZES:
-        size = 50
-    with transaction(web.state.engine, read_only=True) as connection:
-        data = FormData(connection, form.id)
-        rows, total = data.page(
-            connection,
-            filters,
-            [x for x, _ in shown],
-            sort=sort,
-            descending=descending,
-            limit=size,
-            offset=(number - 1) * size,
-        )
-        people = submitters(connection, form.id)
-    params = {k: v for k, v in web.request.query_params.items() if k != "page"}
-    labels = choice_labels(schema, [x for x, _ in shown])
-    return web.render(
-        "submissions.html",
-        form=form,
-        lines=[(row, _cells(row.answers, labels)) for row in rows],
-        total=total,
-        shown=shown,
-        questions=questions,
-        people=people,
-        states=STATE_NAMES,
-        reviewable=REVIEWABLE,
-        filters=web.request.query_params,
-        sort=sort,
-        descending=descending,
-        page_number=number,
-        pages=max(1, -(-total // size)),
-        size=size,
-        sizes=PAGE_SIZES,
-        query=lambda **changes: "?" + urlencode({**params, **changes}),
-        can_review=web.caller.can(Permission.SUBMISSION_REVIEW, form.project_id),
-        crumbs=crumbs(web, form, (translate("Submissions"), None)),
-    )
 
 
 def bulk_review(web: Web) -> Response:
@@ -235,7 +192,10 @@ def bulk_review(web: Web) -> Response:
     return web.redirect(form_url(form) + "/submissions" + back, "Review state saved.")
 
 
-def one(web: Web) -> Response:
+def one(web: Web, *, status: int = 200, review_error: str = "") -> Response:
+    """The submission's page: the answers, and beside them the review panel (previous and next
+    in the table the person came from, the review form, the activity feed). After a refused
+    review, the reason is by the review fields and the comment typed is kept (`review_error`)."""
     form = load_form(web, Permission.SUBMISSION_READ)
     schema = current_schema(web, form)
     instance_id = web.request.path_params["instance_id"]
@@ -248,10 +208,6 @@ def one(web: Web) -> Response:
         files = [
             f for f in list_attachments(connection, submission.current.id) if f.xpath not in hidden
         ]
-        comments = [
-            (c, load_actor(connection, c.actor_id))
-            for c in list_comments(connection, submission.id)
-        ]
         submitter = (
             load_actor(connection, submission.submitter_id) if submission.submitter_id else None
         )
@@ -262,10 +218,14 @@ def one(web: Web) -> Response:
         }
         # What each edit changed, for the newest edits (each reads two XML versions).
         xmls = [get_xml(connection, v.id) for v in versions[: MAX_DIFFS + 1]]
-    edits = {
-        newer.id: changes(schema, xmls[index + 1], xmls[index], hidden, language)
-        for index, newer in enumerate(versions[: len(xmls) - 1])
-    }
+        edits = {
+            newer.id: changes(schema, xmls[index + 1], xmls[index], hidden, language)
+            for index, newer in enumerate(versions[: len(xmls) - 1])
+        }
+        reviews = review_changes(connection, form.xml_form_id, instance_id, submission.created_at)
+        comments = list_comments(connection, submission.id)
+        feed = activity(connection, reviews, comments, versions, edits)
+        around = _neighbours(web, connection, form, schema, instance_id)
     with transaction(web.state.engine) as connection:  # who looked at which record
         web.audit(
             connection,
@@ -275,8 +235,12 @@ def one(web: Web) -> Response:
             {"form": form.xml_form_id, "via": "web"},
         )
     present = {f.name for f in files if f.blob_sha256}
+    back = _table_query(web)
     return web.render(
         "submission.html",
+        status=status,
+        review_error=review_error,
+        typed_comment=web.field("comment") if review_error else "",
         form=form,
         submission=submission,
         answers=answers_page(web, schema, xml, language),
@@ -285,22 +249,54 @@ def one(web: Web) -> Response:
         present=present,
         api="/v1" + submission_url(form, instance_id),
         page_url=submission_url(form, instance_id),
+        back=back,
+        table_url=form_url(form) + "/submissions" + back,
+        previous_url=submission_url(form, around.previous) + back if around.previous else None,
+        next_url=submission_url(form, around.next) + back if around.next else None,
         versions=versions,
         edits=edits,
+        feed=feed,
         can_edit=may_edit(web, form, submission),
         version_submitters={k: (v.display_name if v else "") for k, v in names.items()},
         submitter=submitter,
-        comments=comments,
         states=STATE_NAMES,
         reviewable=REVIEWABLE,
         can_review=web.caller.can(Permission.SUBMISSION_REVIEW, form.project_id),
         crumbs=crumbs(
             web,
             form,
-            (translate("Submissions"), form_url(form) + "/submissions"),
+            (translate("Submissions"), form_url(form) + "/submissions" + back),
             (submission.current.instance_name or instance_id, None),
         ),
     )
+
+
+def _table_query(web: Web) -> str:
+    """The query of the table the page was opened from ("?state=received&sort=..."), carried
+    on to the previous and next submissions, the review form and back to the table."""
+    kept = table_query(web.request.query_params.multi_items())
+    return "?" + urlencode(kept) if kept else ""
+
+
+def _neighbours(
+    web: Web, connection: Connection, form: FormRecord, schema: FormSchema, instance_id: str
+) -> Neighbours:
+    """Previous and next in the table's filter and sort; a link whose filter no longer
+    applies (a question since removed from the form) gives the whole table's."""
+    # The table's module builds on this one: imported here, when both are loaded.
+    from server.web.submission_table_pages import read_column_filters
+
+    questions = root_questions(schema)
+    try:
+        filters = replace(
+            read_filters(web, schema), columns=read_column_filters(web, schema, questions)
+        )
+        sort = read_sort(web, questions)
+    except Problem:
+        filters, sort = TableFilters(), "submitted"
+    descending = web.query("order", "desc") != "asc"
+    data = FormData(connection, form.id)
+    return neighbours(connection, data, filters, instance_id, sort=sort, descending=descending)
 
 
 def may_edit(web: Web, form: FormRecord, submission: SubmissionRecord) -> bool:
@@ -317,23 +313,41 @@ def may_edit(web: Web, form: FormRecord, submission: SubmissionRecord) -> bool:
 
 
 def review(web: Web) -> Response:
+    """Save a review state and/or a comment, then back to the same place on the same page, or
+    on to the next submission of the table ("Save and next", `then=next`)."""
     form = load_form(web, Permission.SUBMISSION_REVIEW)
     instance_id = web.request.path_params["instance_id"]
     state, note = web.field("state"), web.field("comment")
     if state and state not in REVIEWABLE:
-        raise Problem(ProblemCode.BAD_REQUEST, reason=translate("choose a review state"))
+        return one(web, status=400, review_error=translate("Choose one of the review states."))
     if not state and not note:
-        raise Problem(
-            ProblemCode.BAD_REQUEST,
-            reason=translate("choose a review state or write a comment"),
+        # Not a dead end: the same page, the reason next to the review fields.
+        return one(
+            web,
+            status=400,
+            review_error=translate(
+                "Nothing to save: choose a review state or write a comment, then save again."
+            ),
         )
+    schema = current_schema(web, form) if web.field("then") == "next" else None
+    following = None
     with transaction(web.state.engine) as connection:
         submission = get_submission(connection, form.id, instance_id)
-        if state:
+        if schema is not None:  # the next one as the person saw the table, before this save
+            following = _neighbours(web, connection, form, schema, instance_id).next
+        if state and state != submission.review_state:  # an unchanged state is no change
             _set_review_state(web, connection, form, instance_id, state)
         if note:
             add_comment(connection, submission.id, web.actor.id, note, web.state.clock())
-    return web.redirect(submission_url(form, instance_id), "Review saved.")
+    back = _table_query(web)
+    if following is not None:
+        return web.redirect(submission_url(form, following) + back, "Review saved.")
+    if schema is not None:
+        return web.redirect(
+            submission_url(form, instance_id) + back + "#review",
+            "Review saved. This was the last submission of the table.",
+        )
+    return web.redirect(submission_url(form, instance_id) + back + "#review", "Review saved.")
 
 
 def submission_url(form: FormRecord, instance_id: str) -> str:
@@ -345,7 +359,8 @@ def _set_review_state(
 ) -> None:
     submission = get_submission(connection, form.id, instance_id)
     set_review_state(connection, submission.id, state, web.state.clock())
-    web.audit(connection, "submission.update", "submission", instance_id, {"reviewState": state})
+    details: dict[str, object] = {"reviewState": state, "formId": form.xml_form_id}  # as REST
+    web.audit(connection, "submission.update", "submission", instance_id, details)
     if state == "approved":  # Central: approval creates what approvalRequired held
         actor = web.caller.actor
         approve_submission(
@@ -354,7 +369,7 @@ def _set_review_state(
 
 
 ROUTES = [
-    Route(FORM + "/submissions", page(table), methods=["GET"]),
+    # The table itself (GET .../submissions): server/web/submission_table_pages.py.
     Route(FORM + "/submissions/review", page(bulk_review), methods=["POST"]),
     # An instanceID may hold "/" (`uuid:a/b`, linked as uuid:a%2Fb, which the server decodes
     # before routing): `path` takes it whole. POST .../review and the bulk review above are

@@ -248,6 +248,21 @@ def revoke_app_user(connection: Connection, project_id: int, actor_id: int, now:
     )
 
 
+def revoke_app_user_access(
+    connection: Connection, project_id: int, actor_id: int, now: datetime
+) -> None:
+    """Forget the token only (Central's "Revoke access": DELETE /v1/sessions/{token}): the lost
+    tablet stops working on its next request, and the app user stays listed, revoked since
+    `updated_at`. Deleting it (revoke_app_user) is what moves it to the trash."""
+    get_app_user(connection, project_id, actor_id)
+    connection.execute(
+        sa.update(s.field_keys)
+        .where(s.field_keys.c.actor_id == actor_id)
+        .values(token_hash=None, token_cipher=None)
+    )
+    connection.execute(sa.update(s.actors).where(s.actors.c.id == actor_id).values(updated_at=now))
+
+
 def assign_form(connection: Connection, form_id: int, actor_id: int, now: datetime) -> None:
     connection.execute(
         insert_ignoring_conflicts(connection, s.form_assignments).values(

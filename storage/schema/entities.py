@@ -79,6 +79,7 @@ entity_versions = sa.Table(
     sa.Column("branch_base_version", sa.Integer),
     sa.Column("source", sa.JSON),  # where the version came from (submission, API, forced...)
     sa.UniqueConstraint("entity_id", "version"),
+    sa.Index("ix_entity_versions_submission_version_id", "submission_version_id"),  # (0016)
 )
 
 # Offline updates whose base has not arrived yet, held until it does (or until they are old
@@ -103,6 +104,7 @@ entity_backlog = sa.Table(
         "branch_base_version",
     ),
     sa.Index("ix_entity_backlog_held_at", "held_at"),
+    sa.Index("ix_entity_backlog_submission_id", "submission_id"),  # purge, erasure (0016)
 )
 
 # Registrations (creates) that wait: for the submission's approval when the list requires it
@@ -155,6 +157,7 @@ person_profiles = sa.Table(
     sa.Column("label", sa.Text),  # shown in the queue while the entity does not exist
     sa.Column("profile", sa.JSON, nullable=False),
     _created(),
+    sa.Index("ix_person_profiles_submission_id", "submission_id"),  # purge, erasure (0016)
 )
 
 person_keys = sa.Table(
@@ -183,4 +186,5 @@ duplicate_flags = sa.Table(
     _created(),
     sa.UniqueConstraint("list_id", "entity_uuid", "candidate_uuid"),
     sa.Index("ix_duplicate_flags_list_id_status", "list_id", "status"),
+    sa.Index("ix_duplicate_flags_submission_id", "submission_id"),  # exports, purge (0016)
 )

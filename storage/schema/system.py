@@ -385,4 +385,16 @@ audits = sa.Table(
     sa.Column("details", sa.JSON),
     sa.Column("logged_at", UtcDateTime(), nullable=False, index=True),
     sa.Index("ix_audits_action_logged", "action", "logged_at"),
+    sa.Index("ix_audits_actee", "actee_type", "actee_id"),  # a submission's feed (0016)
+)
+
+# The questions a person shows as columns of a form's submissions table, in their order (a
+# JSON list of xpaths; issue 21), so the choice follows them from one device to another.
+column_choices = sa.Table(
+    "column_choices",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("form_id", sa.ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("columns", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from storage.forms.ddl import build_tables
 from storage.schema import system as s
 from storage.sql_functions import contains_word
 from storage.text_search import contains_folded
+from storage.types import DecimalType, UtcDateTime
 
 REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 SORTS = ("submitted", "submitter", "state")
@@ -37,6 +39,21 @@ class TableFilters:
     multiple: bool = False
     # With `answer` and no question: the root-level text questions searched, any one matching.
     anywhere: tuple[str, ...] = ()
+    columns: tuple[ColumnFilter, ...] = ()  # the table's per-column filters, all must match
+    answered: tuple[str, ...] = ()  # root-level questions of which one at least is answered
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFilter:
+    """One column's filter in the submissions table: a text the answer contains (case and
+    accents aside), the choices one of which the answer is (or includes), or a range."""
+
+    xpath: str
+    contains: str | None = None
+    choices: tuple[str, ...] | None = None
+    multiple: bool = False  # select_multiple: the answer includes one of `choices`
+    low: date | Decimal | None = None  # inclusive; a date for date and dateTime questions
+    high: date | Decimal | None = None  # inclusive (the whole day for a dateTime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +90,9 @@ class FormData:
         (`answers`) or filtered on; counts that need neither scan `submissions` alone."""
         subs = s.submissions
         joined: Any = subs
-        if self.root is not None and (answers or filters.question or filters.anywhere):
+        if self.root is not None and (
+            answers or filters.question or filters.anywhere or filters.columns or filters.answered
+        ):
             joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
         conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
         if filters.submitted_from:
@@ -90,24 +109,51 @@ class FormData:
             conditions.append(subs.c.review_state == filters.review_state)
         column = self.column(filters.question) if filters.question else None
         if column is not None and filters.choices is not None:
-            wanted = self._each(filters.choices)
-            if filters.multiple:
-                conditions.append(
-                    sa.exists(
-                        sa.select(1)
-                        .select_from(wanted)
-                        .where(contains_word(column, wanted.c.value))
-                    )
-                )
-            else:
-                conditions.append(column.in_(sa.select(wanted.c.value)))
+            conditions.append(self._one_of(column, filters.choices, multiple=filters.multiple))
         elif column is not None and filters.answer:
             conditions.append(contains_folded(sa.cast(column, sa.Text), filters.answer))
         elif filters.answer and filters.anywhere and filters.question is None:
             columns = [c for c in (self.column(x) for x in filters.anywhere) if c is not None]
             matches = [contains_folded(sa.cast(c, sa.Text), filters.answer) for c in columns]
             conditions.append(sa.or_(*matches) if matches else sa.false())
+        for wanted in filters.columns:
+            conditions.extend(self._column_conditions(wanted))
+        if filters.answered:
+            answered = [c for c in (self.column(x) for x in filters.answered) if c is not None]
+            conditions.append(
+                sa.or_(*[c.is_not(None) for c in answered]) if answered else sa.false()
+            )
         return joined, conditions
+
+    def _column_conditions(self, wanted: ColumnFilter) -> list[Any]:
+        column = self.column(wanted.xpath)
+        if column is None:  # a question added since the table was built: no answer has it
+            return [sa.false()]
+        found: list[Any] = []
+        if wanted.choices is not None:
+            found.append(self._one_of(column, wanted.choices, multiple=wanted.multiple))
+        elif wanted.contains:
+            found.append(contains_folded(sa.cast(column, sa.Text), wanted.contains))
+        low, high = _bound(column, wanted.low), _bound(column, wanted.high)
+        if isinstance(column.type, UtcDateTime):  # a dateTime: from and to whole days
+            low = _midnight(low) if isinstance(low, date) else low
+            if isinstance(high, date):
+                found.append(column < _midnight(high + timedelta(days=1)))
+                high = None
+        if low is not None:
+            found.append(column >= low)
+        if high is not None:
+            found.append(column <= high)
+        return found
+
+    def _one_of(self, column: Any, choices: Sequence[str], *, multiple: bool) -> Any:
+        """The answer is one of the choices (select_one) or includes one (select_multiple)."""
+        wanted = self._each(choices)
+        if multiple:
+            return sa.exists(
+                sa.select(1).select_from(wanted).where(contains_word(column, wanted.c.value))
+            )
+        return column.in_(sa.select(wanted.c.value))
 
     def _each(self, values: Sequence[str]) -> Any:
         """The values as a one-column table read from a single bound JSON parameter: a label
@@ -304,6 +350,14 @@ def submitters(connection: Connection, form_id: int) -> list[tuple[int, str]]:
         .order_by(actors.c.display_name)
     )
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _bound(column: Any, value: date | Decimal | None) -> Any:
+    """A range's end as the column compares it: integer and double columns take a float
+    (SQLite's driver cannot bind a Decimal); decimal columns convert on their own."""
+    if isinstance(value, Decimal) and not isinstance(column.type, DecimalType):
+        return float(value)
+    return value
 
 
 def _midnight(day: date) -> datetime:

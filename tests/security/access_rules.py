@@ -465,6 +465,8 @@ RULES = [
     Rule("POST", WP + "/app-users/{actor_id:id}/revoke", MANAGE, _fresh_app_user),
     Rule("POST", WP + "/app-users/{actor_id:id}/properties", MANAGE, _form({"v.zone": "z"})),
     Rule("GET", WFORM + "/submissions", READ),
+    Rule("POST", WFORM + "/submissions/columns", READ, _form({"reset": "1"})),
+    Rule("GET", WFORM + "/gallery", READ),
     Rule(
         "POST",
         WFORM + "/submissions/review",

@@ -282,6 +282,11 @@ def seed_public_links(put: Seeder) -> None:
                          "token_cipher": "sealed", "created_by": 1})  # fmt: skip
 
 
+def seed_column_choices(put: Seeder) -> None:
+    put("column_choices", {"actor_id": 1, "form_id": 1, "columns": '["/data/name"]',
+                           "updated_at": put.now})  # fmt: skip
+
+
 # The data each revision introduces, seeded right after the database reaches that revision.
 SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0001": seed_core,
@@ -293,6 +298,7 @@ SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0009": seed_offline_entities,
     "0010": seed_pending,
     "0011": seed_public_links,
+    "0015": seed_column_choices,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from storage.db import alembic_config, transaction
 
@@ -36,3 +37,10 @@ def query_rows(engine, query: str) -> list[tuple]:
     """The rows a SQL query returns, as tuples."""
     with engine.connect() as connection:
         return [tuple(r) for r in connection.execute(sa.text(query))]
+
+
+def head_revision() -> str:
+    """The newest migration in storage/migrations, as Alembic reads it."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head

@@ -77,7 +77,7 @@ def test_the_programme_dashboard_counts_what_the_programme_needs(browser, client
     assert "<strong>1</strong><br>returnees registered" in cards
     assert "<strong>3</strong> / 0<br>follow-up visits done / due by now" in cards
     assert "<strong>1</strong><br><a" in cards and "cases with an open conflict" in cards
-    assert re.search(r"<title>kayes: 1</title>", page.text)
+    assert re.search(r"<title>Kayes: 1</title>", page.text)  # the choice's label
     assert page.text.count("1 returnee scored") == 4  # one chart per dimension and composite
     clock.advance(days=200)  # past the 3- and 6-month visits
     browser.sign_in()

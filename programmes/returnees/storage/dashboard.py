@@ -21,34 +21,57 @@ def _property(connection: Connection, name: str) -> Any:
     return sa.func.json_extract(data, f'$."{name}"')
 
 
-def registrations(
-    connection: Connection, list_id: int, region_property: str
-) -> list[tuple[str | None, str, int]]:
-    """(region, YYYY-MM, count) of the list's live entities."""
+def _month(connection: Connection, date_property: str) -> Any:
+    """The month (YYYY-MM) of the registration date the intake recorded, or of the entity's
+    creation when it has none (an entity made by the API or a CSV upload)."""
     e = s.entities
-    month = (
+    created = (
         sa.func.to_char(sa.func.timezone("UTC", e.c.created_at), "YYYY-MM")
         if is_postgres(connection)
         else sa.func.substr(sa.cast(e.c.created_at, sa.Text), 1, 7)
     )
-    region = _property(connection, region_property)
-    rows = connection.execute(
-        sa.select(region, month, sa.func.count())
+    recorded = sa.cast(_property(connection, date_property), sa.Text)
+    return sa.case((recorded.like("____-__-__"), sa.func.substr(recorded, 1, 7)), else_=created)
+
+
+def registrations(
+    connection: Connection, list_id: int, region_property: str, date_property: str
+) -> list[tuple[str | None, str, int]]:
+    """(region, YYYY-MM of registration, count) of the list's live entities."""
+    e = s.entities
+    # Grouped outside: an expression with bound parameters is not one PostgreSQL matches
+    # between the select list and GROUP BY.
+    each = (
+        sa.select(
+            _property(connection, region_property).label("region"),
+            _month(connection, date_property).label("month"),
+        )
         .where(e.c.list_id == list_id, e.c.deleted_at.is_(None))
-        .group_by(region, month)
+        .subquery()
+    )
+    rows = connection.execute(
+        sa.select(each.c.region, each.c.month, sa.func.count()).group_by(
+            each.c.region, each.c.month
+        )
     )
     return [(r[0], str(r[1]), int(r[2])) for r in rows]
 
 
-def follow_up_state(connection: Connection, list_id: int) -> Iterator[tuple[datetime, int]]:
-    """(registered at, follow-ups scored) for every live entity, streamed."""
+def follow_up_state(
+    connection: Connection, list_id: int, date_property: str
+) -> Iterator[tuple[datetime, str | None, int]]:
+    """(created at, registration date as recorded, follow-ups scored) for every live entity,
+    streamed."""
     e, scores = s.entities, s.rss_scores
     done = sa.select(sa.func.count()).where(scores.c.entity_uuid == e.c.uuid).scalar_subquery()
+    recorded = sa.cast(_property(connection, date_property), sa.Text)
     result = connection.execution_options(stream_results=True, yield_per=5000).execute(
-        sa.select(e.c.created_at, done).where(e.c.list_id == list_id, e.c.deleted_at.is_(None))
+        sa.select(e.c.created_at, recorded, done).where(
+            e.c.list_id == list_id, e.c.deleted_at.is_(None)
+        )
     )
-    for created_at, count in result:
-        yield created_at, int(count)
+    for created_at, registered, count in result:
+        yield created_at, registered, int(count)
 
 
 def latest_scores(connection: Connection, list_id: int) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ pairs, conflicts)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +17,12 @@ from programmes.returnees.storage.dashboard import (
     open_reviews,
     registrations,
 )
-from programmes.returnees.web.case_pages import DIMENSIONS
+from programmes.returnees.web.case_pages import (
+    DIMENSIONS,
+    REGISTRATION_DATE,
+    labels_of,
+    registration_day,
+)
 from server.auth import Permission
 from server.web.entity_list_pages import trail
 from server.web.http import Web, page
@@ -31,8 +36,9 @@ FOLLOW_UP_MONTHS = (3, 6, 12, 18)  # visits after registration (the follow-up fo
 BINS = ("0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1")
 
 
-def due_visits(registered: datetime, now: datetime) -> int:
-    """How many follow-up visits should have happened by now."""
+def due_visits(registered: date, now: datetime) -> int:
+    """How many follow-up visits should have happened by now (`registered`: the registration
+    date the intake recorded, or the entity's creation)."""
     months = (now.year - registered.year) * 12 + now.month - registered.month
     if now.day < registered.day:
         months -= 1
@@ -45,9 +51,16 @@ def programme(web: Web) -> Response:
     now = web.state.clock()
     with transaction(web.state.engine, read_only=True) as connection:
         entity_list = get_list(connection, project_id, LIST_NAME)
-        counts = registrations(connection, entity_list.id, REGION)
+        counts = registrations(connection, entity_list.id, REGION, REGISTRATION_DATE)
+        labels = labels_of(connection, entity_list)
         done = due = overdue = total = 0
-        for registered, visits in follow_up_state(connection, entity_list.id):
+        for created, recorded, visits in follow_up_state(
+            connection, entity_list.id, REGISTRATION_DATE
+        ):
+            # A registration is not made after the server got it: a later date is a device's
+            # wrong clock, and would put every visit off.
+            day = registration_day({REGISTRATION_DATE: recorded or ""})
+            registered = min(day, created.date()) if day else created.date()
             expected = due_visits(registered, now)
             total += 1
             done += visits
@@ -58,7 +71,7 @@ def programme(web: Web) -> Response:
     per_region: Counter[str] = Counter()
     per_month: Counter[str] = Counter()
     for region, month, count in counts:
-        per_region[region or "—"] += count
+        per_region[labels.value(REGION, region) or "—"] += count
         per_month[month] += count
     spreads = []
     for key, title in DIMENSIONS:

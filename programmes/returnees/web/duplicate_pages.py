@@ -6,6 +6,8 @@ then the next pair). A manager can undo "same person"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -14,6 +16,7 @@ from programmes.returnees.server.duplicate_view import pair_view
 from programmes.returnees.storage.duplicate_merges import merge_of_flag, undo_merge
 from programmes.returnees.storage.duplicate_pairs import get_flag, next_flag, registration
 from programmes.returnees.storage.duplicates import decide, list_flags
+from programmes.returnees.web.case_pages import labels_of
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.web.entity_list_pages import LIST, list_url, trail
@@ -38,6 +41,7 @@ DETAILS = {
     "arrival": N_("Date of return"),
 }
 PAGE_SIZE = 50
+REGION = "region"  # the detail and the list's property, a select's choice name
 
 
 def queue(web: Web) -> Response:
@@ -91,6 +95,16 @@ def pair(web: Web) -> Response:
         new = registration(connection, entity_list.id, flag.entity_uuid)
         old = registration(connection, entity_list.id, flag.candidate_uuid)
         view = pair_view(connection, rules, new, old)
+        labels = labels_of(connection, entity_list)
+        view = replace(  # the region as its choice's label: "Ségou", not `segou`
+            view,
+            details=[
+                replace(d, left=labels.value(REGION, d.left), right=labels.value(REGION, d.right))
+                if d.key == REGION
+                else d
+                for d in view.details
+            ],
+        )
         following = next_flag(connection, entity_list.id, flag)
         merged = merge_of_flag(connection, flag.id)
     return web.render(

@@ -25,6 +25,23 @@ document.addEventListener("DOMContentLoaded", () => {
   // data-stream-limit submissions the browser downloads it itself (and shows its own progress).
   // Without JavaScript the same button is an ordinary download.
   const exportForm = document.querySelector("form[data-export]");
+  // A size as people read it: bytes below 1 KB, then KB, MB, GB (of 1,024), one decimal below
+  // 10 and none above, in the page's language ("1.5 MB", "1,5 Mo"): never "0.0 MB" for 2 KB.
+  const humanSize = (bytes, units) => {
+    const names = units.split(" ");
+    let amount = bytes;
+    let unit = 0;
+    while (amount >= 1024 && unit < names.length - 1) {
+      amount /= 1024;
+      unit += 1;
+    }
+    const digits = unit > 0 && amount < 10 ? 1 : 0;
+    const number = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(amount);
+    return number + "\u00a0" + names[unit];
+  };
   if (exportForm) {
     exportForm.addEventListener("submit", async (event) => {
       const status = document.getElementById("export-status");
@@ -44,7 +61,6 @@ document.addEventListener("DOMContentLoaded", () => {
           const body = await response.json().catch(() => ({ message: response.statusText }));
           throw new Error(body.message || response.statusText);
         }
-        const expected = Number(exportForm.dataset.expectedRows || 0);
         const reader = response.body.getReader();
         const chunks = [];
         let received = 0;
@@ -53,7 +69,7 @@ document.addEventListener("DOMContentLoaded", () => {
           if (done) break;
           chunks.push(value);
           received += value.length;
-          status.textContent = status.dataset.received.replace("{mb}", (received / 1e6).toFixed(1));
+          status.textContent = status.dataset.received.replace("{size}", humanSize(received, status.dataset.units));
         }
         const disposition = response.headers.get("content-disposition") || "";
         const match = disposition.match(/filename="?([^";]+)"?/);
@@ -65,7 +81,7 @@ document.addEventListener("DOMContentLoaded", () => {
         link.remove();
         bar.value = 1;
         bar.max = 1;
-        status.textContent = status.dataset.done.replace("{mb}", (received / 1e6).toFixed(1)).replace("{rows}", expected);
+        status.textContent = status.dataset.done.replace("{size}", humanSize(received, status.dataset.units));
       } catch (error) {
         bar.hidden = true;
         status.textContent = error.message;
