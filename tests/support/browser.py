@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from starlette.testclient import TestClient
+
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, project_user
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -50,3 +52,12 @@ def device_token_for(browser, project, forms: str) -> str:
     actor_id = str(page.url).rstrip("/").rsplit("/", 1)[1]
     settings = browser.get(f"/v1/projects/{project}/app-users/{actor_id}/qr").json()["settings"]
     return settings["general"]["server_url"].split("/key/")[1].split("/")[0]
+
+
+def signed_in_member(client, admin, project, email: str, role: str) -> Browser:
+    """A person given `role` in `project` by the administrator, signed in in a browser of
+    their own."""
+    project_user(client, admin, project, email, role)
+    person = Browser(TestClient(client.app, base_url="http://testserver"))
+    assert person.sign_in(email, "a long password 1").status_code == 200
+    return person

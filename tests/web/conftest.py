@@ -12,6 +12,10 @@ from playwright.sync_api import sync_playwright
 from tests.support.accounts import create_admin
 from tests.support.browser import Browser
 from tests.support.chromium import CHROMIUM
+from tests.support.devices import make_device
+from tests.support.entities import E1, intake
+from tests.support.forms import XLSX, publish
+from tests.support.paths import FORMS
 
 
 @pytest.fixture
@@ -51,3 +55,12 @@ def page(live, engine, clock, tmp_path):
         context.close()
         browser.close()
     assert not errors, errors  # no script error, nothing the CSP had to block
+
+
+@pytest.fixture
+def intake_project(client, admin, project):
+    """A project with the returnee intake published and one registration sent."""
+    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
+    device = make_device(client, admin, project, ("returnee_intake",))
+    assert device.submit(intake(E1)).status_code == 201
+    return project

@@ -8,14 +8,10 @@ import csv
 import io
 import re
 
-import pytest
 from starlette.testclient import TestClient
 
 from tests.support.accounts import project_user
-from tests.support.browser import Browser
-from tests.support.devices import make_device
-from tests.support.entities import E1, intake
-from tests.support.forms import XLSX, publish
+from tests.support.browser import Browser, signed_in_member
 from tests.support.paths import FORMS
 
 PAGES = ("submissions", "dashboard", "export")
@@ -30,21 +26,6 @@ def _marked_sensitive() -> int:
     return marked + 1
 
 
-@pytest.fixture
-def intake_project(client, admin, project):
-    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake",))
-    assert device.submit(intake(E1)).status_code == 201
-    return project
-
-
-def _signed_in(client, admin, project, email, role) -> Browser:
-    project_user(client, admin, project, email, role)
-    person = Browser(TestClient(client.app, base_url="http://testserver"))
-    assert person.sign_in(email, "a long password 1").status_code == 200
-    return person
-
-
 def _header(response) -> list[str]:
     return next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
@@ -57,7 +38,7 @@ def _note(html: str) -> str:
 
 def test_an_analyst_is_told_how_many_fields_are_withheld_and_why(client, admin, intake_project):
     expected = _marked_sensitive()
-    analyst = _signed_in(client, admin, intake_project, "analyst@example.org", "analyst")
+    analyst = signed_in_member(client, admin, intake_project, "analyst@example.org", "analyst")
     base = f"/projects/{intake_project}/forms/returnee_intake"
     for name in PAGES:
         page = analyst.get(f"{base}/{name}")
@@ -74,7 +55,9 @@ def test_an_analyst_is_told_how_many_fields_are_withheld_and_why(client, admin, 
 
 
 def test_roles_that_read_everything_see_no_note(client, admin, intake_project):
-    officer = _signed_in(client, admin, intake_project, "officer@example.org", "protection_officer")
+    officer = signed_in_member(
+        client, admin, intake_project, "officer@example.org", "protection_officer"
+    )
     base = f"/projects/{intake_project}/forms/returnee_intake"
     administrator = Browser(TestClient(client.app, base_url="http://testserver"))
     assert administrator.sign_in().status_code == 200
@@ -85,7 +68,7 @@ def test_roles_that_read_everything_see_no_note(client, admin, intake_project):
 
 
 def test_a_viewer_is_named_with_their_own_role(client, admin, intake_project):
-    viewer = _signed_in(client, admin, intake_project, "viewer@example.org", "viewer")
+    viewer = signed_in_member(client, admin, intake_project, "viewer@example.org", "viewer")
     page = viewer.get(f"/projects/{intake_project}/forms/returnee_intake/submissions")
     assert "your role: Viewer" in _note(page.text)
 

@@ -7,15 +7,9 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from starlette.testclient import TestClient
 
-from tests.support.accounts import project_user
-from tests.support.browser import Browser
-from tests.support.devices import make_device
-from tests.support.entities import E1, intake
-from tests.support.forms import XLSX, publish
-from tests.support.paths import FORMS
+from tests.support.browser import Browser, signed_in_member
 from tests.support.visit_form import device_token, published_form, send, visit_xml
 
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
@@ -140,23 +134,8 @@ def test_the_gallery_shows_each_photo_linked_to_its_submission(browser, web_proj
     assert photo.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.fixture
-def intake_project(client, admin, project):
-    publish(client, admin, project, (FORMS / "returnee_intake.xlsx").read_bytes(), XLSX)
-    device = make_device(client, admin, project, ("returnee_intake",))
-    assert device.submit(intake(E1)).status_code == 201
-    return project
-
-
-def _signed_in(client, admin, project, email, role) -> Browser:
-    project_user(client, admin, project, email, role)
-    person = Browser(TestClient(client.app, base_url="http://testserver"))
-    assert person.sign_in(email, "a long password 1").status_code == 200
-    return person
-
-
 def test_the_intake_shows_the_person_by_default_not_empty_metadata(client, admin, intake_project):
-    manager = _signed_in(client, admin, intake_project, "pm@example.org", "manager")
+    manager = signed_in_member(client, admin, intake_project, "pm@example.org", "manager")
     page = manager.get(f"/projects/{intake_project}/forms/returnee_intake/submissions")
     headers = _headers(page.text)
     assert {"First name(s)", "Family name", "Sex"} <= set(headers), headers
@@ -170,12 +149,12 @@ def test_a_role_without_sensitive_fields_can_neither_choose_nor_filter_them(
     client, admin, intake_project
 ):
     base = f"/projects/{intake_project}/forms/returnee_intake"
-    manager = _signed_in(client, admin, intake_project, "pm@example.org", "manager")
+    manager = signed_in_member(client, admin, intake_project, "pm@example.org", "manager")
     chooser = manager.get(f"{base}/submissions").text
     first_name = re.search(r'name="column" value="(/[^"]*/first_name)"', chooser).group(1)
     dob = re.search(r'name="column" value="(/[^"]*/dob)"', chooser).group(1)
     assert f'href="{base}/gallery' in chooser  # the photo, for a role that may see it
-    analyst = _signed_in(client, admin, intake_project, "analyst@example.org", "analyst")
+    analyst = signed_in_member(client, admin, intake_project, "analyst@example.org", "analyst")
     page = analyst.get(f"{base}/submissions")
     assert page.status_code == 200
     assert f'"{first_name}"' not in page.text and f'"{dob}"' not in page.text
