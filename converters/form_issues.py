@@ -247,6 +247,16 @@ def _syntax_issues(survey: Sequence[Row]) -> Iterator[FormIssue]:
                     column,
                     "baobab",
                 )
+            except ValueError:  # lxml refuses NUL and control characters before parsing
+                yield FormIssue(
+                    "error",
+                    f"The expression {ascii(str(value))} holds a control character, which no "
+                    "form may contain: retype the cell.",
+                    "survey",
+                    number,
+                    column,
+                    "baobab",
+                )
 
 
 def _type_issues(survey: Sequence[Row], lists: set[str]) -> Iterator[FormIssue]:

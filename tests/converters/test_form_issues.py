@@ -140,3 +140,21 @@ def test_odk_validate_errors_name_their_column_and_every_syntax_error_is_listed(
     assert _places(error) == [("survey", 2, "constraint"), ("survey", 4, "calculation")]
     validate = next(i for i in error.issues if i.source == "odk-validate")
     assert "${age}" in validate.message and "/broken/" not in validate.message
+
+
+def test_a_control_character_in_an_expression_is_a_located_problem_not_a_crash():
+    """Found by tests/security/test_fuzz.py: lxml refuses such a string before parsing it."""
+    markdown = (
+        b"| survey |\n"
+        b"| | type | name | label | relevant |\n"
+        b"| | text | a | A | \x1b |\n"
+        b"| | text | | B | |\n"
+        b"| settings |\n"
+        b"| | form_id | version |\n"
+        b"| | broken | 1 |\n"
+    )
+    with pytest.raises(FormError) as caught:
+        compile_upload(markdown, filename="broken.md", validate="off")
+    error = caught.value
+    assert ("survey", 2, "relevant") in _places(error)
+    assert any("control character" in i.message for i in error.issues)
