@@ -19,8 +19,9 @@ from server.sensitive import seen_by
 from server.web.entity_list_pages import list_url, trail
 from server.web.http import Web, page
 from server.web.params import whole_number
-from server.web.render import segment, translate
+from server.web.render import current_language, segment, translate
 from storage.db import transaction
+from storage.entities.list_labels import list_labels
 from storage.entities.listing import (
     TableQuery,
     entity_page,
@@ -61,11 +62,12 @@ def table(web: Web) -> Response:
                     "the list has no property '%(name)s' that your role may read", name=chosen
                 ),
             )
+        labels = list_labels(connection, entity_list, current_language())
         query = TableQuery(
             readable,
             label=not hidden,
             text=web.query("q"),
-            filter=(chosen, web.query("value")) if chosen else None,
+            filter=(chosen, labels.stored(chosen, web.query("value") or "")) if chosen else None,
             conflicts_only=web.query("conflict") == "1",
             held_only=web.query("held") == "1",
         )
@@ -80,6 +82,7 @@ def table(web: Web) -> Response:
         project_id=project_id,
         entity_list=entity_list,
         columns=readable,
+        labels=labels,
         hidden=sorted(hidden),
         rows=[(seen_by(r.entity, hidden), r.held) for r in rows],
         total=total,

@@ -11,8 +11,8 @@ import pytest
 from converters.xform_schema import parse_xform
 from converters.xlsform import compile_form
 from programmes.returnees.storage.cases import CaseSearch, find_cases
-from programmes.returnees.storage.list_labels import read_labels
 from storage.db import transaction
+from storage.entities.list_labels import read_labels
 from storage.entities.lists import ensure_list
 from storage.entities.records import create_entity
 from storage.projects import create_project

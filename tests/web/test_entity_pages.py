@@ -50,7 +50,10 @@ def test_search_ignores_accents_and_case_and_filters_by_property(browser, client
     whole = browser.get(table)
     assert whole.status_code == 200, whole.text
     assert "2 entities" in whole.text
-    assert '<th scope="col">phone</th>' in whole.text  # a column per property
+    # A column per property, titled with the question it is saved from; values as labels.
+    assert '<th scope="col" title="phone">Phone number</th>' in whole.text
+    keita = next(row for row in rows(whole) if "Keita" in row)
+    assert " Male " in keita and " Sikasso " in keita and " male " not in keita
     found = rows(browser.get(table + "?q=traore"))
     assert len(found) == 1 and "Awa Traoré" in found[0] and "70000001" in found[0]
     assert len(rows(browser.get(table + "?q=TRAORÉ"))) == 1
@@ -58,6 +61,9 @@ def test_search_ignores_accents_and_case_and_filters_by_property(browser, client
     assert "0 entities" in nobody.text and "No entity matches." in nobody.text
     by_region = rows(browser.get(table + "?property=region&value=SIKASSO"))
     assert len(by_region) == 1 and "Keita" in by_region[0]
+    # A choice's label in any of the form's languages finds what is stored under its name.
+    by_sex = rows(browser.get(table + "?property=sex&value=feminin"))
+    assert len(by_sex) == 1 and "Awa Traoré" in by_sex[0]
     assert "download" in whole.text and "/datasets/returnees/entities.csv" in whole.text
     unknown = browser.get(table + "?property=nope&value=x")
     assert unknown.status_code == 400 and "nope" in unknown.text

@@ -1,6 +1,8 @@
 """Every page of the web interface on a phone (412 x 915 CSS pixels, a common Android screen) in
 Chromium: the page itself never scrolls sideways (wide tables scroll inside their own frame),
-every field is labelled, and each page is saved as a screenshot (test-artifacts/screenshots/).
+every field is labelled, and each page is saved as a screenshot (test-artifacts/screenshots/),
+at the phone's width and again at a laptop's (1366 x 900), where it must not scroll sideways
+either.
 
 The pages are the app's own routes: every GET route outside the API, with a real object for
 each path parameter, taken from a world like the access matrix's (tests/security/access_world.py:
@@ -33,6 +35,7 @@ from tests.support.scores import ASSIST, RSS, followup_with
 pytestmark = pytest.mark.programme  # every page, the programme's included
 
 PHONE = {"width": 412, "height": 915}
+DESKTOP = {"width": 1366, "height": 900}
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 # Routes outside the API that answer something other than a page: what they answer instead.
@@ -142,10 +145,26 @@ def _visits(world: World, programmes: tuple[str, ...], intake: str) -> list[tupl
     return visits
 
 
-def _screenshot(tab: Page, n: int, name: str) -> None:
-    """The phone's screen, as test-artifacts/screenshots/phone-<n>-<route>.png."""
+def _screenshot(tab: Page, n: int, name: str, screen: str = "phone") -> None:
+    """The screen, as test-artifacts/screenshots/<screen>-<n>-<route>.png."""
     slug = re.sub(r"[^a-z0-9]+", "-", PARAM.sub(lambda m: m.group(1), name).lower()).strip("-")
-    tab.screenshot(path=str(ARTIFACTS / f"phone-{n:02d}-{slug or 'home'}.png"))
+    tab.screenshot(path=str(ARTIFACTS / f"{screen}-{n:02d}-{slug or 'home'}.png"))
+
+
+def _on_a_laptop(tab: Page, n: int, name: str) -> list[str]:
+    """The same page at a laptop's width: saved as desktop-<n>-<route>.png, and what is wrong
+    (wider than the window). The page reflows without being loaded again; the phone's size is
+    restored for the next page."""
+    tab.set_viewport_size(DESKTOP)
+    try:
+        wider = tab.evaluate(OVERFLOW)
+        why = tab.evaluate(STICKING_OUT) if wider > 0 else None
+        _screenshot(tab, n, name, "desktop")
+    finally:
+        tab.set_viewport_size(PHONE)
+    return (
+        [f"{name} at {DESKTOP['width']} px: {wider} px too wide: {why}"] if why is not None else []
+    )
 
 
 def _not_a_page(tab: Page, template: str, url: str) -> None:
@@ -178,7 +197,7 @@ def _problems(tab: Page, name: str, url: str) -> list[str]:
     return found
 
 
-def test_every_page_fits_a_phone(page: Page, client, engine, clock, settings):
+def test_every_page_fits_a_phone_and_a_laptop(page: Page, client, engine, clock, settings):
     world = build_world(client, engine, clock, admin_made=True)
     intake = _returnees(world)
     page.set_viewport_size(PHONE)
@@ -189,8 +208,8 @@ def test_every_page_fits_a_phone(page: Page, client, engine, clock, settings):
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    for old in ARTIFACTS.glob("phone-*.png"):  # a page renamed or gone leaves no stale picture
-        old.unlink()
+    for old in [*ARTIFACTS.glob("phone-*.png"), *ARTIFACTS.glob("desktop-*.png")]:
+        old.unlink()  # a page renamed or gone leaves no stale picture
     problems, pages = [], 0
     for name, url in _visits(world, settings.programmes, intake):
         template = name.removesuffix(" (intake)")
@@ -200,5 +219,9 @@ def test_every_page_fits_a_phone(page: Page, client, engine, clock, settings):
         pages += 1
         problems += _problems(page, name, url)
         _screenshot(page, pages, name)
-    print(f"\nphone width: {pages} pages at {PHONE['width']} px, {len(problems)} problems")
+        problems += _on_a_laptop(page, pages, name)
+    print(
+        f"\nphone width: {pages} pages at {PHONE['width']} and {DESKTOP['width']} px, "
+        f"{len(problems)} problems"
+    )
     assert not problems, "\n".join(problems)

@@ -17,13 +17,13 @@ from converters.charts import line_chart
 from programmes.returnees.server.cases import load_case
 from programmes.returnees.server.duplicate_view import case_merges
 from programmes.returnees.storage.cases import CaseRow, CaseSearch, find_cases
-from programmes.returnees.storage.list_labels import ListLabels, list_labels
 from server.auth import Permission
 from server.web.entity_list_pages import LIST, list_url, trail
 from server.web.http import ROLE_NAMES, Web, page
 from server.web.params import whole_number
 from server.web.render import N_, current_language, segment, translate
 from storage.db import transaction
+from storage.entities.list_labels import ListLabels, list_labels
 from storage.entities.listing import held_updates, readable_properties
 from storage.entities.lists import CASE_NUMBER, EntityListRecord, get_list
 from storage.entities.records import entity_versions, resolve_conflict

@@ -47,6 +47,16 @@ class ListLabels:
             return text
         return ", ".join(names[part] for part in parts)
 
+    def stored(self, name: str, text: str) -> str:
+        """What a person typed for property `name`, as it is stored: the choice name whose
+        name or label (any language) it is, case and accents aside ("Ségou" -> `segou`);
+        the text itself when it names no choice."""
+        typed = fold(text.strip())
+        for choice, words in self.searched.get(name, ()):
+            if typed in words.split("\x1f"):
+                return choice
+        return text
+
     def matching(self, text: str) -> dict[str, tuple[str, ...]]:
         """property -> the choice names whose name or label (any language) contains `text`,
         case and accents aside: people search for what they read ("Tombouctou")."""
