@@ -1,5 +1,6 @@
 """What a role that may not read an entity list's sensitive properties sees of an entity:
-the same rule for the REST API, OData, CSV downloads and every page."""
+the same rule for the REST API, OData, CSV downloads and every page; and the header by which
+every export and feed says how much it left out."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from dataclasses import replace
 
 from storage.entities.lists import CASE_NUMBER
 from storage.entities.records import EntityRecord
+
+WITHHELD_HEADER = "Baobab-Withheld-Fields"
+
+
+def withheld_header(count: int, role: str) -> dict[str, str]:
+    """How many fields (or entity properties) the caller's role is not given, and why, as an
+    RFC 8941 structured header: `48;reason="sensitive";role="analyst"`, or `0`. The bodies
+    keep Central's shapes; the pages say the same in words (server/web/withheld.py)."""
+    value = f'{count};reason="sensitive";role="{role}"' if count else "0"
+    return {WITHHELD_HEADER: value}
 
 
 def seen_by(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:

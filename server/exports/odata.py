@@ -26,7 +26,7 @@ from converters.odata import (
 )
 from server.errors import Problem, ProblemCode
 from server.exports.form_data import FormData, load_form_data, submission_filter
-from server.exports.routes import audit_export
+from server.exports.routes import audit_export, withheld
 from server.exports.streaming import streamed
 from server.services import services
 from storage.db import transaction
@@ -59,7 +59,7 @@ async def service(request: Request) -> Response:
     feed = await run_in_threadpool(load_form_data, request)
     return JSONResponse(
         service_document(feed.model, _service_url(request, feed)),
-        headers=HEADERS,
+        headers={**HEADERS, **withheld(feed)},
         media_type=JSON_TYPE,
     )
 
@@ -67,7 +67,9 @@ async def service(request: Request) -> Response:
 async def metadata(request: Request) -> Response:
     feed = await run_in_threadpool(load_form_data, request)
     return Response(
-        metadata_document(feed.model), headers=HEADERS, media_type="application/xml; charset=utf-8"
+        metadata_document(feed.model),
+        headers={**HEADERS, **withheld(feed)},
+        media_type="application/xml; charset=utf-8",
     )
 
 
@@ -82,13 +84,13 @@ async def entities(request: Request) -> Response:
     context = f"{_service_url(request, feed)}/$metadata#{table.odata_name}"
     if query.top is not None or request.query_params.get("$count", "").lower() == "true":
         body = await run_in_threadpool(_page, request, feed, table, query, context)
-        return Response(body, headers=HEADERS, media_type=JSON_TYPE)
+        return Response(body, headers={**HEADERS, **withheld(feed)}, media_type=JSON_TYPE)
     return await streamed(
         _stream(request, feed, table, query, context),
         what=f"OData {table.odata_name}",
         form=feed.form,
         media_type=JSON_TYPE,
-        headers=HEADERS,
+        headers={**HEADERS, **withheld(feed)},
     )
 
 

@@ -15,12 +15,12 @@ from server.exports.form_data import FormData, load_form_data, submission_filter
 from server.exports.formats import FORMATS, ExportSpec, export_chunks
 from server.exports.streaming import streamed
 from server.rest.http import attachment_header, flag
+from server.sensitive import withheld_header
 from server.services import services
 from storage.audit import record
 from storage.db import transaction
 from storage.exports.csv_queries import CsvOptions
 
-WITHHELD_HEADER = "Baobab-Withheld-Fields"
 FILTERS = (
     "attachments",
     "groupPaths",
@@ -75,15 +75,11 @@ def audit_export(request: Request, data: FormData, export: str) -> None:
         )
 
 
-def withheld_header(data: FormData) -> dict[str, str]:
-    """How many fields the caller's role is not given (the sensitive ones) and why, as an RFC
-    8941 structured header: `48;reason="sensitive";role="analyst"`, or `0`. The files stay as
-    Central writes them; the export page says the same in words (server/web/withheld.py)."""
-    count = len(data.model.hidden)
+def withheld(data: FormData) -> dict[str, str]:
+    """The Baobab-Withheld-Fields header of an export or feed of `data` (server/sensitive.py)."""
     actor = data.caller.actor
     role = actor.roles.get(data.form.project_id, "") if actor is not None else ""
-    value = f'{count};reason="sensitive";role="{role}"' if count else "0"
-    return {WITHHELD_HEADER: value}
+    return withheld_header(len(data.model.hidden), role)
 
 
 def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
@@ -101,7 +97,7 @@ def endpoint(export: str) -> Callable[[Request], Awaitable[Response]]:
             media_type=FORMATS[export],
             headers={
                 **attachment_header(spec.file_name(data.form.xml_form_id)),
-                **withheld_header(data),
+                **withheld(data),
             },
         )
 

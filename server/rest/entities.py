@@ -25,7 +25,7 @@ from server.rest.dataset_settings import dataset_json, metadata_json, settings_f
 from server.rest.entity_shapes import versions_json
 from server.rest.http import attachment_header, flag, json_body, ok, page, text_field
 from server.rest.shapes import JsonObject, iso
-from server.sensitive import seen_by
+from server.sensitive import seen_by, withheld_header
 from server.services import services
 from storage.accounts.actor_properties import list_properties
 from storage.audit import record
@@ -318,17 +318,26 @@ async def csv_export(request: Request) -> Response:
     """The list for a person (Collect gets it as a form attachment): cells neutralised for
     spreadsheets, sensitive properties only for roles that may read them."""
 
-    def find() -> tuple[frozenset[str], EntityListRecord]:
+    def find() -> tuple[frozenset[str], EntityListRecord, str]:
         with transaction(services(request).engine, read_only=True) as connection:
-            return _readable(connection, request)
+            caller, actor, entity_list = resolve_list(
+                connection, request, Permission.SUBMISSION_READ
+            )
+        project_id = entity_list.project_id
+        if caller.can(Permission.SENSITIVE_READ, project_id):
+            return frozenset(), entity_list, ""
+        return entity_list.sensitive, entity_list, actor.roles.get(project_id, "")
 
-    hidden, entity_list = await run_in_threadpool(find)
+    hidden, entity_list, role = await run_in_threadpool(find)
     return StreamingResponse(
         entity_list_csv(
             services(request).engine, entity_list, ListCopy(for_collect=False, hidden=hidden)
         ),
         media_type="text/csv; charset=utf-8",
-        headers=attachment_header(f"{entity_list.name}.csv"),
+        headers={
+            **attachment_header(f"{entity_list.name}.csv"),
+            **withheld_header(len(hidden), role),
+        },
     )
 
 

@@ -16,7 +16,7 @@ from server.auth import Permission
 from server.errors import Problem, ProblemCode
 from server.resolve import resolve_list
 from server.rest.shapes import iso
-from server.sensitive import seen_by
+from server.sensitive import seen_by, withheld_header
 from server.services import services
 from storage.accounts.access import load_actor
 from storage.audit import record
@@ -99,7 +99,10 @@ def entities(request: Request) -> Response:
     body: dict[str, object] = {"@odata.context": f"{base}/$metadata#Entities", "value": rows}
     if total is not None:
         body["@odata.count"] = total
-    return JSONResponse(body, headers={"OData-Version": "4.0"})
+    role = actor.roles.get(project_id, "") if actor is not None else ""
+    return JSONResponse(
+        body, headers={"OData-Version": "4.0", **withheld_header(len(hidden), role)}
+    )
 
 
 def _number(text: str | None) -> int | None:

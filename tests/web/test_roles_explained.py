@@ -96,3 +96,30 @@ def test_export_downloads_say_how_many_fields_were_left_out(client, admin, intak
         for c in set(officer_columns) - set(analyst_columns)
     }
     assert len(missing) + 1 == expected  # + member_name, in the repeat's own file
+
+
+def test_odata_feeds_and_entity_downloads_say_how_much_was_left_out(client, admin, intake_project):
+    expected = _marked_sensitive()
+    analyst = project_user(client, admin, intake_project, "analyst@example.org", "analyst")
+    officer = project_user(
+        client, admin, intake_project, "officer@example.org", "protection_officer"
+    )
+    svc = f"/v1/projects/{intake_project}/forms/returnee_intake.svc"
+    for path in ("", "/$metadata", "/Submissions", "/Submissions?$top=1"):
+        left_out = client.get(svc + path, headers=analyst)
+        assert left_out.status_code == 200, (path, left_out.text[:200])
+        header = left_out.headers["Baobab-Withheld-Fields"]
+        assert header == f'{expected};reason="sensitive";role="analyst"', (path, header)
+        assert client.get(svc + path, headers=officer).headers["Baobab-Withheld-Fields"] == "0"
+    # An entity list: the count is the properties the analyst's copy lacks.
+    datasets = f"/v1/projects/{intake_project}/datasets/returnees"
+    analyst_csv = client.get(f"{datasets}/entities.csv", headers=analyst)
+    officer_csv = client.get(f"{datasets}/entities.csv", headers=officer)
+    lacking = len(set(_header(officer_csv)) - set(_header(analyst_csv)))
+    assert lacking > 0
+    for path in ("/entities.csv", ".svc/Entities"):
+        left_out = client.get(datasets + path, headers=analyst)
+        assert left_out.status_code == 200, (path, left_out.text[:200])
+        header = left_out.headers["Baobab-Withheld-Fields"]
+        assert header == f'{lacking};reason="sensitive";role="analyst"', (path, header)
+        assert client.get(datasets + path, headers=officer).headers["Baobab-Withheld-Fields"] == "0"
