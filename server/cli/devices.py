@@ -15,12 +15,21 @@ from server.cli.support import UsageError, command, database, group, read_file
 from server.clock import system_clock
 from server.forms.media import attach_media
 from server.settings import Settings
-from storage.accounts.access import assign_form, get_app_user, list_app_users, revoke_app_user
+from storage.accounts.access import (
+    assign_form,
+    get_app_user,
+    list_app_users,
+    revoke_app_user,
+    revoke_app_user_access,
+)
+from storage.audit import record
 from storage.blobs.store import make_blob_store
 from storage.db import transaction
 from storage.forms.versions import FORM_STATES, get_form, set_form_state
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from server.cli.support import Commands
 
 
@@ -47,10 +56,18 @@ def add_device_commands(commands: Commands, forms: Commands) -> None:
     qr.add_argument("--png", type=Path, help="write the QR code to this PNG file")
     qr.add_argument("--svg", type=Path, help="write the QR code to this SVG file")
     revoke = command(
-        app_users, "revoke", "revoke an app user's token at once (lost tablet)", _revoke
+        app_users,
+        "revoke",
+        "revoke an app user's access at once (lost tablet); it stays listed as revoked",
+        _revoke,
     )
     revoke.add_argument("app_user", type=int, metavar="APP_USER_ID")
     revoke.add_argument("--project", type=int, required=True)
+    delete = command(
+        app_users, "delete", "delete an app user: its token dies, it goes to the trash", _delete
+    )
+    delete.add_argument("app_user", type=int, metavar="APP_USER_ID")
+    delete.add_argument("--project", type=int, required=True)
 
     assign = command(forms, "assign", "let an app user download and fill a form", _assign)
     assign.add_argument("form_id", metavar="FORM_ID")
@@ -136,14 +153,40 @@ def _print_qr(payload: str, collect: dict[str, object], png: Path | None, svg: P
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """As the web's Revoke (Central's "Revoke access"): the token goes, the app user stays
+    listed as revoked, with its submissions; audited as the web audits it."""
+    with database(settings) as engine, transaction(engine) as connection:
+        app_user = get_app_user(connection, args.project, args.app_user)
+        revoke_app_user_access(connection, args.project, args.app_user, system_clock())
+        _audit(connection, "field_key.session.end", app_user.id)
+    print(
+        f"revoked app user {app_user.id} {app_user.display_name}: its device can no longer "
+        "download forms or send submissions; it stays listed as revoked"
+    )
+    return 0
+
+
+def _delete(args: argparse.Namespace, settings: Settings) -> int:
+    """As Central's DELETE .../app-users/{id}: the token goes and the app user moves to the
+    trash (restorable with a new token until purged)."""
     with database(settings) as engine, transaction(engine) as connection:
         app_user = get_app_user(connection, args.project, args.app_user)
         revoke_app_user(connection, args.project, args.app_user, system_clock())
-    print(
-        f"revoked app user {app_user.id} {app_user.display_name}: its device can no longer "
-        "download forms or send submissions"
-    )
+        _audit(connection, "field_key.delete", app_user.id)
+    print(f"deleted app user {app_user.id} {app_user.display_name}: its device is refused")
     return 0
+
+
+def _audit(connection: Connection, action: str, actor_id: int) -> None:
+    record(
+        connection,
+        actor_id=None,
+        action=action,
+        actee_type="field_key",
+        actee_id=actor_id,
+        now=system_clock(),
+        details={"via": "command line"},
+    )
 
 
 def _assign(args: argparse.Namespace, settings: Settings) -> int:

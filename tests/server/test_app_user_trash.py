@@ -103,3 +103,26 @@ def test_another_projects_manager_cannot_restore(client, admin, project, device)
     assert client.delete(one, headers=admin).status_code == 200
     wrong = client.post(f"{APP_USERS.format(p=other)}/{device.actor_id}/restore", headers=admin)
     assert wrong.status_code == 404
+
+
+def test_the_command_line_revokes_as_the_web_does_and_deletes_as_the_api_does(
+    client, admin, project, device, baobab
+):
+    """`baobab app-users revoke` ends the device's access and keeps the app user listed as
+    revoked; `baobab app-users delete` moves it to the trash. Both are audited."""
+    base = APP_USERS.format(p=project)
+    assert device.form_list().status_code == 200
+    code, out, err = baobab("app-users", "revoke", str(device.actor_id), "--project", str(project))
+    assert code == 0, err
+    assert "stays listed as revoked" in out
+    listed = client.get(base, headers=admin).json()
+    assert [(u["id"], u["token"]) for u in listed] == [(device.actor_id, None)]
+    assert device.form_list().status_code == 403
+    code, out, err = baobab("app-users", "delete", str(device.actor_id), "--project", str(project))
+    assert code == 0, err
+    assert _ids(client.get(base, headers=admin)) == []
+    assert _ids(client.get(base + "?deleted=true", headers=admin)) == [device.actor_id]
+    audits = client.get("/v1/audits", headers=admin).json()
+    actions = [(a["action"], a["acteeId"]) for a in audits if a["action"].startswith("field_key")]
+    assert ("field_key.session.end", str(device.actor_id)) in actions
+    assert ("field_key.delete", str(device.actor_id)) in actions
