@@ -129,6 +129,13 @@ def test_the_gallery_shows_each_photo_linked_to_its_submission(browser, web_proj
     assert "uuid:visit-3" not in gallery.text
     filtered = browser.get(f"{base}/gallery", params={"has:/data/region": "bamako"})
     assert "2 submissions with photos" in filtered.text and "uuid:visit-1/" not in filtered.text
+    # A photo opens its submission with the filter carried, so Next/Previous stay within it.
+    opened = re.search(r'<a href="([^"]*/submissions/uuid:visit-[0-9]\?[^"]+)"', filtered.text)
+    assert opened and "has%3A%2Fdata%2Fregion=bamako" in opened.group(1), filtered.text
+    submission = browser.get(unescape(opened.group(1)))
+    assert submission.status_code == 200
+    neighbours = re.findall(r'href="([^"]+)" rel="(?:prev|next)"', submission.text)
+    assert neighbours and all("bamako" in link for link in neighbours), neighbours
     photo = browser.get(f"/v1{base}/submissions/uuid:visit-1/attachments/p.jpg")
     assert photo.content == JPEG
     assert photo.headers["x-content-type-options"] == "nosniff"
