@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.support.browser import Browser
-from tests.support.entities import E1
+from tests.support.entities import E1, registered_returnees
 from tests.support.openrosa import OPENROSA
 from tests.support.scores import scored_programme
 
@@ -83,3 +83,48 @@ def test_the_programme_dashboard_counts_what_the_programme_needs(browser, client
     browser.sign_in()
     later = re.sub(r"\s+", " ", browser.get(f"/projects/{project}/programme").text)
     assert "<strong>3</strong> / 2<br>follow-up visits done / due by now" in later
+
+
+def test_the_case_list_is_ordered_by_registration_and_by_any_column_asked(browser, client):
+    admin, project, _device = registered_returnees(client)
+    entities = f"/v1/projects/{project}/datasets/returnees/entities"
+    for number, day, region in (
+        ("SEG/1", "2026-10-30", "segou"),
+        ("BKO/7", "2026-11-20", "bamako"),
+        ("TOM/3", "", "tombouctou"),  # no registration date: last, whichever way
+    ):
+        made = client.post(
+            entities,
+            json={
+                "label": f"Case {number}",
+                "data": {"case_number": number, "registration_date": day, "region": region},
+            },
+            headers=admin,
+        )
+        assert made.status_code == 200, made.text
+    cases = f"/projects/{project}/entities/returnees"
+
+    def numbers(query: str = "") -> list[str]:
+        page = browser.get(cases + query)
+        assert page.status_code == 200, page.text
+        body = page.text.split("<tbody>", 1)[1]
+        return re.findall(r'<tr><td><a href="[^"]+">([^<]+)</a>', body)
+
+    # Newest registration first; the two intakes were both registered on 2026-11-02, and the
+    # one received last comes first.
+    assert numbers() == ["BKO/7", "SIK/2026/002", "KAY/2026/001", "SEG/1", "TOM/3"]
+    assert numbers("?sort=registered&order=asc")[:1] == ["SEG/1"]
+    assert numbers("?sort=registered&order=asc")[-1] == "TOM/3"
+    assert numbers("?sort=number&order=asc") == [
+        "BKO/7",
+        "KAY/2026/001",
+        "SEG/1",
+        "SIK/2026/002",
+        "TOM/3",
+    ]
+    assert numbers("?sort=number&order=desc")[0] == "TOM/3"
+    assert numbers("?sort=region&order=asc")[:2] == ["BKO/7", "KAY/2026/001"]
+    page = browser.get(cases + "?sort=number&order=asc")
+    assert 'aria-sort="ascending"' in page.text and "?sort=number&amp;order=desc" in page.text
+    refused = browser.get(cases + "?sort=phone")
+    assert refused.status_code == 400 and "phone" in refused.text

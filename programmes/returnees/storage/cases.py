@@ -84,6 +84,10 @@ class CaseSearch:
     label: bool = False
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     conflicts_only: bool = False
+    # The property the list is ordered by (one the viewer may read) and whether newest /
+    # highest first; cases without it come last, then the newest received first.
+    order_by: str | None = None
+    descending: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +135,18 @@ def find_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[CaseRow], int]:
-    """The list's live entities matching `search`, newest first, and how many there are."""
+    """The list's live entities matching `search`, in its order, and how many there are."""
     e = s.entities
     conditions = _conditions(connection, list_id, search)
+    order: list[Any] = []
+    if search.order_by is not None:
+        value = property_text(connection, search.order_by)
+        missing = sa.case((sa.func.coalesce(value, "") == "", 1), else_=0)
+        order = [missing, value.desc() if search.descending else value.asc()]
     rows = connection.execute(
         sa.select(e.c.uuid, e.c.label, e.c.data, e.c.version, e.c.conflict, e.c.created_at)
         .where(*conditions)
-        .order_by(e.c.created_at.desc(), e.c.id.desc())
+        .order_by(*order, e.c.created_at.desc(), e.c.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()

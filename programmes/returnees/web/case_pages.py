@@ -18,6 +18,7 @@ from programmes.returnees.server.cases import load_case
 from programmes.returnees.server.duplicate_view import case_merges
 from programmes.returnees.storage.cases import CaseRow, CaseSearch, find_cases
 from server.auth import Permission
+from server.errors import Problem, ProblemCode
 from server.web.entity_list_pages import LIST, list_url, trail
 from server.web.http import ROLE_NAMES, Web, page
 from server.web.params import whole_number
@@ -32,6 +33,8 @@ PAGE_SIZE = 50
 REGISTRATION_DATE = "registration_date"  # the intake's date question, saved to the case
 FOLLOWUPS = "followup_count"  # the follow-up form's count of visits, saved to the case
 PLACES = ("region", "commune")  # where the returnee lives, as the list shows it
+# The columns the case list can be ordered by, and the property behind each.
+SORTS = {"number": CASE_NUMBER, "registered": REGISTRATION_DATE, **{p: p for p in PLACES}}
 PLACE_TITLES = (N_("Region"), N_("Commune"))
 COMPUTED_TITLES = {
     FOLLOWUPS: N_("Follow-up visits"),
@@ -106,12 +109,21 @@ def cases(web: Web) -> Response:
         hidden = frozenset() if may_see else entity_list.sensitive
         readable = readable_properties(entity_list, hidden)
         labels = labels_of(connection, entity_list)
+        sort = web.query("sort")
+        if sort and SORTS.get(sort) not in readable:  # ordering by a hidden value tells it
+            raise Problem(
+                ProblemCode.BAD_REQUEST,
+                reason=translate("the case list cannot be ordered by '%(name)s'", name=sort),
+            )
+        sort = sort or ("registered" if REGISTRATION_DATE in readable else "")
         search = CaseSearch(
             text=text,
             readable=readable,
             label=may_see,  # labels hold names: which ones match would tell them
             choices=labels.matching(text) if text else {},
             conflicts_only=web.query("conflicts") == "1",
+            order_by=SORTS.get(sort),
+            descending=web.query("order", "desc" if sort == "registered" else "asc") == "desc",
         )
         rows, total = find_cases(
             connection, entity_list.id, search, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
@@ -122,7 +134,10 @@ def cases(web: Web) -> Response:
         project_id=project_id,
         entity_list=entity_list,
         rows=[_line(row, hidden, labels) for row in rows],
-        places=[translate(title) for title in PLACE_TITLES],
+        places=[(key, translate(title)) for key, title in zip(PLACES, PLACE_TITLES, strict=True)],
+        sortable={key for key, prop in SORTS.items() if prop in readable},
+        sort=sort,
+        descending=search.descending,
         total=total,
         may_see=may_see,
         hidden=len(hidden),
