@@ -46,7 +46,7 @@ from storage.schema import system as s  # noqa: E402
 def intake_xml(uuid_: str, r: Registration) -> bytes:
     first, last = escape(" ".join(r.given)), escape(r.family)
     document = f"<id_number>{r.document}</id_number>" if r.document else ""
-    return f"""<data id="returnee_intake" version="2026120201">
+    return f"""<data id="returnee_intake" version="2026120202">
 <registration><case_number>B/{uuid_[:8]}</case_number></registration>
 <consent><consent_ok>yes</consent_ok></consent>
 <identity><first_name>{first}</first_name><last_name>{last}</last_name><dob>{r.birth}</dob>

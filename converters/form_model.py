@@ -11,6 +11,7 @@ from enum import StrEnum
 from converters.errors import FormIssue
 
 _TRUE = {"true()", "true", "1", "yes"}
+_FALSE = {"false()", "false", "0", "no"}
 
 
 class DataType(StrEnum):
@@ -73,6 +74,12 @@ class Field:
     @property
     def sensitive(self) -> bool:
         return self.bind.get("baobab:sensitive", "").strip().lower() in _TRUE
+
+    @property
+    def declared_not_sensitive(self) -> bool:
+        """Marked `false` on purpose: a calculation the designer wants every role to read
+        although it is computed from a sensitive field (an age from a date of birth)."""
+        return self.bind.get("baobab:sensitive", "").strip().lower() in _FALSE
 
     @property
     def saveto(self) -> str | None:
@@ -147,15 +154,43 @@ class FormSchema:
 
     def sensitive_xpaths(self) -> frozenset[str]:
         """The fields marked sensitive, and what the form computes from them without a mark of
-        its own: an entity's label (`meta/entity/label`) built from a sensitive field, as the
-        intake's is from the returnee's names."""
-        marked = {f.xpath for f in self.fields if f.sensitive}
+        its own, however many calculations away: a `full_name` concatenating the names, the
+        instance name (`meta/instanceName`) built from it, an entity's label
+        (`meta/entity/label`) built from a sensitive field, as the intake's is from the
+        returnee's names. A calculation marked `false` stays readable, and so does what is
+        computed from it alone."""
+        hidden = {f.xpath for f in self.fields if f.sensitive}
+        computed = [
+            f
+            for f in self.fields
+            if f.bind.get("calculate") and not f.sensitive and not f.declared_not_sensitive
+        ]
+        grew = True
+        while grew:  # until no calculation reads a hidden field it is not hidden with
+            grew = False
+            for f in computed:
+                if f.xpath not in hidden and self._reads(f, f.bind["calculate"], hidden):
+                    hidden.add(f.xpath)
+                    grew = True
         labels = {
             f"{entity.xpath}/label"
             for entity in self.entities
-            if entity.label and any(_mentions(entity.label, xpath) for xpath in marked)
+            if entity.label and any(_mentions(entity.label, xpath) for xpath in hidden)
         }
-        return frozenset(marked | labels)
+        return frozenset(hidden | labels)
+
+    def _reads(self, computed: Field, expression: str, hidden: set[str]) -> bool:
+        """Whether `expression`, `computed`'s calculation, reads one of the `hidden` fields:
+        by its absolute path, or by a relative one (`../name`, as pyxform writes a reference
+        within the same repeat) ending in the name of a hidden field of that repeat."""
+        if any(_mentions(expression, xpath) for xpath in hidden):
+            return True
+        relative = set(re.findall(r"\.\./(?:\.\./)*(?:[\w.\-]+/)*([\w.\-]+)", expression))
+        return any(
+            f.name in relative and f.repeat == computed.repeat
+            for f in self.fields
+            if f.xpath in hidden
+        )
 
 
 def _mentions(expression: str, xpath: str) -> bool:

@@ -4,6 +4,7 @@ every export and feed says how much it left out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from storage.entities.lists import CASE_NUMBER
@@ -18,6 +19,13 @@ def withheld_header(count: int, role: str) -> dict[str, str]:
     keep Central's shapes; the pages say the same in words (server/web/withheld.py)."""
     value = f'{count};reason="sensitive";role="{role}"' if count else "0"
     return {WITHHELD_HEADER: value}
+
+
+def name_hidden(hidden: Iterable[str]) -> bool:
+    """Whether the instance name (`meta/instanceName`, what lists show for a submission) is
+    among the `hidden` fields: computed from a sensitive answer, as a name concatenated from the
+    person's names would be, it is shown to nobody who may not read that answer."""
+    return any(xpath.endswith("/meta/instanceName") for xpath in hidden)
 
 
 def seen_by(entity: EntityRecord, hidden: frozenset[str]) -> EntityRecord:

@@ -82,11 +82,15 @@ def app_user_json(app_user: AppUserRecord, token: str | None = None) -> JsonObje
     }
 
 
-def version_json(version: VersionRecord, submitter: ActorRecord | None = None) -> JsonObject:
+def version_json(
+    version: VersionRecord, submitter: ActorRecord | None = None, *, name_hidden: bool = False
+) -> JsonObject:
+    """`name_hidden`: the instance name is computed from answers the caller may not read
+    (server/sensitive.py), and is null for them."""
     body: JsonObject = {
         "submitterId": version.submitter_id,
         "createdAt": iso(version.created_at),
-        "instanceName": version.instance_name,
+        "instanceName": None if name_hidden else version.instance_name,
         "instanceId": version.instance_id,
         "current": version.is_current,
         "deviceId": version.device_id,
@@ -98,7 +102,10 @@ def version_json(version: VersionRecord, submitter: ActorRecord | None = None) -
 
 
 def submission_json(
-    submission: SubmissionRecord, submitter: ActorRecord | None = None
+    submission: SubmissionRecord,
+    submitter: ActorRecord | None = None,
+    *,
+    name_hidden: bool = False,
 ) -> JsonObject:
     body: JsonObject = {
         "instanceId": submission.instance_id,
@@ -112,7 +119,7 @@ def submission_json(
     }
     if submitter is not None:
         body["submitter"] = actor_json(submitter)
-    body["currentVersion"] = version_json(submission.current, submitter)
+    body["currentVersion"] = version_json(submission.current, submitter, name_hidden=name_hidden)
     return body
 
 

@@ -27,6 +27,7 @@ from server.rest.http import (
     text_field,
 )
 from server.rest.shapes import comment_json, submission_json, version_json
+from server.sensitive import name_hidden
 from server.services import services
 from server.submissions.intake import receive_submission
 from storage.accounts.access import ActorRecord, load_actor
@@ -63,19 +64,28 @@ def list_all(request: Request) -> Response:
         return trash.list_deleted_submissions(request)
     limit, offset = page(request)
     with transaction(services(request).engine, read_only=True) as connection:
-        _caller, form = resolve_form(connection, request, Permission.SUBMISSION_READ)
+        caller, form = resolve_form(connection, request, Permission.SUBMISSION_READ)
         submissions = list_submissions(connection, form.id, limit=limit, offset=offset)
         actors = _actors(connection, submissions) if _extended(request) else {}
-    return JSONResponse([submission_json(sub, actors.get(sub.submitter_id)) for sub in submissions])
+        hidden = name_hidden(hidden_xpaths(connection, form, caller))
+    return JSONResponse(
+        [
+            submission_json(sub, actors.get(sub.submitter_id), name_hidden=hidden)
+            for sub in submissions
+        ]
+    )
 
 
 def get_one(request: Request) -> Response:
     with transaction(services(request).engine, read_only=True) as connection:
-        _caller, _form_record, submission = resolve_submission(
+        caller, form, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_READ
         )
         actors = _actors(connection, [submission]) if _extended(request) else {}
-    return JSONResponse(submission_json(submission, actors.get(submission.submitter_id)))
+        hidden = name_hidden(hidden_xpaths(connection, form, caller))
+    return JSONResponse(
+        submission_json(submission, actors.get(submission.submitter_id), name_hidden=hidden)
+    )
 
 
 def xml(request: Request) -> Response:
@@ -97,11 +107,12 @@ def _xml_response(body: str, hidden: frozenset[str], instance_id: str) -> Respon
 
 def versions(request: Request) -> Response:
     with transaction(services(request).engine, read_only=True) as connection:
-        _caller, _form_record, submission = resolve_submission(
+        caller, form, submission = resolve_submission(
             connection, request, Permission.SUBMISSION_READ
         )
         history = list_versions(connection, submission.id)
-    return JSONResponse([version_json(v) for v in history])
+        hidden = name_hidden(hidden_xpaths(connection, form, caller))
+    return JSONResponse([version_json(v, name_hidden=hidden) for v in history])
 
 
 def version_xml(request: Request) -> Response:
@@ -167,7 +178,8 @@ def _receive(request: Request, body: bytes, editing: bool) -> Response:
         submission = get_submission(
             connection, form.id, request.path_params.get("instance_id", stored.instance_id)
         )
-    return JSONResponse(submission_json(submission))
+        hidden = name_hidden(hidden_xpaths(connection, form, caller))
+    return JSONResponse(submission_json(submission, name_hidden=hidden))
 
 
 def _require_edit_of(request: Request, body: bytes) -> None:
@@ -220,7 +232,8 @@ def _review(request: Request, state_name: str) -> Response:
         if state_name == "approved":  # Central: approval creates what approvalRequired held
             approve_submission(connection, submission.id, state.clock(), actor_id)
         submission = get_submission(connection, form.id, submission.instance_id)
-    return JSONResponse(submission_json(submission))
+        hidden = name_hidden(hidden_xpaths(connection, form, caller))
+    return JSONResponse(submission_json(submission, name_hidden=hidden))
 
 
 def comments(request: Request) -> Response:

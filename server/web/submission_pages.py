@@ -66,6 +66,13 @@ def current_schema(web: Web, form: FormRecord) -> FormSchema:
         return without_hidden(schema, hidden_xpaths(connection, form, web.caller))
 
 
+def names_shown(schema: FormSchema) -> bool:
+    """Whether pages may show submissions' instance names to a caller who sees `schema` (from
+    current_schema): not when the form has none the caller may read, as when it is computed
+    from a sensitive answer (server/sensitive.py name_hidden)."""
+    return any(f.kind == "instanceName" for f in schema.fields)
+
+
 def read_filters(web: Web, schema: FormSchema) -> TableFilters:
     """The table's filters from the query. A question the caller may not see (a sensitive one,
     for roles that may not read them) is refused as one the form does not have, so that the
@@ -236,8 +243,10 @@ def one(web: Web, *, status: int = 200, review_error: str = "") -> Response:
         )
     present = {f.name for f in files if f.blob_sha256}
     back = _table_query(web)
+    shown_name = submission.current.instance_name if names_shown(schema) else None
     return web.render(
         "submission.html",
+        shown_name=shown_name,
         status=status,
         review_error=review_error,
         typed_comment=web.field("comment") if review_error else "",
@@ -266,7 +275,7 @@ def one(web: Web, *, status: int = 200, review_error: str = "") -> Response:
             web,
             form,
             (translate("Submissions"), form_url(form) + "/submissions" + back),
-            (submission.current.instance_name or instance_id, None),
+            (shown_name or instance_id, None),
         ),
     )
 

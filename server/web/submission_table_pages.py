@@ -25,6 +25,7 @@ from server.web.submission_pages import (
     STATE_NAMES,
     choice_labels,
     current_schema,
+    names_shown,
     read_filters,
     read_sort,
     root_questions,
@@ -198,6 +199,7 @@ def table(web: Web) -> Response:
     return web.render(
         "submissions.html",
         form=form,
+        names_shown=names_shown(schema),
         lines=[(row, table_cells(row.answers, labels)) for row in rows],
         total=total,
         shown=shown,
@@ -277,6 +279,7 @@ def gallery(web: Web) -> Response:
     return web.render(
         "submissions_gallery.html",
         form=form,
+        names_shown=names_shown(schema),
         images=images,
         rows=rows,
         total=total,

@@ -290,9 +290,12 @@ def sensitive_xpaths(connection: Connection, form_id: int) -> frozenset[str]:
 def _sensitive_xpaths(
     connection: Connection, form_id: int, current_id: int, current: FormSchema | None
 ) -> frozenset[str]:
-    """Fields marked sensitive in the current version or any earlier one: a sensitive field
-    dropped from the form keeps its column, and its old values stay sensitive."""
+    """Fields sensitive in the current version or any earlier one: a sensitive field dropped
+    from the form keeps its column, and its old values stay sensitive. A field an earlier
+    version hid only because it was computed from a sensitive one (not marked itself) is
+    readable again once the current version marks it `false`."""
     hidden = set(current.sensitive_xpaths()) if current else set()
+    cleared = {f.xpath for f in current.fields if f.declared_not_sensitive} if current else set()
     earlier = connection.execute(
         sa.select(s.form_versions.c.xform).where(
             s.form_versions.c.form_id == form_id,
@@ -302,7 +305,9 @@ def _sensitive_xpaths(
         )
     ).scalars()
     for xform in earlier:
-        hidden |= parse_xform(xform.encode("utf-8")).sensitive_xpaths()
+        schema = parse_xform(xform.encode("utf-8"))
+        hidden |= {f.xpath for f in schema.fields if f.sensitive}
+        hidden |= schema.sensitive_xpaths() - cleared
     return frozenset(hidden)
 
 

@@ -232,6 +232,43 @@ def test_custom_bind_attributes_mark_sensitive_fields():
     assert not schema.field("/data/age").sensitive
 
 
+def test_what_is_computed_from_a_sensitive_field_is_sensitive_unless_marked_false():
+    schema = schema_of(
+        "type | name | label | calculation | bind::baobab:sensitive\n"
+        "text | first | First name | | true\n"
+        "text | last | Family name | | true\n"
+        "date | dob | Date of birth | | true\n"
+        "text | town | Town | |\n"
+        "calculate | full | | concat(${first}, ' ', ${last}) |\n"
+        "calculate | greeting | | concat('Hello ', ${full}) |\n"  # two calculations away
+        "calculate | age | | int((today() - ${dob}) div 365.25) | false\n"  # on purpose
+        "calculate | older | | if(${age} > 59, 'yes', 'no') |\n"  # from a readable one only
+        "calculate | place | | concat('In ', ${town}) |\n"
+        "begin_repeat | members | Members | |\n"
+        "text | m_name | Member's name | | true\n"
+        "calculate | m_initial | | substr(${m_name}, 0, 1) |\n"  # ../m_name within the repeat
+        "calculate | m_count | | count(${m_name}) |\n"
+        "end_repeat | | | |",
+        settings="form_id | version | instance_name | namespaces\n"
+        "s | 1 | concat(${greeting}, '!') | baobab=\"urn:baobab:xforms:1\"",
+    )
+    hidden = schema.sensitive_xpaths()
+    for xpath in (
+        "/data/first",
+        "/data/full",
+        "/data/greeting",
+        "/data/members/m_name",
+        "/data/members/m_initial",
+        "/data/members/m_count",
+        "/data/meta/instanceName",
+    ):
+        assert xpath in hidden, xpath
+    for xpath in ("/data/age", "/data/older", "/data/town", "/data/place"):
+        assert xpath not in hidden, xpath
+    assert schema.field("/data/age").declared_not_sensitive
+    assert "../m_name" in schema.field("/data/members/m_initial").bind["calculate"]
+
+
 def test_legacy_select_bind_types_are_accepted():
     compiled = compile_form(
         md_form(

@@ -22,7 +22,7 @@ from tests.support.paths import FORMS
 
 pytestmark = pytest.mark.programme  # the returnee programme's own tests
 
-INTAKE_VERSION = "2026120201"
+INTAKE_VERSION = "2026120202"
 
 
 def test_a_second_registration_of_one_person_waits_for_a_decision(client, admin, project):

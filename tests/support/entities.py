@@ -17,7 +17,8 @@ from tests.support.forms import XLSX, publish
 from tests.support.openrosa import OPENROSA
 from tests.support.paths import FORMS
 
-INTAKE_VERSION = FOLLOWUP_VERSION = "2026120201"
+INTAKE_VERSION = "2026120202"
+FOLLOWUP_VERSION = "2026120201"
 
 
 # Entity ids are UUIDs, as Collect generates them (any other id is refused as entity.error).

@@ -112,7 +112,7 @@ def _returnees(world: World) -> str:
     }
     uuid = "0b0c7a6e-0000-4000-8000-0000000000f1"
     entity = {"dataset": "returnees", "id": uuid, "create": "1"}
-    xml = build("returnee_intake", "2026120201", values, entity, "Seydou Konaté (MOP/2026/014)")
+    xml = build("returnee_intake", "2026120202", values, entity, "Seydou Konaté (MOP/2026/014)")
     files = [
         ("xml_submission_file", ("submission.xml", xml, "text/xml")),
         ("portrait.jpg", ("portrait.jpg", _jpeg(), "image/jpeg")),
