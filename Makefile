@@ -66,10 +66,11 @@ test-embedded: install
 test-services: install
 	$(BIN)/python scripts/test_services.py -- $(PYTEST) -n $(JOBS)
 
-# The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS;
-# -s shows the figures they print.
+# The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS,
+# on both cores: each starts its own servers (the outage test its own PostgreSQL cluster), so
+# they run side by side; -rP prints the figures they print.
 test-slow: install
-	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow -s
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow -n $(JOBS) -rP
 
 test-all: test test-slow
 

@@ -40,17 +40,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The converters package imports neither storage nor server (tests/test_architecture.py): its
+# tests touch no database and no blob store, so the run on PostgreSQL + SeaweedFS, which repeats
+# the suite for what the backends change, leaves them to the embedded run.
+BACKEND_FREE = ("tests/converters/",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that only make sense against a real server (marked `s3` or `postgres`) are
-    deselected on the embedded run; the Makefile runs the suite again with the servers.
-    Tests marked `slow` run only with --slow (`make test-slow`), and then alone."""
+    deselected on the embedded run; the Makefile runs the suite again with the servers, without
+    the BACKEND_FREE tests. Tests marked `slow` run only with --slow (`make test-slow`), and
+    then alone."""
     missing = {"s3": not TEST_S3_URL, "postgres": not TEST_DATABASE_URL}
     slow_run = config.getoption("--slow")
     kept, dropped = [], []
     for item in items:
         needs = [m.name for m in item.iter_markers() if missing.get(m.name)]
         wrong_run = (item.get_closest_marker("slow") is None) == slow_run
-        (dropped if needs or wrong_run else kept).append(item)
+        repeated = bool(TEST_DATABASE_URL) and item.nodeid.startswith(BACKEND_FREE)
+        (dropped if needs or wrong_run or repeated else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
