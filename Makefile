@@ -68,9 +68,9 @@ test-services: install
 
 # The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS,
 # on both cores: each starts its own servers (the outage test its own PostgreSQL cluster), so
-# they run side by side; -rP prints the figures they print.
+# they run side by side; -rP prints the figures they print (their stdout, not their logs).
 test-slow: install
-	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow -n $(JOBS) -rP
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) --slow -n $(JOBS) -rP --show-capture=stdout
 
 test-all: test test-slow
 
