@@ -145,7 +145,7 @@ def clock() -> FixedClock:
 
 # The programmes (BAOBAB_PROGRAMMES) of the apps the fixtures build: unset, the returnee
 # programme as `make run` has it; empty (TEST_PROGRAMMES=), the plain ODK core. Tests marked
-# `programme` test the returnee programme and always load it.
+# `programme` test the returnee programme and always load it; tests marked `core` never do.
 TEST_PROGRAMMES = tuple(
     name.strip()
     for name in os.environ.get("TEST_PROGRAMMES", "returnees").split(",")
@@ -154,6 +154,8 @@ TEST_PROGRAMMES = tuple(
 
 
 def programmes_for(node: pytest.Item) -> tuple[str, ...]:
+    if node.get_closest_marker("core") is not None:
+        return ()
     if node.get_closest_marker("programme") is None:
         return TEST_PROGRAMMES
     return tuple(dict.fromkeys((*TEST_PROGRAMMES, "returnees")))

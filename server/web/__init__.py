@@ -14,6 +14,7 @@ from server.web import (
     analysis_pages,
     device_pages,
     draft_pages,
+    entity_detail_pages,
     entity_list_pages,
     entity_pages,
     entity_upload,
@@ -58,5 +59,6 @@ def routes(programme_routes: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
         *entity_pages.ROUTES,
         *entity_upload.ROUTES,
         *programme_routes,
+        *entity_detail_pages.ROUTES,  # an entity, where no programme page answers it
         *entity_list_pages.FALLBACKS,
     ]

@@ -48,8 +48,8 @@ def lists(web: Web) -> Response:
 
 
 def opening(web: Web) -> Response:
-    """The list's URL, or one of its entities', with no programme page there (the returnee
-    programme's cases): the list's table, where each entity is."""
+    """The list's URL with no programme page there (the returnee programme's cases): the
+    list's table, where each entity is (server/web/entity_detail_pages.py shows one)."""
     project_id = web.path_int("project_id")
     web.require(Permission.SUBMISSION_READ, project_id)
     return web.redirect(f"{list_url(project_id, web.request.path_params['name'])}/table")
@@ -57,7 +57,4 @@ def opening(web: Web) -> Response:
 
 ROUTES = [Route("/projects/{project_id:id}/entities", page(lists), methods=["GET"])]
 # After the programmes' pages, which may answer the list's own URL first.
-FALLBACKS = [
-    Route(LIST, page(opening), methods=["GET"]),
-    Route(LIST + "/{uuid:path}", page(opening), methods=["GET"]),
-]
+FALLBACKS = [Route(LIST, page(opening), methods=["GET"])]

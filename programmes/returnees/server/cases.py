@@ -13,10 +13,10 @@ from converters.form_logic import form_language
 from converters.form_model import FormSchema
 from converters.submission_view import Entry, read_group
 from converters.xform_schema import parse_xform
-from programmes.returnees.storage.cases import CaseEvent, case_events
 from programmes.returnees.storage.scores import entity_scores
 from server.auth import Caller, Permission
 from server.sensitive import seen_by
+from storage.entities.history import EntityEvent, entity_events
 from storage.entities.lists import EntityListRecord, get_list
 from storage.entities.records import EntityRecord, get_entity
 from storage.forms.versions import get_form, get_xform
@@ -32,7 +32,7 @@ class Case:
     label: str  # the entity's label, or its case number for roles that may not see names
     data: dict[str, str]  # the properties the caller may see
     hidden: list[str]  # the properties kept from the caller
-    events: list[CaseEvent]
+    events: list[EntityEvent]
     scores: list[dict[str, Any]]
     assistance: list[tuple[str, list[Entry]]] = field(default_factory=list)  # instance, answers
 
@@ -51,7 +51,7 @@ def load_case(
         frozenset() if caller.can(Permission.SENSITIVE_READ, project_id) else entity_list.sensitive
     )
     shown = seen_by(entity, hidden)
-    events = case_events(connection, entity.id)
+    events = entity_events(connection, entity.id)
     case = Case(
         entity_list,
         entity,

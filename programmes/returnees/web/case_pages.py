@@ -19,6 +19,7 @@ from programmes.returnees.server.duplicate_view import case_merges
 from programmes.returnees.storage.cases import CaseRow, CaseSearch, find_cases
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.web.entity_detail_pages import SOURCES
 from server.web.entity_list_pages import LIST, list_url, trail
 from server.web.http import ROLE_NAMES, Web, page
 from server.web.params import whole_number
@@ -44,13 +45,6 @@ COMPUTED_TITLES = {
     "last_visit_outcome": N_("Outcome of the last visit"),
 }
 CONFLICT_WORDS = (N_("soft"), N_("hard"))  # shown with _(conflict)
-# Where a version came from (its source's type), as the case page names it.
-SOURCES = {
-    "api": N_("API"),
-    "web": N_("web edit"),
-    "upload": N_("CSV upload"),
-    "bulk": N_("bulk creation"),
-}
 DIMENSIONS = (
     ("economic", N_("Economic")),
     ("social", N_("Social")),
