@@ -23,3 +23,13 @@ STICKING_OUT = """() => {
         .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' '
             + JSON.stringify(e.textContent.trim().slice(0, 40)));
 }"""
+
+# Words drawn in SVG (charts, maps) rendered under 12 px: an SVG scales its text with the
+# drawing, so a chart that reads well on a laptop can shrink to 7 px on a phone.
+SMALL_SVG_TEXT = """() => [...document.querySelectorAll('svg text')]
+    .filter(e => e.getBoundingClientRect().width > 0 && e.textContent.trim())
+    .map(e => [e.textContent.trim().slice(0, 30),
+               parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a])
+    .filter(([, size]) => size < 11.95)
+    .map(([text, size]) => `${text} (${size.toFixed(1)} px)`)
+    .slice(0, 5)"""

@@ -1,6 +1,7 @@
 """Every page of the web interface on a phone (412 x 915 CSS pixels, a common Android screen) in
 Chromium: the page itself never scrolls sideways (wide tables scroll inside their own frame),
-every field is labelled, and each page is saved as a screenshot (test-artifacts/screenshots/),
+every field is labelled, no word drawn in a chart or map is under 12 px, and each page is saved
+as a screenshot (test-artifacts/screenshots/),
 at the phone's width and again at a laptop's (1366 x 900), where it must not scroll sideways
 either.
 
@@ -28,7 +29,7 @@ from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import ARTIFACTS, UNLABELLED
 from tests.support.entities import E1, build, instance_id
 from tests.support.forms import XLSX
-from tests.support.page_width import OVERFLOW, STICKING_OUT
+from tests.support.page_width import OVERFLOW, SMALL_SVG_TEXT, STICKING_OUT
 from tests.support.paths import FORMS
 from tests.support.scores import ASSIST, RSS, followup_with
 
@@ -50,6 +51,7 @@ NOT_PAGES = {
         "image/"
     ),
     "/projects/{project_id:id}/forms/{form_id}/export/download": "text/csv",
+    "/projects/{project_id:id}/forms/{form_id}/map.svg": "image/svg+xml",
 }
 
 # Pages that answer an error page without context the test does not give: a reset link with no
@@ -159,9 +161,12 @@ def _on_a_laptop(tab: Page, n: int, name: str) -> list[str]:
     try:
         wider = tab.evaluate(OVERFLOW)
         why = tab.evaluate(STICKING_OUT) if wider > 0 else None
+        small = tab.evaluate(SMALL_SVG_TEXT)
         _screenshot(tab, n, name, "desktop")
     finally:
         tab.set_viewport_size(PHONE)
+    if small:
+        return [f"{name} at {DESKTOP['width']} px: drawn text under 12 px: {small}"]
     return (
         [f"{name} at {DESKTOP['width']} px: {wider} px too wide: {why}"] if why is not None else []
     )
@@ -189,6 +194,8 @@ def _problems(tab: Page, name: str, url: str) -> list[str]:
     wider = tab.evaluate(OVERFLOW)
     if wider > 0:
         found.append(f"{name} ({url}): {wider} px too wide: {tab.evaluate(STICKING_OUT)}")
+    if small := tab.evaluate(SMALL_SVG_TEXT):
+        found.append(f"{name} ({url}): drawn text under 12 px: {small}")
     upstream = tab.locator("#web-form input, #web-form select, #web-form textarea")
     theirs = set(upstream.evaluate_all("fields => fields.map(e => e.outerHTML)"))
     unlabelled = [field for field in tab.evaluate(UNLABELLED) if field not in theirs]
