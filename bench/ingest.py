@@ -3,6 +3,8 @@ into the bare stack of bench/ceiling.py on the same services in the same run, pr
 ratio to that ceiling (absolute figures on these machines move by 30-50% from run to run).
 
     python scripts/test_services.py -- python bench/ingest.py [--count 2000] [--workers 4]
+    python scripts/test_services.py -- python bench/ingest.py --sustained 100000
+
 
 The form is the reference one (34 fields, a repeat sent with 3 rows, ~2 KB of XML), the same
 one ODK Central was measured with (see notes/performance.md). Runs concurrency 1 and 8, without
@@ -262,7 +264,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--ceiling-workers", type=int, default=2)
+    parser.add_argument(
+        "--sustained",
+        type=int,
+        metavar="N",
+        help="instead: N submissions without a file at concurrency 8, in blocks of 10,000",
+    )
     args = parser.parse_args()
+    if args.sustained:
+        sustained(args.sustained, args.workers)
+        return
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
         url = database_url(workdir)
@@ -306,6 +317,46 @@ def main() -> None:
             stored = connection.execute(sa.text("SELECT count(*) FROM sample_survey")).scalar()
         engine.dispose()
         print(f"  sent {sent} to Baobab, rows in sample_survey: {stored}")
+
+
+SUSTAINED_BLOCK = 10_000
+
+
+def sustained(total: int, workers: int) -> None:
+    """Issue 22's sustained run: the rate of each block of 10,000 and the largest process's
+    peak RSS through it, so that a slowdown or a leak as the tables grow shows."""
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        url = database_url(workdir)
+        path = set_up(url, workdir)
+        port = free_port()
+        server = start_server(port, server_env(url, workdir), workers)
+        print(f"sustained: {total} submissions without a file, concurrency 8, {workers} workers")
+        rates, peaks = [], []
+        try:
+            asyncio.run(send_all(port, [request_bytes(path, False) for _ in range(300)], 8))
+            for block in range(0, total, SUSTAINED_BLOCK):
+                count = min(SUSTAINED_BLOCK, total - block)
+                requests = [request_bytes(path, False) for _ in range(count)]
+                with RssSampler(server.pid) as rss:
+                    started = time.perf_counter()
+                    results = asyncio.run(send_all(port, requests, 8))
+                    elapsed = time.perf_counter() - started
+                statuses = {status for status, _ in results}
+                rates.append(count / elapsed)
+                peaks.append(rss.peak_process / 2**20)
+                print(
+                    f"  {block + count:>7}: {rates[-1]:6.1f}/s, peak RSS {peaks[-1]:.0f} MB per"
+                    f" process ({rss.peak_total / 2**20:.0f} MB in all), statuses {statuses}"
+                )
+        finally:
+            server.terminate()
+            server.wait(10)
+        print(
+            f"  first block {rates[0]:.1f}/s, last {rates[-1]:.1f}/s (last/first"
+            f" {rates[-1] / rates[0]:.2f}); peak RSS per process {peaks[0]:.0f} MB in the first"
+            f" block, {max(peaks):.0f} MB at most"
+        )
 
 
 def _run_baobab(

@@ -4,9 +4,11 @@ bench/ingest.py, without a file, the third of three submissions (the first ones 
 
     python scripts/test_services.py -- python bench/round_trips.py
 
-On PostgreSQL when TEST_DATABASE_URL is set, else SQLite. Each line is one event, in order; on
-PostgreSQL a `begin` outside autocommit and each statement and `commit`/`rollback` is a round
-trip, and a checkout is one more when the connection is pinged (logged by the pool's ping).
+On PostgreSQL when TEST_DATABASE_URL is set, else SQLite. Each line is one event, in order:
+what SQLAlchemy sees. The pipelined write (storage/submissions/pipelined.py) talks to psycopg
+directly, so on PostgreSQL the wire itself is counted too, from libpq's trace of each
+connection: the messages sent, and the round trips (each time the client, having sent,
+waits for the server's answer).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,8 +40,15 @@ def main() -> None:
     )
     app = create_app(settings)
     events: list[tuple[str, str]] = []
+    traced: dict[Any, Path] = {}  # psycopg connection -> its current trace file
     with TestClient(app) as client:
         engine = app_services(app).engine
+        if engine.dialect.name == "postgresql":
+            engine.dispose()  # trace the connections opened from now on
+
+            @event.listens_for(engine, "connect")
+            def _trace(dbapi_connection: Any, _record: Any) -> None:
+                _start_trace(dbapi_connection, workdir, traced)
 
         @event.listens_for(engine, "before_cursor_execute")
         def _statement(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
@@ -56,6 +66,9 @@ def main() -> None:
             assert found is not None
             if n == 2:
                 events.clear()
+                for connection in list(traced):  # from here on, new files
+                    connection.pgconn.untrace()
+                    _start_trace(connection, workdir, traced)
             answer = client.post(
                 path,
                 content=body,
@@ -66,7 +79,47 @@ def main() -> None:
         print(f"  {kind:<12} {what}")
     statements = sum(kind == "statement" for kind, _ in events)
     checkouts = sum(kind == "pool" for kind, _ in events)
-    print(f"one submission: {checkouts} checkouts, {statements} statements ({engine.dialect.name})")
+    print(f"one submission: {checkouts} checkouts, {statements} statements through SQLAlchemy")
+    if traced:
+        for connection in traced:
+            connection.pgconn.untrace()  # flushes the file
+        sent, trips = _wire(list(traced.values()))
+        print(f"on the wire: {sent} messages sent, {trips} round trips")
+
+
+def _start_trace(connection: Any, workdir: Path, traced: dict[Any, Path]) -> None:
+    from psycopg import pq
+
+    path = workdir / f"trace-{len(list(workdir.glob('trace-*')))}.txt"
+    file = path.open("w")
+    _OPEN_FILES.append(file)
+    connection.pgconn.trace(file.fileno())
+    connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+    traced[connection] = path
+
+
+_OPEN_FILES: list[Any] = []
+
+
+def _wire(traces: list[Path]) -> tuple[int, int]:
+    """Messages the client sent and round trips, from libpq traces (lines `F ...` for what the
+    client sends, `B ...` for what it receives)."""
+    sent = trips = 0
+    for path in traces:
+        with path.open() as file:
+            previous = "B"
+            for line in file:
+                fields = line.rstrip("\n").split("\t")
+                direction = fields[0]
+                if direction == "F" and fields[2:3] == ["Terminate"]:
+                    continue  # the app closing its connections at the end, not the submission
+                if direction == "F":
+                    sent += 1
+                    if previous == "B":
+                        trips += 1
+                if direction in ("F", "B"):
+                    previous = direction
+    return sent, trips
 
 
 if __name__ == "__main__":

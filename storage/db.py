@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import select
@@ -155,6 +156,34 @@ def lookups(engine: Engine) -> Iterator[Connection]:
         return
     with _unavailable_as_error(), engine.connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def own_transaction(engine: Engine) -> Iterator[Connection]:
+    """A PostgreSQL transaction that the caller begins itself, with BEGIN as the first statement
+    of a pipeline (storage/submissions/pipelined.py): psycopg would otherwise send its BEGIN
+    with a Sync of its own and wait for the answer, one more round trip. Commits on success,
+    rolls back on any error. The connection is in autocommit for psycopg and SQLAlchemy, which
+    send no BEGIN of their own: every statement on it runs in the caller's transaction, and
+    SQLAlchemy restores the connection's mode when it goes back to the pool."""
+    import psycopg
+
+    with _unavailable_as_error(), engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        raw = connection.connection.driver_connection
+        assert raw is not None  # a live connection, just checked out
+        try:
+            yield connection
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):  # the error raised says more
+                raw.rollback()  # ROLLBACK, if a transaction was begun
+            raise
+        try:
+            raw.commit()
+        except psycopg.OperationalError as error:
+            raise StorageUnavailable(
+                StorageCode.UNAVAILABLE, service="database", reason=_reason(error)
+            ) from error
 
 
 @contextmanager

@@ -17,25 +17,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO
 
+from lxml import etree
 from sqlalchemy.engine import Connection, Engine
 
 from converters.errors import ConversionCode, SubmissionError
-from converters.submission import Envelope, parse_submission, submission_rows
+from converters.form_model import FormSchema
+from converters.submission import Envelope, SubmissionRows, parse_submission, submission_rows
 from server.auth import Caller, Permission
 from server.clock import Clock
 from server.errors import Problem, ProblemCode
 from server.plugins import AfterStore
 from server.settings import Settings
 from server.submissions.stored import after_store
-from server.submissions.targets import FormTargets
+from server.submissions.targets import CachedTarget, FormTargets
 from storage.blobs.store import BlobStore, copy_hashing
-from storage.db import lookups, transaction
+from storage.db import lookups, own_transaction, transaction
 from storage.entities.actions import process_backlog
 from storage.entities.backlog import any_held_before
 from storage.errors import Conflict, NotFound, StorageCode, StorageError
 from storage.forms.versions import FormRecord, find_published_version
+from storage.submissions.attachments import ReceivedFile
 from storage.submissions.store import (
-    ReceivedFile,
     StoredSubmission,
     Submitter,
     original_submitter,
@@ -76,12 +78,14 @@ def receive_submission(
     project_id: int,
     xml: bytes,
     files: Sequence[IncomingFile],
-    identify: Callable[[Connection], Caller],
+    identify: Caller | Callable[[Connection], Caller],
     device_id: str | None = None,
     user_agent: str | None = None,
     expected_form_id: str | None = None,
     takes_edits: bool = True,
 ) -> StoredSubmission:
+    """Store a submission. `identify`: the caller, known already (OpenRosa authorizes before
+    the body is read), or how to find it on a connection."""
     envelope, root = parse_submission(xml)
     if expected_form_id is not None and envelope.form_id != expected_form_id:
         raise SubmissionError(
@@ -93,54 +97,14 @@ def receive_submission(
             reason="this XML edits another submission (meta/deprecatedID): send it with PUT to "
             "that submission's URL",
         )
-    with lookups(context.engine) as connection:
-        # Who is sending, and to which form version: independent reads, no transaction.
-        caller = identify(connection)
-        caller.require(Permission.SUBMISSION_CREATE, project_id)
-        form, version_id = find_published_version(
-            connection, project_id, envelope.form_id, envelope.version or ""
-        )
-        caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
-        if envelope.deprecated_id is not None:
-            _require_edit_rights(connection, caller, form, envelope)
-        if form.state == "closed":
-            raise Conflict(StorageCode.FORM_CLOSED, form_id=form.xml_form_id)
-        if version_id is None:
-            raise NotFound(
-                StorageCode.FORM_VERSION_NOT_FOUND,
-                form_id=form.xml_form_id,
-                version=envelope.version or "",
-            )
-        cached = context.targets.get(connection, form, version_id, envelope.version or "")
-    rows = submission_rows(
-        root,
-        cached.schema,
-        cached.target.version_plan,
-        max_repeat_instances=context.max_repeat_instances,
-    )
-    wanted = {ref.name for ref in rows.attachments}
     puts = PendingPuts(context.blobs)
+    write = _Write(context, project_id, xml, envelope, root, files, puts, device_id, user_agent)
     try:
-        received = {}
-        for incoming in files:
-            if incoming.name in wanted and incoming.name not in received:
-                received[incoming.name] = puts.start(incoming)
-        actor = caller.actor
-        submitter = Submitter(actor.id if actor else None, device_id, user_agent)
-        with transaction(context.engine) as connection:
-            stored = store_submission(
-                connection, cached.target, envelope, xml, rows, received, submitter, context.clock()
-            )
-            after_store(
-                connection,
-                context,
-                form=form,
-                schema=cached.schema,
-                root=root,
-                stored=stored,
-                submitter=submitter,
-            )
-            puts.finish()  # every file durable before the commit, hence before the 201
+        stored = None
+        if isinstance(identify, Caller):
+            stored = write.pipelined(identify)
+        if stored is None:
+            stored = write.step_by_step(identify)
     except StorageError as error:  # unavailable, full, a conflict: say which submission
         log.warning(
             "submission refused form_id=%s instanceID=%s: %s",
@@ -159,9 +123,144 @@ def receive_submission(
         stored.attachments_present,
         stored.attachments_expected,
     )
-    if cached.schema.entities:
+    if write.schema is not None and write.schema.entities:
         _force_due_backlog(context)
     return stored
+
+
+class _NotNew(Exception):
+    """The pipelined write found this is not a new submission to the form as seen."""
+
+
+class _Write:
+    """One submission's way into storage: pipelined when it is a new one to a form version
+    this process knows (PostgreSQL), else step by step, which handles every case."""
+
+    def __init__(
+        self,
+        context: IntakeContext,
+        project_id: int,
+        xml: bytes,
+        envelope: Envelope,
+        root: etree._Element,
+        files: Sequence[IncomingFile],
+        puts: PendingPuts,
+        device_id: str | None,
+        user_agent: str | None,
+    ) -> None:
+        self.context, self.project_id, self.xml = context, project_id, xml
+        self.envelope, self.root, self.files, self.puts = envelope, root, files, puts
+        self.device_id, self.user_agent = device_id, user_agent
+        self.received: dict[str, ReceivedFile] = {}
+        self.schema: FormSchema | None = None
+
+    def _convert(self, cached: CachedTarget) -> SubmissionRows:
+        self.schema = cached.schema
+        rows = submission_rows(
+            self.root,
+            cached.schema,
+            cached.target.version_plan,
+            max_repeat_instances=self.context.max_repeat_instances,
+        )
+        wanted = {ref.name for ref in rows.attachments}
+        for incoming in self.files:
+            if incoming.name in wanted and incoming.name not in self.received:
+                self.received[incoming.name] = self.puts.start(incoming)
+        return rows
+
+    def _submitter(self, caller: Caller) -> Submitter:
+        actor = caller.actor
+        return Submitter(actor.id if actor else None, self.device_id, self.user_agent)
+
+    def pipelined(self, caller: Caller) -> StoredSubmission | None:
+        """The submission in one round trip and a commit, or None to go step by step."""
+        envelope, context = self.envelope, self.context
+        if envelope.deprecated_id is not None:
+            return None
+        known = context.targets.recall(self.project_id, envelope.form_id, envelope.version or "")
+        if known is None:
+            return None
+        seen, cached = known
+        if not caller.can(Permission.SUBMISSION_CREATE, self.project_id, seen.form.id):
+            return None  # step by step says why
+        assert cached.writer is not None
+        rows = self._convert(cached)
+        submitter = self._submitter(caller)
+        try:
+            with own_transaction(context.engine) as connection:
+                stored = cached.writer.write(
+                    connection,
+                    seen,
+                    envelope,
+                    self.xml,
+                    rows,
+                    self.received,
+                    submitter,
+                    context.clock(),
+                )
+                if stored is None:
+                    raise _NotNew
+                self._after_store(connection, seen.form, cached, stored, submitter)
+        except _NotNew:  # rolled back
+            return None
+        return stored
+
+    def step_by_step(self, identify: Caller | Callable[[Connection], Caller]) -> StoredSubmission:
+        context, envelope, project_id = self.context, self.envelope, self.project_id
+        with lookups(context.engine) as connection:
+            # Who is sending, and to which form version: independent reads, no transaction.
+            caller = identify if isinstance(identify, Caller) else identify(connection)
+            caller.require(Permission.SUBMISSION_CREATE, project_id)
+            form, version_id = find_published_version(
+                connection, project_id, envelope.form_id, envelope.version or ""
+            )
+            caller.require(Permission.SUBMISSION_CREATE, project_id, form.id)
+            if envelope.deprecated_id is not None:
+                _require_edit_rights(connection, caller, form, envelope)
+            if form.state == "closed":
+                raise Conflict(StorageCode.FORM_CLOSED, form_id=form.xml_form_id)
+            if version_id is None:
+                raise NotFound(
+                    StorageCode.FORM_VERSION_NOT_FOUND,
+                    form_id=form.xml_form_id,
+                    version=envelope.version or "",
+                )
+            cached = context.targets.get(connection, form, version_id, envelope.version or "")
+        rows = self._convert(cached)
+        submitter = self._submitter(caller)
+        with transaction(context.engine) as connection:
+            stored = store_submission(
+                connection,
+                cached.target,
+                envelope,
+                self.xml,
+                rows,
+                self.received,
+                submitter,
+                context.clock(),
+            )
+            self._after_store(connection, form, cached, stored, submitter)
+        context.targets.remember(form, envelope.version or "", version_id)
+        return stored
+
+    def _after_store(
+        self,
+        connection: Connection,
+        form: FormRecord,
+        cached: CachedTarget,
+        stored: StoredSubmission,
+        submitter: Submitter,
+    ) -> None:
+        after_store(
+            connection,
+            self.context,
+            form=form,
+            schema=cached.schema,
+            root=self.root,
+            stored=stored,
+            submitter=submitter,
+        )
+        self.puts.finish()  # every file durable before the commit, hence before the 201
 
 
 def _force_due_backlog(context: IntakeContext) -> None:

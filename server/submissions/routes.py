@@ -23,6 +23,7 @@ from server.submissions.intake import IncomingFile, receive_submission
 XML_PART = "xml_submission_file"
 MAX_XML_BYTES = 20_000_000  # the XML is read into memory; files are spooled to disk
 SUCCESS = "full submission upload was successful!"
+_SUCCESS_BODY = openrosa_response(SUCCESS)  # the same for every submission: built once
 
 
 @openrosa_endpoint
@@ -43,13 +44,13 @@ async def submission_endpoint(request: Request) -> Response:
             project_id=project_id,
             xml=xml,
             files=files,
-            identify=lambda _connection: caller,
+            identify=caller,
             device_id=request.query_params.get("deviceID"),
             user_agent=request.headers.get("user-agent"),
         )
     # A top-up of a known submission (a resend or the next part of a split upload) is a
     # success too: Collect stops resending only on 201.
-    return xml_response(openrosa_response(SUCCESS), request, 201)
+    return xml_response(_SUCCESS_BODY, request, 201)
 
 
 @asynccontextmanager

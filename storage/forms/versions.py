@@ -245,7 +245,7 @@ def find_published_version(
     query: intake asks this for every submission."""
     row = (
         connection.execute(
-            _FORM_AND_VERSION,
+            FORM_AND_VERSION,
             {
                 "project_id": project_id,
                 "xml_form_id": xml_form_id,
@@ -257,10 +257,16 @@ def find_published_version(
     )
     if row is None:
         raise NotFound(StorageCode.FORM_NOT_FOUND, form_id=xml_form_id)
+    return published_version_of(row)
+
+
+def published_version_of(row: RowMapping) -> tuple[FormRecord, int | None]:
+    """What find_published_version returns, from a row of FORM_AND_VERSION (which intake's
+    pipelined write also sends, storage/submissions/pipelined.py)."""
     return _form(row), row["version_id"]
 
 
-_FORM_AND_VERSION = (
+FORM_AND_VERSION = (
     sa.select(s.forms, s.form_versions.c.id.label("version_id"))
     .outerjoin(
         s.form_versions,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from converters.submission import RowRecord
-from converters.table_plan import TableKind, TablePlan
+from converters.table_plan import TableKind, TablePlan, TableSpec
 
 
 def write_rows(
@@ -39,17 +39,12 @@ def write_rows(
         table = tables[spec.name]
         params = []
         for row in batch:
-            values = dict(row.values)
+            values = row_values(spec, row, form_version=form_version, instance_id=instance_id)
             values["_submission_id"] = submission_id
             if spec.kind is TableKind.ROOT:
                 values["_version_id"] = version_id
             else:
                 values["_parent_id"] = ids[row.parent] if row.parent is not None else None
-                values["_ordinal"] = row.ordinal
-            if spec.kind is not TableKind.SELECTION:
-                values["_form_version"] = form_version
-            if spec.kind is TableKind.REPEAT:
-                values["_key"], values["_odata_id"] = repeat_keys(instance_id, row.segments)
             params.append(values)
         if spec.name not in parents:
             connection.execute(table.insert(), params)
@@ -60,6 +55,21 @@ def write_rows(
         else:
             new_ids = list(connection.execute(statement, params).scalars())
         ids.update({row.key: new_id for row, new_id in zip(batch, new_ids, strict=True)})
+
+
+def row_values(
+    spec: TableSpec, row: RowRecord, *, form_version: str, instance_id: str
+) -> dict[str, object]:
+    """A row's values for its table, but for the ids that point at other rows (_submission_id,
+    _version_id, _parent_id): the caller knows those."""
+    values = dict(row.values)
+    if spec.kind is not TableKind.ROOT:
+        values["_ordinal"] = row.ordinal
+    if spec.kind is not TableKind.SELECTION:
+        values["_form_version"] = form_version
+    if spec.kind is TableKind.REPEAT:
+        values["_key"], values["_odata_id"] = repeat_keys(instance_id, row.segments)
+    return values
 
 
 def repeat_keys(instance_id: str, segments: Sequence[tuple[str, int | None]]) -> tuple[str, str]:

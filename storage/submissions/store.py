@@ -23,6 +23,8 @@ from storage.blobs.store import BlobInfo
 from storage.db import insert_ignoring_conflicts, is_postgres
 from storage.errors import Conflict, DuplicateSubmission, NotFound, StorageCode
 from storage.schema import system as s
+from storage.submissions.attachments import ReceivedFile as ReceivedFile  # re-exported
+from storage.submissions.attachments import attachment_records, blob_values
 from storage.submissions.rows import delete_rows, write_rows
 
 
@@ -30,13 +32,6 @@ class Outcome(StrEnum):
     CREATED = "created"
     EDITED = "edited"
     RESENT = "resent"  # identical XML sent again: missing attachments were added
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedFile:
-    name: str
-    blob: BlobInfo
-    content_type: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,25 +336,37 @@ def _insert_version(
     now: datetime,
 ) -> int | None:
     """The new version's id, or None when its instanceID is already taken."""
+    values = version_values(target, envelope, xml, digest, submitter, now)
     version_id = connection.execute(
         insert_ignoring_conflicts(connection, s.submission_versions, s.submission_versions.c.id),
-        {
-            "submission_id": submission_id,
-            "form_id": target.form_id,
-            "form_version_id": target.form_version_id,
-            "instance_id": envelope.instance_id,
-            "deprecated_id": envelope.deprecated_id,
-            "xml": xml.decode("utf-8"),
-            "xml_sha256": digest,
-            "submitter_id": submitter.actor_id,
-            "device_id": submitter.device_id,
-            "user_agent": submitter.user_agent,
-            "instance_name": envelope.instance_name,
-            "is_current": True,
-            "created_at": now,
-        },
+        {**values, "submission_id": submission_id},
     ).scalar()
     return int(version_id) if version_id is not None else None
+
+
+def version_values(
+    target: FormTarget,
+    envelope: Envelope,
+    xml: bytes,
+    digest: str,
+    submitter: Submitter,
+    now: datetime,
+) -> dict[str, object]:
+    """A new current version's row, but for its submission_id."""
+    return {
+        "form_id": target.form_id,
+        "form_version_id": target.form_version_id,
+        "instance_id": envelope.instance_id,
+        "deprecated_id": envelope.deprecated_id,
+        "xml": xml.decode("utf-8"),
+        "xml_sha256": digest,
+        "submitter_id": submitter.actor_id,
+        "device_id": submitter.device_id,
+        "user_agent": submitter.user_agent,
+        "instance_name": envelope.instance_name,
+        "is_current": True,
+        "created_at": now,
+    }
 
 
 def _current_blobs(connection: Connection, version_id: int) -> dict[str, tuple[str, str | None]]:
@@ -382,42 +389,18 @@ def _attach(
 ) -> tuple[int, int]:
     """One attachment row per file the XML names; files received (or kept from the version an
     edit replaces) are linked to their blob, the others wait for a later POST."""
-    records = []
-    for ref in {ref.name: ref for ref in expected}.values():
-        received = files.get(ref.name)
-        if received is not None:
-            register_blob(connection, received, now)
-            blob, content_type, at = received.blob.sha256, received.content_type, now
-        elif ref.name in carried:
-            (blob, content_type), at = carried[ref.name], now
-        else:
-            blob, content_type, at = None, None, None
-        records.append(
-            {
-                "submission_version_id": version_id,
-                "name": ref.name,
-                "xpath": ref.xpath,
-                "blob_sha256": blob,
-                "content_type": content_type,
-                "received_at": at,
-            }
-        )
+    records, received = attachment_records(expected, files, carried, now)
+    for file in received:
+        register_blob(connection, file, now)
     if records:
+        for record in records:
+            record["submission_version_id"] = version_id
         connection.execute(sa.insert(s.submission_attachments), records)
     return sum(1 for r in records if r["blob_sha256"]), len(records)
 
 
 def register_blob(connection: Connection, received: ReceivedFile, now: datetime) -> None:
-    connection.execute(
-        insert_ignoring_conflicts(connection, s.blobs),
-        {
-            "sha256": received.blob.sha256,
-            "md5": received.blob.md5,
-            "size": received.blob.size,
-            "content_type": received.content_type,
-            "created_at": now,
-        },
-    )
+    connection.execute(insert_ignoring_conflicts(connection, s.blobs), blob_values(received, now))
 
 
 def attach_file(

@@ -1,0 +1,296 @@
+"""A new submission in one round trip on PostgreSQL (issue 22): the form lookup, the purged
+check and every INSERT that store.py makes for a new submission go through psycopg's pipeline
+mode, and their results are checked before anything commits. Intake uses it for the common
+case only: a new instanceID to a form version this process has written to before. Anything
+else (a resend, an edit, a purged instanceID, a form published or closed since) shows in those
+results, and the caller rolls back and takes store.py's way, which says what happened.
+
+The statements are compiled once per form target. Rows point at the rows inserted just before
+them with `currval` of their sequence (the value this session's last INSERT took), so no
+statement waits for another's answer: a parent row is followed by its children before the next
+row of its table, and a row that finds no parent fails on its foreign key (then the caller
+rolls back too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.dml import Insert
+
+from converters.submission import Envelope, RowRecord, SubmissionRows
+from converters.table_plan import TableKind
+from storage.errors import StorageCode, StorageUnavailable
+from storage.forms.versions import FORM_AND_VERSION, FormRecord, published_version_of
+from storage.schema import system as s
+from storage.submissions.attachments import ReceivedFile, attachment_records, blob_values
+from storage.submissions.rows import row_values
+from storage.submissions.store import (
+    FormTarget,
+    Outcome,
+    StoredSubmission,
+    Submitter,
+    purge_key,
+    version_values,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenForm:
+    """A form and its published version as this process last read them; the pipelined write
+    goes ahead only if the database still says exactly this."""
+
+    form: FormRecord
+    version_id: int
+
+
+class _Statement:
+    """An INSERT compiled once, with its parameters named p0, p1… and typed by column."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        statement: Insert,
+        table: sa.Table,
+        keys: Sequence[str],
+        computed: Mapping[str, sa.ColumnElement[Any]],
+    ) -> None:
+        binds = {key: sa.bindparam(f"p{i}", type_=table.c[key].type) for i, key in enumerate(keys)}
+        self.sql = str(statement.values({**binds, **computed}).compile(dialect=dialect))
+        self._columns = [
+            (key, f"p{i}", table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+            for i, key in enumerate(keys)
+        ]
+
+    def params(self, values: Mapping[str, object]) -> dict[str, object]:
+        params = {}
+        for key, name, process in self._columns:
+            value = values.get(key)
+            params[name] = process(value) if process is not None and value is not None else value
+        return params
+
+
+def _currval(sequence: str) -> sa.ColumnElement[Any]:
+    # The name comes from the catalog (pg_get_serial_sequence), not from a request.
+    return sa.literal_column("currval('{}')".format(sequence.replace("'", "''")))
+
+
+class PipelinedWriter:
+    """The statements that write a new submission to one form target."""
+
+    def __init__(self, target: FormTarget, dialect: Dialect, sequences: Mapping[str, str]) -> None:
+        self.target = target
+        submission_id = _currval(sequences[s.submissions.name])
+        version_id = _currval(sequences[s.submission_versions.name])
+        # The form lookup, and whether the instanceID was purged, in one statement.
+        purged = sa.exists().where(s.purged_submissions.c.instance_hash == sa.bindparam("key"))
+        self.form = str(
+            FORM_AND_VERSION.add_columns(purged.label("purged")).compile(dialect=dialect)
+        )
+        submissions = postgresql.insert(s.submissions).on_conflict_do_nothing()
+        self.submission = _Statement(
+            dialect,
+            submissions.returning(s.submissions.c.id),
+            s.submissions,
+            _SUBMISSION_KEYS,
+            {},
+        )
+        versions = postgresql.insert(s.submission_versions).on_conflict_do_nothing()
+        self.version = _Statement(
+            dialect,
+            versions.returning(s.submission_versions.c.id, s.submission_versions.c.submission_id),
+            s.submission_versions,
+            [k for k in _VERSION_KEYS if k != "submission_id"],
+            {"submission_id": submission_id},
+        )
+        self.blob = _Statement(
+            dialect, postgresql.insert(s.blobs).on_conflict_do_nothing(), s.blobs, _BLOB_KEYS, {}
+        )
+        self.attachment = _Statement(
+            dialect,
+            sa.insert(s.submission_attachments),
+            s.submission_attachments,
+            _ATTACHMENT_KEYS,
+            {"submission_version_id": version_id},
+        )
+        self.rows: dict[str, _Statement] = {}
+        for spec in target.version_plan.tables:
+            table = target.tables[spec.name]
+            computed = {"_submission_id": submission_id}
+            if spec.kind is TableKind.ROOT:
+                computed["_version_id"] = version_id
+            else:
+                assert spec.parent is not None
+                computed["_parent_id"] = _currval(sequences[spec.parent])
+            keys = [c.name for c in table.columns if c.name not in computed and c.name != "_id"]
+            self.rows[spec.name] = _Statement(dialect, sa.insert(table), table, keys, computed)
+        self.children: dict[str, list[str]] = {}
+        for spec in target.version_plan.tables:
+            if spec.parent is not None:
+                self.children.setdefault(spec.parent, []).append(spec.name)
+
+    def write(
+        self,
+        connection: Connection,
+        seen: SeenForm,
+        envelope: Envelope,
+        xml: bytes,
+        rows: SubmissionRows,
+        files: Mapping[str, ReceivedFile],
+        submitter: Submitter,
+        now: datetime,
+    ) -> StoredSubmission | None:
+        """Write a new submission in `connection`'s transaction (begun here when the connection
+        comes from storage.db.own_transaction), or None when it is not one (or the form is no
+        longer as seen): the caller must then roll back."""
+        target = self.target
+        digest = hashlib.sha256(xml).hexdigest()
+        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        records, received = attachment_records(rows.attachments, files, {}, now)
+        try:
+            with raw.pipeline():
+                if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
+                    raw.execute(_BEGIN)
+                form = raw.execute(
+                    self.form,
+                    {
+                        "project_id": seen.form.project_id,
+                        "xml_form_id": seen.form.xml_form_id,
+                        "version": target.version,
+                        "key": purge_key(target.form_id, envelope.instance_id),
+                    },
+                )
+                submission = raw.execute(
+                    self.submission.sql,
+                    self.submission.params(
+                        {
+                            "form_id": target.form_id,
+                            "instance_id": envelope.instance_id,
+                            "submitter_id": submitter.actor_id,
+                            "device_id": submitter.device_id,
+                            "user_agent": submitter.user_agent,
+                            "instance_name": envelope.instance_name,
+                            "created_at": now,
+                        }
+                    ),
+                )
+                values = version_values(target, envelope, xml, digest, submitter, now)
+                version = raw.execute(self.version.sql, self.version.params(values))
+                self._write_rows(raw, rows.rows, envelope.instance_id)
+                for file in received:
+                    raw.execute(self.blob.sql, self.blob.params(blob_values(file, now)))
+                if records:
+                    raw.cursor().executemany(
+                        self.attachment.sql, [self.attachment.params(r) for r in records]
+                    )
+        except psycopg.OperationalError as error:
+            raise StorageUnavailable(
+                StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
+            ) from error
+        except psycopg.Error:
+            # Most often a row without its parent: the submission was not inserted (a resend).
+            # Whatever it was, the step-by-step way meets it again and says what it is.
+            return None
+        found = form.fetchone()
+        if found is None or found[-1]:  # the form is gone, or the instanceID was purged
+            return None
+        names = [column.name for column in form.description or ()]
+        as_seen = (seen.form, seen.version_id)
+        if published_version_of(dict(zip(names, found, strict=True))) != as_seen:  # type: ignore[arg-type]
+            return None
+        inserted, written = submission.fetchone(), version.fetchone()
+        if inserted is None or written is None or written[1] != inserted[0]:
+            return None
+        present = sum(1 for r in records if r["blob_sha256"])
+        return StoredSubmission(
+            int(inserted[0]),
+            int(written[0]),
+            envelope.instance_id,
+            Outcome.CREATED,
+            present,
+            len(records),
+        )
+
+    def _write_rows(
+        self, raw: psycopg.Connection[Any], rows: Sequence[RowRecord], instance_id: str
+    ) -> None:
+        """Each row right after its parent, and before the next row of its parent's table."""
+        plan = self.target.version_plan
+        children: dict[int | None, list[RowRecord]] = {}
+        for row in rows:
+            children.setdefault(row.parent, []).append(row)
+        version = self.target.version
+
+        def params(row: RowRecord) -> dict[str, object]:
+            spec = plan.table(row.table)
+            return self.rows[row.table].params(
+                row_values(spec, row, form_version=version, instance_id=instance_id)
+            )
+
+        def below(parent: RowRecord) -> None:
+            for name in self.children.get(parent.table, ()):
+                batch = [r for r in children.get(parent.key, ()) if r.table == name]
+                if not batch:
+                    continue
+                if name in self.children:  # a parent itself: its rows one at a time
+                    for row in batch:
+                        raw.execute(self.rows[name].sql, params(row))
+                        below(row)
+                elif len(batch) == 1:
+                    raw.execute(self.rows[name].sql, params(batch[0]))
+                else:
+                    raw.cursor().executemany(self.rows[name].sql, [params(r) for r in batch])
+
+        for root in children.get(None, ()):
+            raw.execute(self.rows[root.table].sql, params(root))
+            below(root)
+
+
+_BEGIN = b"BEGIN ISOLATION LEVEL READ COMMITTED"  # what psycopg sends for SQLAlchemy
+_SUBMISSION_KEYS = (
+    "form_id",
+    "instance_id",
+    "submitter_id",
+    "device_id",
+    "user_agent",
+    "instance_name",
+    "created_at",
+)
+_VERSION_KEYS = (
+    "submission_id",
+    "form_id",
+    "form_version_id",
+    "instance_id",
+    "deprecated_id",
+    "xml",
+    "xml_sha256",
+    "submitter_id",
+    "device_id",
+    "user_agent",
+    "instance_name",
+    "is_current",
+    "created_at",
+)
+_BLOB_KEYS = ("sha256", "md5", "size", "content_type", "created_at")
+_ATTACHMENT_KEYS = ("name", "xpath", "blob_sha256", "content_type", "received_at")
+
+
+def serial_sequences(connection: Connection, tables: Sequence[str]) -> dict[str, str]:
+    """The sequence behind each table's id (`id`, or `_id` for a form's tables)."""
+    names = [s.submissions.name, s.submission_versions.name, *tables]
+    rows = connection.execute(
+        sa.text(
+            "SELECT t, pg_get_serial_sequence(quote_ident(t), c)"
+            " FROM unnest(CAST(:tables AS text[]), CAST(:columns AS text[])) AS x(t, c)"
+        ),
+        {"tables": names, "columns": ["id", "id"] + ["_id"] * len(tables)},
+    )
+    return {str(t): str(sequence) for t, sequence in rows}
