@@ -1,6 +1,7 @@
 """Web interface speed: the pages a project manager opens, against a growing data set.
 
     python scripts/test_services.py -- python bench/web.py [--sizes 20000,100000]
+    python bench/web.py --database postgresql+psycopg://.../kept_1m [--only submissions]
 
 The reference form (the one of bench/export.py): the first `--seeds` submissions are sent over
 OpenRosa, bench/synthetic.py copies them in SQL up to each size. A client signed in through the
@@ -16,19 +17,27 @@ import argparse
 import re
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
-from bench.ingest import RssSampler  # noqa: E402
+from bench.ingest import RssSampler, server_env, start_server  # noqa: E402
 from bench.seeded import EMAIL, PASSWORD, seeded_server  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
+from scripts.test_services import free_port  # noqa: E402
+from storage.db import make_engine, transaction  # noqa: E402
+from storage.schema import system as s  # noqa: E402
 
 FORM = "/projects/1/forms/sample_survey"
+ONLY = ""  # --only
 
 
 def main() -> None:
@@ -36,21 +45,53 @@ def main() -> None:
     parser.add_argument("--sizes", default="20000,100000", help="submission counts, ascending")
     parser.add_argument("--seeds", type=int, default=500, help="submissions sent over HTTP")
     parser.add_argument("--runs", type=int, default=5, help="times each page is opened")
+    parser.add_argument(
+        "--database",
+        help="URL of a database seeded and grown as this bench does (its administrator, the"
+        " form): measured as it is, without growing",
+    )
+    parser.add_argument("--only", default="", help="only the pages whose label contains this")
     args = parser.parse_args()
+    global ONLY
+    ONLY = args.only
+    if args.database:
+        return measure_existing(args.database, args.runs)
     with seeded_server("web", args.seeds) as server:
         print(f"web: {server.backend}, 1 server process, median of {args.runs} runs per page")
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{server.port}",
-            timeout=600,
-            headers={"Accept-Encoding": "gzip"},
-        ) as client:
-            signed = client.post(
-                "/login", data=_with_csrf(client, {"email": EMAIL, "password": PASSWORD})
-            )
-            assert signed.status_code == 303, signed.text
+        with _signed_in(server.port) as client:
             for size in [int(size) for size in args.sizes.split(",")]:
                 grow(server.engine, form_id=1, target=size)
                 measure(client, server.pid, size, args.runs)
+
+
+def measure_existing(url: str, runs: int) -> None:
+    """The pages of a database already grown (a million rows takes minutes to make): a server
+    on it, signed in as the bench's administrator."""
+    engine = make_engine(url)
+    with transaction(engine, read_only=True) as connection:
+        size = connection.execute(sa.select(sa.func.count()).select_from(s.submissions)).scalar()
+    engine.dispose()
+    with tempfile.TemporaryDirectory() as directory:
+        port = free_port()
+        server = start_server(port, server_env(url, Path(directory)), workers=1)
+        try:
+            print(f"web: {url.rsplit('/', 1)[1]}, 1 server process, median of {runs} runs per page")
+            with _signed_in(port) as client:
+                measure(client, server.pid, int(size or 0), runs)
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+@contextmanager
+def _signed_in(port: int) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=600, headers={"Accept-Encoding": "gzip"}
+    ) as client:
+        fields = _with_csrf(client, {"email": EMAIL, "password": PASSWORD})
+        signed = client.post("/login", data=fields)
+        assert signed.status_code == 303, signed.text
+        yield client
 
 
 def _with_csrf(
@@ -125,6 +166,8 @@ def _timed(
     path: str,
     params: dict[str, str],
 ) -> None:
+    if ONLY not in label:
+        return
     times, wire = [], 0
     with RssSampler(pid) as rss:
         for _ in range(runs):

@@ -50,6 +50,7 @@ from server.submissions import routes as submission_routes
 from server.submissions.intake import IntakeContext
 from server.submissions.targets import FormTargets
 from server.web import routes as web_routes
+from server.web.basemap import load_basemap
 from server.web.http import CompressPages
 from storage.blobs.store import make_blob_store
 from storage.db import make_engine, transaction
@@ -62,6 +63,7 @@ def create_app(
 ) -> Starlette:
     programmes = load_programmes(settings.programmes)
     hasher = passwords or Passwords()
+    basemap = load_basemap(settings.map_boundaries, settings.map_attribution)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,6 +88,7 @@ def create_app(
             passwords=hasher,
             intake=intake,
             programmes=programmes,
+            basemap=basemap,
         )
         try:
             yield

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from server.plugins import Programmes
     from server.settings import Settings
     from server.submissions.intake import IntakeContext
+    from server.web.basemap import Basemap
     from storage.blobs.store import BlobStore
 
 
@@ -33,6 +34,7 @@ class Services:
     passwords: Passwords
     intake: IntakeContext
     programmes: Programmes
+    basemap: Basemap  # the maps' boundaries, read and checked when the app was built
 
 
 def services(connection: HTTPConnection) -> Services:

@@ -181,6 +181,21 @@ SETTINGS: tuple[Setting, ...] = (
         "the programme dashboard, its export and OData columns, `baobab scores` and `baobab "
         "duplicates`). Empty: a plain ODK server; the programme's tables stay, unused.",
     ),
+    Setting(
+        "BAOBAB_MAP_BOUNDARIES",
+        "map_boundaries",
+        "",
+        "Extra boundary files drawn on the maps over Mali's regions, comma-separated paths to "
+        "GeoJSON FeatureCollections of Polygon or MultiPolygon features in longitude/latitude "
+        "(cercles from OCHA's COD-AB, say); each is checked at start. Empty: none.",
+    ),
+    Setting(
+        "BAOBAB_MAP_ATTRIBUTION",
+        "map_attribution",
+        "",
+        "Credit shown under the maps for those files, as their licence asks (e.g. "
+        '"Cercles: OCHA, CC BY 3.0 IGO").',
+    ),
     Setting("BAOBAB_LOG_LEVEL", "log_level", "info", "Logging level: debug, info, warning."),
     Setting(
         "BAOBAB_DEBUG",
@@ -219,6 +234,8 @@ class Settings:
     oidc_client_secret: str = ""
     password_sign_in: bool = True
     programmes: tuple[str, ...] = ("returnees",)
+    map_boundaries: tuple[Path, ...] = ()
+    map_attribution: str = ""
     log_level: str = "info"
     debug: bool = False
 
@@ -289,4 +306,5 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "odk_validate": lambda v: v.strip().lower(),
     "programmes": lambda v: tuple(n.strip() for n in v.split(",") if n.strip()),
     "log_level": lambda v: v.strip().lower(),
+    "map_boundaries": lambda v: tuple(Path(p.strip()) for p in v.split(",") if p.strip()),
 }

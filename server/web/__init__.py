@@ -19,6 +19,7 @@ from server.web import (
     entity_pages,
     entity_upload,
     form_pages,
+    map_pages,
     project_pages,
     public_link_pages,
     session_pages,
@@ -58,6 +59,7 @@ def routes(programme_routes: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
         # (its case page) would take these.
         *entity_pages.ROUTES,
         *entity_upload.ROUTES,
+        *map_pages.ROUTES,  # `.../entities/{name}/map` before a programme's `{uuid:path}`
         *programme_routes,
         *entity_detail_pages.ROUTES,  # an entity, where no programme page answers it
         *entity_list_pages.FALLBACKS,

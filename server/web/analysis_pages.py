@@ -1,6 +1,6 @@
 """Analysts' pages: the export page (every export option, with a progress bar for large
-files) and a dashboard per form (submissions per day and per enumerator, a bar chart per
-select question, a map of collected points), all drawn on the server as SVG."""
+files) and a dashboard per form (submissions per day and per enumerator, a map of collected
+points, and the answers each person chose to chart), drawn on the server."""
 
 from __future__ import annotations
 
@@ -9,17 +9,20 @@ from urllib.parse import urlencode
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from converters.charts import bar_chart, column_chart, point_map
-from converters.form_logic import form_language, label_of
+from converters.charts import bar_chart
 from converters.form_model import DataType
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
+from server.web.dashboard_charts import answer_charts, counts_needed, submissions_over_time
+from server.web.dashboard_choices import KIND_NAMES, chartable, save_charts, shown_charts
 from server.web.form_pages import FORM, crumbs, form_url, load_form
 from server.web.http import Web, page
-from server.web.render import N_, current_language, translate
+from server.web.map_pages import geopoints
+from server.web.render import N_, translate
 from server.web.submission_pages import STATE_NAMES, current_schema, read_filters
 from server.web.withheld import withheld
 from storage.db import transaction
+from storage.submissions.dashboard_counts import actor_names, count_dashboard
 from storage.submissions.listing import FormData
 from storage.submissions.queries import form_activity
 
@@ -30,7 +33,6 @@ FORMATS = {
     "geojson": N_("GeoJSON (points, lines and shapes)"),
     "sps": N_("SPSS syntax for the CSV"),
 }
-MAX_CHARTS = 12
 
 
 def export_page(web: Web) -> Response:
@@ -91,51 +93,34 @@ def export_download(web: Web) -> Response:
 
 
 def dashboard(web: Web) -> Response:
+    """Submissions per day and per enumerator, the map, and the answers the person chose to
+    chart (server/web/dashboard_choices.py), counted in a few scans whatever their number."""
     form = load_form(web, Permission.SUBMISSION_READ)
     schema = current_schema(web, form)
     filters = read_filters(web, schema)
-    language = form_language(schema, current_language())
-    selects = [
-        f
-        for f in schema.fields
-        if f.repeat is None and f.choice_list and f.kind in ("select_one", "select_multiple")
-    ][:MAX_CHARTS]
-    location = next(
-        (f for f in schema.fields if f.repeat is None and f.data_type is DataType.GEOPOINT), None
-    )
+    offered = chartable(schema)
+    location = next(iter(geopoints(schema)), None)  # the map: server/web/map_pages.py
     with transaction(web.state.engine, read_only=True) as connection:
         data = FormData(connection, form.id)
-        per_day = data.per_day(connection, filters)
-        per_submitter = data.per_submitter(connection, filters)
-        counted = data.per_answers(
-            connection, filters, [(field.xpath, field.is_multiple) for field in selects]
-        )
-        answers = []
-        for field in selects:
-            choices = schema.choice_lists.get(field.choice_list or "")
-            labels = {
-                c.name: label_of(c.labels, language, c.name)
-                for c in (choices.choices if choices else ())
-            }
-            if counted.get(field.xpath):
-                answers.append(
-                    (
-                        label_of(field.labels, language, field.name),
-                        bar_chart([(labels.get(v, v), n) for v, n in counted[field.xpath]]),
-                    )
-                )
-        coordinates = data.points(connection, filters, location.xpath) if location else []
+        shown, chose = shown_charts(web, connection, data, offered)
+        selects, ranged = counts_needed(schema, shown)
+        counts = count_dashboard(connection, data, filters, selects, ranged)
+        names = actor_names(connection, [who for who, _ in counts.per_submitter])
     return web.render(
         "dashboard.html",
         form=form,
         filters=web.request.query_params,
-        total=sum(n for _, n in per_day),
-        per_day=column_chart(per_day),
-        per_submitter=bar_chart(per_submitter),
-        answers=answers,
-        location=label_of(location.labels, language, location.name) if location else None,
-        map=point_map(coordinates),
-        mapped=len(coordinates),
+        total=counts.total,
+        over_time=submissions_over_time(counts.per_day),
+        per_submitter=bar_chart(
+            [(names.get(who, "—") if who else "—", n) for who, n in counts.per_submitter]
+        ),
+        answers=answer_charts(schema, shown, counts),
+        offered=offered,
+        shown={chart.xpath: chart.kind for chart in shown},
+        chose=chose,
+        kind_names=KIND_NAMES,
+        map=location,  # (xpath, label): the map is a picture of its own (map_pages)
         withheld=withheld(web, form),
         crumbs=crumbs(web, form, (translate("Dashboard"), None)),
     )
@@ -145,4 +130,5 @@ ROUTES = [
     Route(FORM + "/export", page(export_page), methods=["GET"]),
     Route(FORM + "/export/download", page(export_download), methods=["GET"]),
     Route(FORM + "/dashboard", page(dashboard), methods=["GET"]),
+    Route(FORM + "/dashboard/charts", page(save_charts), methods=["POST"]),
 ]

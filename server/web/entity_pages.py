@@ -21,7 +21,7 @@ from server.web.http import Web, page
 from server.web.params import whole_number
 from server.web.render import current_language, segment, translate
 from storage.db import transaction
-from storage.entities.list_labels import list_labels
+from storage.entities.list_labels import ListLabels, list_labels
 from storage.entities.listing import (
     TableQuery,
     entity_page,
@@ -45,32 +45,46 @@ def hidden_for(web: Web, entity_list: EntityListRecord) -> frozenset[str]:
     return entity_list.sensitive
 
 
+# The entity table's filters, which its map takes too (server/web/map_pages.py).
+TABLE_FILTERS = ("q", "property", "value", "conflict", "held")
+
+
+def read_table_query(web: Web, entity_list: EntityListRecord, labels: ListLabels) -> TableQuery:
+    """The table's filters from the query string (the table's and the map's): a search over
+    what the viewer may read, one property equal to a value (typed as its label or its name),
+    only conflicts, only held updates. A property the viewer may not read is refused as one
+    the list does not have."""
+    hidden = hidden_for(web, entity_list)
+    readable = readable_properties(entity_list, hidden)
+    chosen = web.query("property")
+    if chosen and chosen not in readable:
+        raise Problem(
+            ProblemCode.BAD_REQUEST,
+            reason=translate(
+                "the list has no property '%(name)s' that your role may read", name=chosen
+            ),
+        )
+    return TableQuery(
+        readable,
+        label=not hidden,
+        text=web.query("q"),
+        filter=(chosen, labels.stored(chosen, web.query("value") or "")) if chosen else None,
+        conflicts_only=web.query("conflict") == "1",
+        held_only=web.query("held") == "1",
+    )
+
+
 def table(web: Web) -> Response:
     project_id = web.path_int("project_id")
     web.require(Permission.SUBMISSION_READ, project_id)
     name = web.request.path_params["name"]
     number = max(whole_number(web.query("page")) or 1, 1)
-    chosen = web.query("property")
     with transaction(web.state.engine) as connection:
         entity_list = get_list(connection, project_id, name)
         hidden = hidden_for(web, entity_list)
         readable = readable_properties(entity_list, hidden)
-        if chosen and chosen not in readable:
-            raise Problem(
-                ProblemCode.BAD_REQUEST,
-                reason=translate(
-                    "the list has no property '%(name)s' that your role may read", name=chosen
-                ),
-            )
         labels = list_labels(connection, entity_list, current_language())
-        query = TableQuery(
-            readable,
-            label=not hidden,
-            text=web.query("q"),
-            filter=(chosen, labels.stored(chosen, web.query("value") or "")) if chosen else None,
-            conflicts_only=web.query("conflict") == "1",
-            held_only=web.query("held") == "1",
-        )
+        query = read_table_query(web, entity_list, labels)
         rows, total = entity_page(
             connection, entity_list, query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
         )

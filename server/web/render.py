@@ -15,7 +15,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from converters.charts import bar_chart, column_chart, point_map
+from converters.charts import bar_chart, column_chart
+from converters.map_drawing import area_at, draw_place
 
 HERE = Path(__file__).parent
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -136,7 +137,8 @@ def _environment() -> Environment:
         current_language=current_language,
         bar_chart=bar_chart,
         column_chart=column_chart,
-        point_map=point_map,
+        draw_place=draw_place,  # a submission's geopoint on the basemap (_map.html)
+        area_at=area_at,
     )
     return environment
 

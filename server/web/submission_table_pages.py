@@ -35,6 +35,7 @@ from server.web.withheld import withheld
 from storage.db import transaction
 from storage.submissions.column_choices import choose_columns, chosen_columns, forget_columns
 from storage.submissions.listing import ColumnFilter, FormData, SubmissionRow, submitters
+from storage.submissions.table_indexes import request_indexes, wanted_indexes
 
 DEFAULT_COLUMNS = 12
 GALLERY_SIZE = 24  # submissions per gallery page
@@ -194,6 +195,8 @@ def table(web: Web) -> Response:
             offset=(number - 1) * size,
         )
         people = submitters(connection, form.id)
+    # PostgreSQL: the index this sort or search wants, made once in the background.
+    request_indexes(web.state.engine, wanted_indexes(data, filters, sort))
     params = {k: v for k, v in web.request.query_params.items() if k != "page"}
     labels = choice_labels(schema, [x for x, _ in shown])
     return web.render(

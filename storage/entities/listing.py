@@ -65,7 +65,7 @@ def _held_count(list_id: int) -> sa.ScalarSelect[int]:
     )
 
 
-def _conditions(
+def table_conditions(
     connection: Connection, entity_list: EntityListRecord, query: TableQuery
 ) -> list[ColumnElement[bool]]:
     e = s.entities
@@ -101,7 +101,7 @@ def entity_page(
     """One page of the list's live entities matching `query`, newest first, and how many
     match in all (two queries whatever the list's size: the page, and the count)."""
     e = s.entities
-    conditions = _conditions(connection, entity_list, query)
+    conditions = table_conditions(connection, entity_list, query)
     rows = connection.execute(
         sa.select(e, _held_count(entity_list.id).label("held_updates"))
         .where(*conditions)

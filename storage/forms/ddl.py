@@ -108,6 +108,7 @@ def _widen(connection: Connection, widening: Widening, spec: TableSpec) -> None:
     ddl_type = sa_type(widening.new).compile(dialect=connection.dialect)
     source = _widening_source(widening, spec, quote)
     if is_postgres(connection):
+        _drop_order_indexes(connection, widening)
         connection.exec_driver_sql(
             f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {ddl_type} USING {source}"
         )
@@ -119,6 +120,29 @@ def _widen(connection: Connection, widening: Widening, spec: TableSpec) -> None:
     connection.exec_driver_sql(f"UPDATE {table} SET {temporary} = {source}")  # noqa: S608 - quoted identifiers
     connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
     connection.exec_driver_sql(f"ALTER TABLE {table} RENAME COLUMN {temporary} TO {column}")
+
+
+def _drop_order_indexes(connection: Connection, widening: Widening) -> None:
+    """The submissions table's index on the column's plain value (made when someone sorted
+    by it, storage/submissions/table_indexes.py) would hold whole text answers once widened,
+    and a B-tree entry over 2,704 bytes fails the INSERT: drop it; a later sort makes the one
+    for text (on its first characters)."""
+    names = connection.execute(
+        sa.text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            " WHERE i.indrelid = CAST(:table AS regclass) AND a.attname = :column"
+            " AND starts_with(c.relname, 'ix_order_')"
+        ),
+        {
+            "table": connection.dialect.identifier_preparer.quote(widening.table),
+            "column": widening.column,
+        },
+    ).scalars()
+    for name in list(names):
+        connection.exec_driver_sql(
+            f"DROP INDEX {connection.dialect.identifier_preparer.quote(name)}"
+        )
 
 
 def _widening_source(widening: Widening, spec: TableSpec, quote: object) -> str:

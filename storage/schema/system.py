@@ -398,3 +398,14 @@ column_choices = sa.Table(
     sa.Column("columns", sa.Text, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# The questions a person charts on a form's dashboard and how (a JSON list of [xpath, kind];
+# issue 21), kept like the column choices above.
+chart_choices = sa.Table(
+    "chart_choices",
+    metadata,
+    sa.Column("actor_id", sa.ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("form_id", sa.ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("charts", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

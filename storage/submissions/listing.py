@@ -1,6 +1,6 @@
 """The submissions table that project managers page through: filters (dates, enumerator,
-review state, any question of the form), sorting on any shown column, and facts for the
-form's dashboard (per day, per enumerator, per answer of a select question)."""
+review state, any question of the form), sorting on any shown column; the dashboard counts
+the same filtered submissions in storage/submissions/dashboard_counts.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from converters.table_plan import ColumnRole, TableKind
+from storage.exports.map_clusters import Located
 from storage.forms.data_tables import load_plan
 from storage.forms.ddl import build_tables
 from storage.schema import system as s
@@ -24,6 +25,12 @@ from storage.types import DecimalType, UtcDateTime
 
 REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 SORTS = ("submitted", "submitter", "state")
+# A text answer sorts by its first 500 characters: up to 2,000 bytes in UTF-8, within what
+# one entry of a PostgreSQL B-tree index holds (2,704 bytes; a longer one fails the INSERT).
+SORT_PREFIX = 500
+# A constant in the SQL, not a parameter: the expression then matches the index's, even in
+# a prepared statement's generic plan.
+SORT_PREFIX_SQL: sa.ColumnClause[Any] = sa.literal_column(str(SORT_PREFIX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +92,24 @@ class FormData:
         spec = self.root_spec.column(xpath, role)
         return self.root.c[spec.name] if spec else None
 
-    def _base(self, filters: TableFilters, *, answers: bool = True) -> tuple[Any, list[Any]]:
+    def _base(
+        self, filters: TableFilters, *, answers: bool = True, inner: bool = False
+    ) -> tuple[Any, list[Any]]:
         """The submissions the filters keep, joined to the root table when answers are read
-        (`answers`) or filtered on; counts that need neither scan `submissions` alone."""
+        (`answers`) or filtered on; counts that need neither scan `submissions` alone. Every
+        submission has its root row (written in its transaction, rebuilt in one), so an
+        `inner` join keeps the same rows and lets PostgreSQL read them in a root index's order."""
         subs = s.submissions
         joined: Any = subs
-        if self.root is not None and (
-            answers or filters.question or filters.anywhere or filters.columns or filters.answered
-        ):
-            joined = subs.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
+        # A filter on an answer is false without a root row: the join may as well be inner,
+        # which lets PostgreSQL filter the root table first, through an index.
+        on_answers = bool(
+            filters.question or filters.anywhere or filters.columns or filters.answered
+        )
+        if self.root is not None and (answers or on_answers):
+            on = self.root.c._submission_id == subs.c.id
+            inner = inner or on_answers
+            joined = subs.join(self.root, on) if inner else subs.outerjoin(self.root, on)
         conditions: list[Any] = [subs.c.form_id == self.form_id, subs.c.deleted_at.is_(None)]
         if filters.submitted_from:
             conditions.append(subs.c.created_at >= _midnight(filters.submitted_from))
@@ -166,6 +182,19 @@ class FormData:
             each = sa.func.json_each(array)
         return each.table_valued(sa.column("value", sa.Text)).alias("wanted")
 
+    def sort_key(self, sort: str) -> Any:
+        """What `page` orders by for `sort`: a question's answer (a text answer by its first
+        SORT_PREFIX characters, as much as an index entry holds), the enumerator's name, the
+        review state, or the time received."""
+        column = self.column(sort[2:]) if sort.startswith("q:") else None
+        if column is not None:
+            if isinstance(column.type, sa.Text):
+                return sa.func.substr(column, sa.literal_column("1"), SORT_PREFIX_SQL)
+            return column
+        return {"submitter": s.actors.c.display_name, "state": s.submissions.c.review_state}.get(
+            sort, s.submissions.c.created_at
+        )
+
     def page(
         self,
         connection: Connection,
@@ -177,22 +206,15 @@ class FormData:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[SubmissionRow], int]:
+        """A page of the table and how many rows the filters keep. The page's ids are chosen
+        first, reading only what the filters and the order need (an index on the sort key
+        gives them without sorting a million rows); only those rows are then read whole."""
         subs, versions, actors = s.submissions, s.submission_versions, s.actors
-        joined, conditions = self._base(filters)
-        current = versions.alias("current")
-        joined = joined.join(
-            current, sa.and_(current.c.submission_id == subs.c.id, current.c.is_current)
-        ).outerjoin(actors, actors.c.id == subs.c.submitter_id)
-        answers = [self.column(xpath) for xpath in shown]
-        cells = [c if c is not None else sa.null() for c in answers]
-        order: Any = {
-            "submitter": actors.c.display_name,
-            "state": subs.c.review_state,
-        }.get(sort, subs.c.created_at)
-        if sort.startswith("q:"):
-            order = (
-                self.column(sort[2:]) if self.column(sort[2:]) is not None else subs.c.created_at
-            )
+        by_question = sort.startswith("q:") and self.column(sort[2:]) is not None
+        joined, conditions = self._base(filters, answers=by_question, inner=by_question)
+        if sort == "submitter":
+            joined = joined.outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        order = self.sort_key(sort)
         total_joined, total_conditions = self._base(filters, answers=False)
         total = int(
             connection.execute(
@@ -205,8 +227,28 @@ class FormData:
         if backwards:
             limit, offset = max(min(limit, total - offset), 0), max(total - offset - limit, 0)
         down = descending != backwards
-        ordering = [order.desc() if down else order.asc()]
-        ordering.append(subs.c.id.asc() if backwards else subs.c.id.desc())
+        keys = (
+            sa.select(subs.c.id.label("id"), order.label("key"))
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(
+                order.desc() if down else order.asc(),
+                subs.c.id.asc() if backwards else subs.c.id.desc(),
+            )
+            .limit(limit)
+            .offset(offset)
+            .subquery("keys")
+        )
+        current = versions.alias("current")
+        wide: Any = (
+            keys.join(subs, subs.c.id == keys.c.id)
+            .join(current, sa.and_(current.c.submission_id == subs.c.id, current.c.is_current))
+            .outerjoin(actors, actors.c.id == subs.c.submitter_id)
+        )
+        if self.root is not None:
+            wide = wide.outerjoin(self.root, self.root.c._submission_id == subs.c.id)
+        answers = [self.column(xpath) for xpath in shown]
+        cells = [c if c is not None else sa.null() for c in answers]
         statement = (
             sa.select(
                 subs.c.instance_id,
@@ -216,11 +258,11 @@ class FormData:
                 current.c.instance_name,
                 *cells,
             )
-            .select_from(joined)
-            .where(*conditions)
-            .order_by(*ordering)
-            .limit(limit)
-            .offset(offset)
+            .select_from(wide)
+            .order_by(
+                keys.c.key.desc() if down else keys.c.key.asc(),
+                keys.c.id.asc() if backwards else keys.c.id.desc(),
+            )
         )
         rows = [
             SubmissionRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5:]))
@@ -230,112 +272,17 @@ class FormData:
             rows.reverse()
         return rows, total
 
-    def per_day(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
-        subs = s.submissions
-        joined, conditions = self._base(filters, answers=False)
-        day = sa.func.substr(sa.cast(subs.c.created_at, sa.Text), 1, 10)
-        if connection.dialect.name == "postgresql":
-            day = sa.func.to_char(sa.func.timezone("UTC", subs.c.created_at), "YYYY-MM-DD")
-        rows = connection.execute(
-            sa.select(day, sa.func.count())
-            .select_from(joined)
-            .where(*conditions)
-            .group_by(day)
-            .order_by(day)
-        )
-        return [(str(r[0]), int(r[1])) for r in rows]
-
-    def per_submitter(self, connection: Connection, filters: TableFilters) -> list[tuple[str, int]]:
-        subs, actors = s.submissions, s.actors
-        joined, conditions = self._base(filters, answers=False)
-        joined = joined.outerjoin(actors, actors.c.id == subs.c.submitter_id)
-        name = sa.func.coalesce(actors.c.display_name, "—")
-        rows = connection.execute(
-            sa.select(name, sa.func.count())
-            .select_from(joined)
-            .where(*conditions)
-            .group_by(name)
-            .order_by(sa.func.count().desc())
-        )
-        return [(str(r[0]), int(r[1])) for r in rows]
-
-    def per_answers(
-        self, connection: Connection, filters: TableFilters, selects: Sequence[tuple[str, bool]]
-    ) -> dict[str, list[tuple[str, int]]]:
-        """Submissions per chosen value of each root-level select question, given as (xpath,
-        is it select_multiple), most chosen first. On PostgreSQL the select_one questions are
-        counted in one scan (GROUPING SETS)."""
-        found: dict[str, list[tuple[str, int]]] = {}
-        singles = [
-            (x, c) for x, multiple in selects if not multiple if (c := self.column(x)) is not None
-        ]
-        if connection.dialect.name == "postgresql" and len(singles) > 1:
-            found.update(self._grouped(connection, filters, singles))
-        else:
-            for xpath, column in singles:
-                joined, conditions = self._base(filters)
-                found[xpath] = self._counts(
-                    connection, joined, [*conditions, column.is_not(None)], column
-                )
-        for xpath, multiple in selects:
-            selection = self.plan.find(TableKind.SELECTION, xpath) if multiple else None
-            if selection is None:
-                continue
-            table = self.tables[selection.name]
-            item = next(c for c in selection.columns if c.role is ColumnRole.ITEM)
-            joined, conditions = self._base(filters, answers=False)
-            joined = joined.join(table, table.c._submission_id == s.submissions.c.id)
-            found[xpath] = self._counts(connection, joined, conditions, table.c[item.name])
-        return found
-
-    def _grouped(
-        self, connection: Connection, filters: TableFilters, columns: Sequence[tuple[str, Any]]
-    ) -> dict[str, list[tuple[str, int]]]:
-        joined, conditions = self._base(filters)
-        values = [column for _, column in columns]
-        rows = connection.execute(
-            sa.select(*values, *[sa.func.grouping(v) for v in values], sa.func.count())
-            .select_from(joined)
-            .where(*conditions)
-            .group_by(sa.func.grouping_sets(*[sa.tuple_(v) for v in values]))
-        )
-        found: dict[str, list[tuple[str, int]]] = {xpath: [] for xpath, _ in columns}
-        width = len(values)
-        for row in rows:
-            for index, (xpath, _) in enumerate(columns):
-                if row[width + index] == 0 and row[index] is not None:
-                    found[xpath].append((str(row[index]), int(row[-1])))
-        return {xpath: sorted(counts, key=lambda pair: -pair[1]) for xpath, counts in found.items()}
-
-    @staticmethod
-    def _counts(
-        connection: Connection, joined: Any, conditions: list[Any], value: Any
-    ) -> list[tuple[str, int]]:
-        rows = connection.execute(
-            sa.select(value, sa.func.count())
-            .select_from(joined)
-            .where(*conditions)
-            .group_by(value)
-            .order_by(sa.func.count().desc())
-        )
-        return [(str(r[0]), int(r[1])) for r in rows]
-
-    def points(
-        self, connection: Connection, filters: TableFilters, xpath: str, limit: int = 5000
-    ) -> list[tuple[float, float]]:
+    def located(self, filters: TableFilters, xpath: str) -> Located | None:
+        """The submissions the filters keep, placed by the geopoint question `xpath`, for the
+        map (storage/exports/map_clusters.py); None when the table has no such columns."""
         latitude = self.column(xpath, ColumnRole.LATITUDE)
         longitude = self.column(xpath, ColumnRole.LONGITUDE)
         if latitude is None or longitude is None:
-            return []
-        joined, conditions = self._base(filters)
-        rows = connection.execute(
-            sa.select(latitude, longitude)
-            .select_from(joined)
-            .where(*conditions, latitude.is_not(None), longitude.is_not(None))
-            .order_by(s.submissions.c.id.desc())
-            .limit(limit)
-        )
-        return [(float(r[0]), float(r[1])) for r in rows]
+            return None
+        # Inner: a point needs its root row, so the join keeps the same rows either way.
+        joined, conditions = self._base(filters, inner=True)
+        subs = s.submissions
+        return Located(joined, conditions, latitude, longitude, subs.c.id, subs.c.instance_id)
 
 
 def submitters(connection: Connection, form_id: int) -> list[tuple[int, str]]:

@@ -492,6 +492,9 @@ RULES = [
     Rule("GET", WFORM + "/export", READ),
     Rule("GET", WFORM + "/export/download", READ, lambda w, who: {"query": "format=csv"}),
     Rule("GET", WFORM + "/dashboard", READ),
+    Rule("POST", WFORM + "/dashboard/charts", READ, _form({"reset": "1"})),
+    Rule("GET", WFORM + "/map", READ),
+    Rule("GET", WFORM + "/map.svg", READ),
     Rule("GET", "/audit", ADMINS),
     Rule("GET", WFORM + "/preview", PROJECT),
     # Forms in the browser (ODK Web Forms): server/web/webform_pages.py, webform_intake.py.
@@ -525,6 +528,7 @@ RULES = [
     Rule("GET", WP + "/entities", READ),
     Rule("GET", WLIST, READ),
     Rule("GET", WLIST + "/table", READ),
+    Rule("GET", WLIST + "/map", READ),
     Rule("GET", WLIST + "/upload", MANAGE),
     Rule("POST", WLIST + "/upload", MANAGE, _entities_csv),
     Rule("GET", WLIST + "/{uuid:path}/erase", REVIEW),  # protection officers and managers

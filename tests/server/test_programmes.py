@@ -84,11 +84,13 @@ def test_without_the_programme_its_pages_routes_and_commands_are_gone(client, ad
     opened = client.get(f"/projects/{project}/entities/returnees", follow_redirects=False)
     assert opened.status_code == 303
     assert opened.headers["location"] == f"/projects/{project}/entities/returnees/table"
-    entity = client.get(f"/projects/{project}/entities/returnees/{E1}", follow_redirects=False)
-    assert entity.headers["location"] == f"/projects/{project}/entities/returnees/table"
+    # An entity opens the core's entity page, not the programme's case page.
+    entity = browser.get(f"/projects/{project}/entities/returnees/{E1}")
+    assert entity.status_code == 404  # none registered yet: the core's page says so
+    assert "Reintegration scores" not in entity.text
     assert browser.get(f"/projects/{project}/programme").status_code == 404
-    review = client.get(f"/projects/{project}/entities/returnees/duplicates")
-    assert review.url.path == f"/projects/{project}/entities/returnees/table"  # no review page
+    review = browser.get(f"/projects/{project}/entities/returnees/duplicates")
+    assert review.status_code == 404  # no review page: no entity of that name either
     api = f"/v1/projects/{project}/datasets/returnees"
     assert client.get(f"{api}/duplicates", headers=admin).status_code == 404
     assert client.get(f"{api}/entities/{E1}/case", headers=admin).status_code == 404

@@ -287,6 +287,11 @@ def seed_column_choices(put: Seeder) -> None:
                            "updated_at": put.now})  # fmt: skip
 
 
+def seed_chart_choices(put: Seeder) -> None:
+    put("chart_choices", {"actor_id": 1, "form_id": 1, "charts": '[["/data/region", "bars"]]',
+                          "updated_at": put.now})  # fmt: skip
+
+
 # The data each revision introduces, seeded right after the database reaches that revision.
 SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0001": seed_core,
@@ -299,6 +304,7 @@ SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0010": seed_pending,
     "0011": seed_public_links,
     "0015": seed_column_choices,
+    "0017": seed_chart_choices,
 }
 
 

@@ -66,7 +66,8 @@ def test_a_submission_page_shows_labels_photo_location_and_review(browser, web_p
         r'/attachments/p.jpg"',
         page.text,
     )
-    assert '<circle class="point"' in page.text
+    assert '<figure class="map place">' in page.text  # the point on Mali's regions
+    assert "<figcaption>Bamako</figcaption>" in page.text
     photo = browser.get(
         f"/v1/projects/{web_project}/forms/{form}/submissions/uuid:visit-1/attachments/p.jpg"
     )
