@@ -220,7 +220,8 @@ def delete_user(connection: Connection, actor_id: int, now: datetime) -> UserRec
     """Central's user deletion: the user is marked deleted, gone from every list and unable to
     sign in; the actor stays, so its name stays on what it did (submissions, reviews, the audit
     log). Every project role, form assignment and reset token goes, and the password with them;
-    the caller ends the sessions. The address stays taken."""
+    the caller ends the sessions. The address may go to a new account (one live user per
+    address: migration 0018)."""
     user = get_user(connection, actor_id)
     connection.execute(
         sa.update(s.users)

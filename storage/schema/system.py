@@ -52,7 +52,7 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("actor_id", sa.ForeignKey("actors.id"), primary_key=True),
-    sa.Column("email", sa.Text, nullable=False, unique=True),  # stored lower case
+    sa.Column("email", sa.Text, nullable=False),  # stored lower case
     sa.Column("password_hash", sa.Text),  # argon2; NULL means the user cannot sign in
     sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
     sa.Column("language", sa.String(8), nullable=False, default="en"),
@@ -60,6 +60,15 @@ users = sa.Table(
     # Set: deleted (Central's DELETE /users/{id}). The actor stays, so the name stays on what
     # they did; the user is gone from the lists and can never sign in again.
     sa.Column("deleted_at", UtcDateTime()),
+    # One live user per address: a deleted user's address may be given to a new account (as
+    # Central allows), the deleted one keeping it on what they did.
+    sa.Index(
+        "uq_users_email_live",
+        "email",
+        unique=True,
+        postgresql_where=sa.text("deleted_at IS NULL"),
+        sqlite_where=sa.text("deleted_at IS NULL"),
+    ),
 )
 
 sessions = sa.Table(

@@ -102,6 +102,30 @@ def test_a_deleted_user_is_refused_everywhere_and_loses_their_roles(
     assert code == 1 and "no user" in err
 
 
+def test_a_deleted_users_address_can_be_given_to_a_new_account(
+    client, admin, project, collector, baobab
+):
+    """A staff member who left and comes back gets a new account at the same address (as
+    Central allows); the old one stays deleted, and its name stays on what it did."""
+    old_id = client.get("/v1/users", headers=admin).json()[-1]["id"]
+    assert baobab("users", "delete", EMAIL)[0] == 0
+    again = client.post(
+        "/v1/users", json={"email": EMAIL, "password": "a new password 43"}, headers=admin
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] != old_id
+    signed = client.post("/v1/sessions", json={"email": EMAIL, "password": "a new password 43"})
+    assert signed.status_code == 200
+    assert (
+        client.post("/v1/sessions", json={"email": EMAIL, "password": PASSWORD}).status_code == 401
+    )
+    # Two live accounts at one address stay impossible.
+    twice = client.post("/v1/users", json={"email": EMAIL, "password": PASSWORD}, headers=admin)
+    assert twice.status_code == 409, twice.text
+    listed = [u["email"] for u in client.get("/v1/users", headers=admin).json()]
+    assert listed.count(EMAIL) == 1
+
+
 def test_the_command_line_resets_and_sets_passwords(client, admin, baobab):
     client.post("/v1/users", json={"email": EMAIL, "password": PASSWORD}, headers=admin)
     code, out, _ = baobab("users", "reset", EMAIL)

@@ -292,6 +292,15 @@ def seed_chart_choices(put: Seeder) -> None:
                           "updated_at": put.now})  # fmt: skip
 
 
+def seed_reusable_emails(put: Seeder) -> None:
+    put("actors", {"id": 8, "type": "user", "display_name": "Fanta (left)", "created_at": put.now},
+        {"id": 9, "type": "user", "display_name": "Fanta", "created_at": put.now})  # fmt: skip
+    put("users", {"actor_id": 8, "email": "fanta@example.org", "is_admin": False,
+                  "language": "fr", "deleted_at": put.now},
+        {"actor_id": 9, "email": "fanta@example.org", "is_admin": False,
+         "language": "fr"})  # fmt: skip
+
+
 # The data each revision introduces, seeded right after the database reaches that revision.
 SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0001": seed_core,
@@ -305,6 +314,7 @@ SEEDS: dict[str, Callable[[Seeder], None]] = {
     "0011": seed_public_links,
     "0015": seed_column_choices,
     "0017": seed_chart_choices,
+    "0018": seed_reusable_emails,
 }
 
 

@@ -21,7 +21,7 @@ def test_migrations_match_the_declared_schema(engine):
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, schema.metadata)
     assert differences == []
-    assert current_revision(engine) == head_revision() == "0017"
+    assert current_revision(engine) == head_revision() == "0018"
 
 
 def test_upgrade_on_a_populated_database_keeps_its_rows(engine):
