@@ -5,14 +5,11 @@ the window."""
 
 from __future__ import annotations
 
-import httpx
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import checked
 from tests.support.entities import E1, E2, intake
-from tests.support.forms import XLSX
-from tests.support.openrosa import OPENROSA
+from tests.support.live_api import live_project, sign_in_page
 from tests.support.page_width import OVERFLOW, STICKING_OUT
 from tests.support.paths import FORMS
 
@@ -41,26 +38,8 @@ CLIPPED_WITHOUT_TITLE = """() => [...document.querySelectorAll('.charts .bar-lab
 
 
 def _intake(live: str) -> int:
-    with httpx.Client(base_url=live) as api:
-        token = api.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-        made = api.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=(FORMS / "returnee_intake.xlsx").read_bytes(),
-            headers={**admin, "Content-Type": XLSX},
-        )
-        assert made.status_code == 200, made.text
-        for person in (E1, E2):
-            sent = api.post(
-                f"/v1/projects/{project}/submission",
-                files=[("xml_submission_file", ("s.xml", intake(person), "text/xml"))],
-                headers={**OPENROSA, **admin},
-            )
-            assert sent.status_code == 201, sent.text
-    return project
+    intake_form = (FORMS / "returnee_intake.xlsx").read_bytes()
+    return live_project(live, [intake_form], [intake(E1), intake(E2)])
 
 
 def _readable(page: Page) -> None:
@@ -74,11 +53,7 @@ def _readable(page: Page) -> None:
 
 def test_charts_are_chosen_without_script_and_readable_on_a_phone(page: Page, live):
     project = _intake(live)
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    sign_in_page(page)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"/projects/{project}/forms/returnee_intake/dashboard")
     page.locator(".chart-chooser summary").click()

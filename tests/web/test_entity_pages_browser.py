@@ -4,15 +4,12 @@ an edit and a CSV upload go through as a person would do them."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import UNLABELLED, checked
 from tests.support.entities import E1, intake
-from tests.support.forms import XLSX
-from tests.support.openrosa import OPENROSA
+from tests.support.live_api import live_project, sign_in_page
 from tests.support.page_width import OVERFLOW, STICKING_OUT
 from tests.support.paths import FORMS
 
@@ -27,36 +24,17 @@ def _fits(tab: Page, name: str) -> None:
 
 
 def _programme(live: str) -> int:
-    with httpx.Client(base_url=live) as api:
-        token = api.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-        for name in ("returnee_intake", "reintegration_followup"):
-            made = api.post(
-                f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-                content=(FORMS / f"{name}.xlsx").read_bytes(),
-                headers={**admin, "Content-Type": XLSX},
-            )
-            assert made.status_code == 200, made.text
-        sent = api.post(
-            f"/v1/projects/{project}/submission",
-            files=[("xml_submission_file", ("s.xml", intake(E1), "text/xml"))],
-            headers={**OPENROSA, **admin},
-        )
-        assert sent.status_code == 201, sent.text
-    return project
+    forms = [
+        (FORMS / f"{name}.xlsx").read_bytes()
+        for name in ("returnee_intake", "reintegration_followup")
+    ]
+    return live_project(live, forms, [intake(E1)])
 
 
 @pytest.mark.programme  # an edit ends on the returnee's case page
 def test_the_entity_pages_on_a_desktop_and_a_phone(page: Page, live, tmp_path):
     project = _programme(live)
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    sign_in_page(page)
     table = f"/projects/{project}/entities/returnees/table"
     for width, height, name in ((1280, 800, "desktop"), (375, 740, "phone")):
         page.set_viewport_size({"width": width, "height": height})

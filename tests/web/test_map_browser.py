@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import LOADED_WIDTH, checked
-from tests.support.forms import XLSX
-from tests.support.openrosa import OPENROSA
+from tests.support.live_api import live_project, sign_in_page
 from tests.support.page_width import OVERFLOW
 from tests.support.visit_form import visit_xml, xlsform
 
@@ -30,40 +27,14 @@ RENDERED_FONT = """() => [...document.querySelectorAll('.map svg text')].map(t =
 
 
 def _project(live: str) -> int:
-    with httpx.Client(base_url=live) as api:
-        token = api.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-        made = api.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=xlsform(),
-            headers={**admin, "Content-Type": XLSX},
-        )
-        assert made.status_code == 200, made.text
-        for n, latitude in enumerate(LATITUDES, start=1):
-            sent = api.post(
-                f"/v1/projects/{project}/submission",
-                files=[("xml_submission_file", ("s.xml", visit_xml(n, lat=latitude), "text/xml"))],
-                headers={**OPENROSA, **admin},
-            )
-            assert sent.status_code == 201, sent.text
-    return project
-
-
-def _sign_in(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    visits = [visit_xml(n, lat=latitude) for n, latitude in enumerate(LATITUDES, start=1)]
+    return live_project(live, [xlsform()], visits)
 
 
 @pytest.mark.parametrize(("screen", "width"), [("desktop", 1366), ("phone", 412)])
 def test_the_map_is_readable_and_leads_to_submissions(page: Page, live, screen, width):
     project = _project(live)
-    _sign_in(page)
+    sign_in_page(page)
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"/projects/{project}/forms/returnee_visit/map")
     expect(page.get_by_role("heading", name="Map — Returnee visit")).to_be_visible()

@@ -18,17 +18,17 @@ import re
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 from starlette.routing import Route
 
 from server.app import routes
 from server.plugins import load_programmes
 from tests.security.access_rules import params_for
 from tests.security.access_world import ADMIN, World, build_world
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import ARTIFACTS, UNLABELLED
 from tests.support.entities import E1, build, instance_id
 from tests.support.forms import XLSX
+from tests.support.live_api import sign_in_page
 from tests.support.page_width import OVERFLOW, SMALL_SVG_TEXT, STICKING_OUT
 from tests.support.paths import FORMS
 from tests.support.scores import ASSIST, RSS, followup_with
@@ -208,11 +208,7 @@ def test_every_page_fits_a_phone_and_a_laptop(page: Page, client, engine, clock,
     world = build_world(client, engine, clock, admin_made=True)
     intake = _returnees(world)
     page.set_viewport_size(PHONE)
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    sign_in_page(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     for old in [*ARTIFACTS.glob("phone-*.png"), *ARTIFACTS.glob("desktop-*.png")]:

@@ -5,13 +5,10 @@ the page does not scroll sideways."""
 
 from __future__ import annotations
 
-import httpx
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.chromium import checked
-from tests.support.forms import XLSX
-from tests.support.openrosa import OPENROSA
+from tests.support.live_api import live_project, sign_in_page
 from tests.support.page_width import OVERFLOW, STICKING_OUT
 from tests.support.visit_form import SURVEY, xlsform
 
@@ -34,39 +31,12 @@ def _project(live: str) -> int:
             for i in range(QUESTIONS)
         ),
     ]
-    with httpx.Client(base_url=live) as api:
-        token = api.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-        made = api.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=xlsform(survey),
-            headers={**admin, "Content-Type": XLSX},
-        )
-        assert made.status_code == 200, made.text
-        for n in (1, 2, 3):
-            sent = api.post(
-                f"/v1/projects/{project}/submission",
-                files=[("xml_submission_file", ("s.xml", _long_visit(n), "text/xml"))],
-                headers={**OPENROSA, **admin},
-            )
-            assert sent.status_code == 201, sent.text
-    return project
-
-
-def _sign_in(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    return live_project(live, [xlsform(survey)], [_long_visit(n) for n in (1, 2, 3)])
 
 
 def test_review_with_the_panel_beside_the_answers_and_the_keyboard(page: Page, live):
     project = _project(live)
-    _sign_in(page)
+    sign_in_page(page)
     page.set_viewport_size({"width": 1366, "height": 800})
     base = f"/projects/{project}/forms/returnee_visit/submissions"
     page.goto(f"{base}/uuid:visit-3?state=received")
@@ -122,7 +92,7 @@ def test_review_with_the_panel_beside_the_answers_and_the_keyboard(page: Page, l
 
 def test_on_a_phone_the_review_panel_comes_first_and_the_page_fits(page: Page, live):
     project = _project(live)
-    _sign_in(page)
+    sign_in_page(page)
     page.set_viewport_size({"width": 412, "height": 915})
     page.goto(f"/projects/{project}/forms/returnee_visit/submissions/uuid:visit-2")
     page.wait_for_load_state("load")

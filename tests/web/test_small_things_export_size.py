@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 from playwright.sync_api import Page, expect
 
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.live_api import sign_in_page
 from tests.support.paths import DATA
 
 UNITS = {"en": ("bytes", "KB", "MB", "GB"), "fr": ("octets", "Ko", "Mo", "Go")}
@@ -70,11 +71,7 @@ def test_the_export_page_says_the_size_saved_in_bytes_then_kilobytes(page: Page,
     )
     assert published.status_code == 200, published.text
 
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    sign_in_page(page)
     export_url = f"/projects/{project_id}/forms/household/export"
 
     said = _download_csv(page, export_url, "en")  # no submission: the header line only

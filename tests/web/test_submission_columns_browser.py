@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.entities import E1, intake
-from tests.support.forms import XLSX
-from tests.support.openrosa import OPENROSA
+from tests.support.live_api import live_project, sign_in_page
 from tests.support.page_width import OVERFLOW, STICKING_OUT
 from tests.support.paths import FORMS
 
@@ -20,34 +17,12 @@ SEX = "/data/identity/sex"
 
 
 def _intake(live: str) -> int:
-    with httpx.Client(base_url=live) as api:
-        token = api.post(
-            "/v1/sessions", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["token"]
-        admin = {"Authorization": f"Bearer {token}"}
-        project = api.post("/v1/projects", json={"name": "Retours"}, headers=admin).json()["id"]
-        made = api.post(
-            f"/v1/projects/{project}/forms?publish=true&ignoreWarnings=true",
-            content=(FORMS / "returnee_intake.xlsx").read_bytes(),
-            headers={**admin, "Content-Type": XLSX},
-        )
-        assert made.status_code == 200, made.text
-        sent = api.post(
-            f"/v1/projects/{project}/submission",
-            files=[("xml_submission_file", ("s.xml", intake(E1), "text/xml"))],
-            headers={**OPENROSA, **admin},
-        )
-        assert sent.status_code == 201, sent.text
-    return project
+    return live_project(live, [(FORMS / "returnee_intake.xlsx").read_bytes()], [intake(E1)])
 
 
 def test_the_table_keeps_its_header_and_first_column_and_filters_from_a_menu(page: Page, live):
     project = _intake(live)
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    sign_in_page(page)
     page.goto(f"/projects/{project}/forms/returnee_intake/submissions")
     sticky = "e => getComputedStyle(e).position"
     assert page.locator(".submissions-table thead th").first.evaluate(sticky) == "sticky"
