@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,15 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 
-from bench.ingest import RssSampler, server_env, start_server  # noqa: E402
+from bench.ingest import RssSampler  # noqa: E402
 from bench.seeded import EMAIL, PASSWORD, seeded_server  # noqa: E402
 from bench.synthetic import grow  # noqa: E402
-from bench.web import _signed_in, _with_csrf  # noqa: E402
-from scripts.test_services import free_port  # noqa: E402
-from storage.db import make_engine, transaction  # noqa: E402
-from storage.schema import system as s  # noqa: E402
+from bench.web import _with_csrf, measure_existing  # noqa: E402
 
 FORM = "/projects/1/forms/sample_survey"
 PAGES = (
@@ -52,7 +47,7 @@ def main() -> None:
     parser.add_argument("--database", help="URL of a database grown by bench/web.py")
     args = parser.parse_args()
     if args.database:
-        return _existing(args.database, args.runs)
+        return measure_existing(args.database, args.runs, _measure)
     with seeded_server("map", args.seeds) as server:
         print(f"map: {server.backend}, 1 server process, median of {args.runs} runs per page")
         with httpx.Client(
@@ -67,23 +62,6 @@ def main() -> None:
             for size in [int(size) for size in args.sizes.split(",")]:
                 grow(server.engine, form_id=1, target=size)
                 _measure(client, server.pid, size, args.runs)
-
-
-def _existing(url: str, runs: int) -> None:
-    engine = make_engine(url)
-    with transaction(engine, read_only=True) as connection:
-        size = connection.execute(sa.select(sa.func.count()).select_from(s.submissions)).scalar()
-    engine.dispose()
-    with tempfile.TemporaryDirectory() as directory:
-        port = free_port()
-        server = start_server(port, server_env(url, Path(directory)), workers=1)
-        try:
-            print(f"map: {url.rsplit('/', 1)[1]}, 1 server process, median of {runs} runs per page")
-            with _signed_in(port) as client:
-                _measure(client, server.pid, int(size or 0), runs)
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 def _measure(client: httpx.Client, pid: int, size: int, runs: int) -> None:

@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,9 +64,9 @@ def main() -> None:
                 measure(client, server.pid, size, args.runs)
 
 
-def measure_existing(url: str, runs: int) -> None:
+def measure_existing(url: str, runs: int, pages: Callable[..., None] | None = None) -> None:
     """The pages of a database already grown (a million rows takes minutes to make): a server
-    on it, signed in as the bench's administrator."""
+    on it, signed in as the bench's administrator; `pages` measures them (default: measure)."""
     engine = make_engine(url)
     with transaction(engine, read_only=True) as connection:
         size = connection.execute(sa.select(sa.func.count()).select_from(s.submissions)).scalar()
@@ -75,9 +75,12 @@ def measure_existing(url: str, runs: int) -> None:
         port = free_port()
         server = start_server(port, server_env(url, Path(directory)), workers=1)
         try:
-            print(f"web: {url.rsplit('/', 1)[1]}, 1 server process, median of {runs} runs per page")
+            what = "web" if pages is None else "map"
+            print(
+                f"{what}: {url.rsplit('/', 1)[1]}, 1 server process, median of {runs} runs per page"
+            )
             with _signed_in(port) as client:
-                measure(client, server.pid, int(size or 0), runs)
+                (pages or measure)(client, server.pid, int(size or 0), runs)
         finally:
             server.terminate()
             server.wait(10)

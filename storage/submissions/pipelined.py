@@ -39,6 +39,7 @@ from storage.submissions.store import (
     StoredSubmission,
     Submitter,
     purge_key,
+    submission_values,
     version_values,
 )
 
@@ -170,17 +171,7 @@ class PipelinedWriter:
                 )
                 submission = raw.execute(
                     self.submission.sql,
-                    self.submission.params(
-                        {
-                            "form_id": target.form_id,
-                            "instance_id": envelope.instance_id,
-                            "submitter_id": submitter.actor_id,
-                            "device_id": submitter.device_id,
-                            "user_agent": submitter.user_agent,
-                            "instance_name": envelope.instance_name,
-                            "created_at": now,
-                        }
-                    ),
+                    self.submission.params(submission_values(target, envelope, submitter, now)),
                 )
                 values = version_values(target, envelope, xml, digest, submitter, now)
                 version = raw.execute(self.version.sql, self.version.params(values))

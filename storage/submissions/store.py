@@ -94,15 +94,7 @@ def store_submission(
     # Insert first: the unique key, not a prior look-up, decides whether this is new.
     submission_id = connection.execute(
         insert_ignoring_conflicts(connection, s.submissions, s.submissions.c.id),
-        {
-            "form_id": target.form_id,
-            "instance_id": envelope.instance_id,
-            "submitter_id": submitter.actor_id,
-            "device_id": submitter.device_id,
-            "user_agent": submitter.user_agent,
-            "instance_name": envelope.instance_name,
-            "created_at": now,
-        },
+        submission_values(target, envelope, submitter, now),
     ).scalar()
     if submission_id is None:  # known already (a concurrent request's row is committed now)
         existing = _version_by_instance(connection, target.form_id, envelope.instance_id)
@@ -342,6 +334,21 @@ def _insert_version(
         {**values, "submission_id": submission_id},
     ).scalar()
     return int(version_id) if version_id is not None else None
+
+
+def submission_values(
+    target: FormTarget, envelope: Envelope, submitter: Submitter, now: datetime
+) -> dict[str, object]:
+    """A new submission's row."""
+    return {
+        "form_id": target.form_id,
+        "instance_id": envelope.instance_id,
+        "submitter_id": submitter.actor_id,
+        "device_id": submitter.device_id,
+        "user_agent": submitter.user_agent,
+        "instance_name": envelope.instance_name,
+        "created_at": now,
+    }
 
 
 def version_values(

@@ -196,9 +196,12 @@ def _problems(tab: Page, name: str, url: str) -> list[str]:
         found.append(f"{name} ({url}): {wider} px too wide: {tab.evaluate(STICKING_OUT)}")
     if small := tab.evaluate(SMALL_SVG_TEXT):
         found.append(f"{name} ({url}): drawn text under 12 px: {small}")
+    # The page's unlabelled fields first, then ODK Web Forms' own: a field its script adds in
+    # between (a hidden file input) is then among the latter, not counted against us.
+    found_unlabelled = tab.evaluate(UNLABELLED)
     upstream = tab.locator("#web-form input, #web-form select, #web-form textarea")
     theirs = set(upstream.evaluate_all("fields => fields.map(e => e.outerHTML)"))
-    unlabelled = [field for field in tab.evaluate(UNLABELLED) if field not in theirs]
+    unlabelled = [field for field in found_unlabelled if field not in theirs]
     if unlabelled:
         found.append(f"{name} ({url}): fields without a label: {unlabelled}")
     return found
