@@ -11,7 +11,9 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.browser import Browser
+from tests.security.access_rules import READ, REVIEW
+from tests.security.access_world import ADMIN, OUTSIDER, USER_ROLES
+from tests.support.browser import Browser, signed_in_member
 from tests.support.entities import E1, registered_returnees
 from tests.support.scores import followup_with
 
@@ -79,3 +81,32 @@ def test_an_analyst_sees_the_case_number_and_no_sensitive_property(browser, clie
     stranger = TestClient(client.app, base_url="http://testserver")
     signed_out = stranger.get(url, follow_redirects=False)
     assert signed_out.status_code == 303 and "/login" in signed_out.headers["location"]
+
+
+def test_every_role_gets_the_intended_access_to_the_core_entity_page(browser, client):
+    """As tests/security/access_rules.py says of this path (the access matrix checks it with
+    the programme, whose case page answers there): read by the roles that read entities,
+    a conflict resolved by reviewers only; nothing sensitive for the roles that may not read
+    it."""
+    admin, project, _device = registered_returnees(client)
+    other = client.post("/v1/projects", json={"name": "Ailleurs"}, headers=admin).json()["id"]
+    url = f"/projects/{project}/entities/returnees/{E1}"
+    people = {ADMIN: browser}
+    for role in USER_ROLES:
+        people[role] = signed_in_member(client, admin, project, f"{role}@example.org", role)
+    people[OUTSIDER] = signed_in_member(client, admin, other, "out@example.org", "manager")
+    for role, person in people.items():
+        page = person.get(url)
+        assert page.status_code == (200 if role in READ else 403), (role, page.status_code)
+        if role in READ and role not in ("protection_officer", "manager", ADMIN):
+            assert "Traoré" not in page.text and "70000001" not in page.text, role
+        posted = person.post(url, follow=False)
+        assert (posted.status_code == 303) == (role in REVIEW), (role, posted.status_code)
+        if role not in REVIEW:
+            assert posted.status_code == 403, (role, posted.status_code)
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    for method in ("GET", "POST"):
+        answer = anonymous.request(method, url, follow_redirects=False)
+        assert answer.status_code in (303, 403), (method, answer.status_code)
+        if answer.status_code == 303:
+            assert answer.headers["location"].startswith("/login")
