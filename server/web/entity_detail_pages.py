@@ -31,18 +31,23 @@ SOURCES = {
 }
 
 
+def resolve(web: Web, project_id: int, name: str, uuid: str) -> Response:
+    """*Mark as resolved* on an entity's page (or the programme's case page): the conflict
+    closed, audited, and back to the page."""
+    web.require(Permission.SUBMISSION_REVIEW, project_id)
+    with transaction(web.state.engine) as connection:
+        entity_list = get_list(connection, project_id, name)
+        resolve_conflict(connection, entity_list, uuid, web.state.clock())
+        web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
+    return web.redirect(f"{list_url(project_id, name)}/{segment(uuid)}", "Conflict resolved.")
+
+
 def entity_page(web: Web) -> Response:
     project_id = web.path_int("project_id")
     web.require(Permission.SUBMISSION_READ, project_id)
     name, uuid = web.request.path_params["name"], web.request.path_params["uuid"]
-    url = f"{list_url(project_id, name)}/{segment(uuid)}"
     if web.request.method == "POST":
-        web.require(Permission.SUBMISSION_REVIEW, project_id)
-        with transaction(web.state.engine) as connection:
-            entity_list = get_list(connection, project_id, name)
-            resolve_conflict(connection, entity_list, uuid, web.state.clock())
-            web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
-        return web.redirect(url, "Conflict resolved.")
+        return resolve(web, project_id, name, uuid)
     with transaction(web.state.engine) as connection:
         entity_list = get_list(connection, project_id, name)
         entity = get_entity(connection, entity_list.id, uuid)

@@ -19,7 +19,7 @@ from programmes.returnees.server.duplicate_view import case_merges
 from programmes.returnees.storage.cases import CaseRow, CaseSearch, find_cases
 from server.auth import Permission
 from server.errors import Problem, ProblemCode
-from server.web.entity_detail_pages import SOURCES
+from server.web.entity_detail_pages import SOURCES, resolve
 from server.web.entity_list_pages import LIST, list_url, trail
 from server.web.http import ROLE_NAMES, Web, page
 from server.web.params import whole_number
@@ -28,7 +28,7 @@ from storage.db import transaction
 from storage.entities.list_labels import ListLabels, list_labels
 from storage.entities.listing import held_updates, readable_properties
 from storage.entities.lists import CASE_NUMBER, EntityListRecord, get_list
-from storage.entities.records import entity_versions, resolve_conflict
+from storage.entities.records import entity_versions
 
 PAGE_SIZE = 50
 REGISTRATION_DATE = "registration_date"  # the intake's date question, saved to the case
@@ -164,12 +164,7 @@ def case(web: Web) -> Response:
     web.require(Permission.SUBMISSION_READ, project_id)
     name, uuid = web.request.path_params["name"], web.request.path_params["uuid"]
     if web.request.method == "POST":
-        web.require(Permission.SUBMISSION_REVIEW, project_id)
-        with transaction(web.state.engine) as connection:
-            entity_list = get_list(connection, project_id, name)
-            resolve_conflict(connection, entity_list, uuid, web.state.clock())
-            web.audit(connection, "entity.update.resolve", "entity", uuid, {"via": "web"})
-        return web.redirect(f"{list_url(project_id, name)}/{segment(uuid)}", "Conflict resolved.")
+        return resolve(web, project_id, name, uuid)
     with transaction(web.state.engine) as connection:
         into, merged_from = case_merges(connection, project_id, name, uuid)
         if into is not None:  # closed as the same person as another case: point at it
