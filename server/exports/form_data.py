@@ -20,10 +20,10 @@ from server.settings import Settings
 from storage.db import transaction
 from storage.errors import NotFound, StorageCode
 from storage.exports.csv_queries import ExportColumns
-from storage.exports.form_views import sensitive_xpaths
 from storage.exports.odata_filter import check_filter
 from storage.forms.data_tables import load_plan
 from storage.forms.ddl import build_tables
+from storage.forms.sensitive_fields import sensitive_xpaths
 from storage.forms.versions import FormRecord, load_version_plan
 
 

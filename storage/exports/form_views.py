@@ -19,6 +19,7 @@ from converters.table_plan import SYSTEM_COLUMNS, ColumnSpec, TableKind, TablePl
 from converters.xform_schema import parse_xform
 from storage.db import is_postgres
 from storage.forms.data_tables import load_plan
+from storage.forms.sensitive_fields import sensitive_xpaths
 from storage.schema import system as s
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,8 @@ def refresh_views(connection: Connection, form_id: int, *, reader: str = READER_
     if postgres:
         _take_turn(connection)
         connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {_quote(connection, SCHEMA)}")
-    current_id, current = _current_version(connection, form_id)
-    hidden = _sensitive_xpaths(connection, form_id, current_id, current)
+    current = _current_schema(connection, form_id)
+    hidden = sensitive_xpaths(connection, form_id)
     views = plan_views(connection, form_id, hidden=hidden)
     _drop(connection, views.names)
     occupied = _relations(connection, views.names)  # whatever is left is not a view of ours
@@ -272,43 +273,13 @@ def _labels(labels: Mapping[str, str]) -> list[tuple[str | None, str | None]]:
     return list(labels.items()) or [(None, None)]
 
 
-def _current_version(connection: Connection, form_id: int) -> tuple[int, FormSchema | None]:
-    row = connection.execute(
-        sa.select(s.form_versions.c.id, s.form_versions.c.xform)
+def _current_schema(connection: Connection, form_id: int) -> FormSchema | None:
+    xform = connection.execute(
+        sa.select(s.form_versions.c.xform)
         .join(s.forms, s.forms.c.current_version_id == s.form_versions.c.id)
         .where(s.forms.c.id == form_id)
-    ).first()
-    return (row.id, parse_xform(row.xform.encode("utf-8"))) if row else (0, None)
-
-
-def sensitive_xpaths(connection: Connection, form_id: int) -> frozenset[str]:
-    """Every field of the form marked sensitive in any published version."""
-    current_id, current = _current_version(connection, form_id)
-    return _sensitive_xpaths(connection, form_id, current_id, current)
-
-
-def _sensitive_xpaths(
-    connection: Connection, form_id: int, current_id: int, current: FormSchema | None
-) -> frozenset[str]:
-    """Fields sensitive in the current version or any earlier one: a sensitive field dropped
-    from the form keeps its column, and its old values stay sensitive. A field an earlier
-    version hid only because it was computed from a sensitive one (not marked itself) is
-    readable again once the current version marks it `false`."""
-    hidden = set(current.sensitive_xpaths()) if current else set()
-    cleared = {f.xpath for f in current.fields if f.declared_not_sensitive} if current else set()
-    earlier = connection.execute(
-        sa.select(s.form_versions.c.xform).where(
-            s.form_versions.c.form_id == form_id,
-            s.form_versions.c.id != current_id,
-            s.form_versions.c.published_at.is_not(None),
-            s.form_versions.c.xform.contains("sensitive"),  # skip parsing the others
-        )
-    ).scalars()
-    for xform in earlier:
-        schema = parse_xform(xform.encode("utf-8"))
-        hidden |= {f.xpath for f in schema.fields if f.sensitive}
-        hidden |= schema.sensitive_xpaths() - cleared
-    return frozenset(hidden)
+    ).scalar()
+    return parse_xform(xform.encode("utf-8")) if xform is not None else None
 
 
 def _values(connection: Connection, rows: Sequence[tuple[str | None, ...]], width: int) -> str:
