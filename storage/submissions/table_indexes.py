@@ -192,6 +192,10 @@ def request_indexes(
     if engine.dialect.name != "postgresql" or not wanted:
         return None
     url = _database(engine)
+    with _lock:
+        wanted = [index for index in wanted if (url, index.name) not in _known]
+    if not wanted:  # each asked for once per process: no connection for the pages after
+        return None
     with engine.connect() as connection:
         missing = missing_indexes(connection, wanted, from_rows=from_rows)
     with _lock:
