@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -28,6 +28,7 @@ from server.clock import Clock
 from server.errors import Problem, ProblemCode
 from server.plugins import AfterStore
 from server.settings import Settings
+from server.submissions.devices import KnownDevice, KnownDevices
 from server.submissions.stored import after_store
 from server.submissions.targets import CachedTarget, FormTargets
 from storage.blobs.store import BlobStore, copy_hashing
@@ -37,6 +38,7 @@ from storage.entities.backlog import any_held_before
 from storage.errors import Conflict, NotFound, StorageCode, StorageError
 from storage.forms.versions import FormRecord, find_published_version
 from storage.submissions.attachments import ReceivedFile
+from storage.submissions.pipelined import AppUserChanged
 from storage.submissions.store import (
     StoredSubmission,
     Submitter,
@@ -58,6 +60,7 @@ class IntakeContext:
     max_repeat_instances: int = Settings().max_repeat_instances
     # BAOBAB_ENTITY_BACKLOG_DAYS: offline updates held longer are applied anyway.
     backlog_days: int = Settings().entity_backlog_days
+    devices: KnownDevices = field(default_factory=KnownDevices)
 
 
 # Held entity updates forced by one intake at most (see _force_due_backlog); the rest wait for
@@ -83,9 +86,13 @@ def receive_submission(
     user_agent: str | None = None,
     expected_form_id: str | None = None,
     takes_edits: bool = True,
+    device: KnownDevice | None = None,
 ) -> StoredSubmission:
     """Store a submission. `identify`: the caller, known already (OpenRosa authorizes before
-    the body is read), or how to find it on a connection."""
+    the body is read), or how to find it on a connection. `device`: an app user let in from
+    this process's memory (server/submissions/devices.py), whose key the write checks in its
+    own transaction; `identify` then says how to authenticate it afresh should the write not
+    go ahead."""
     envelope, root = parse_submission(xml)
     if expected_form_id is not None and envelope.form_id != expected_form_id:
         raise SubmissionError(
@@ -103,8 +110,14 @@ def receive_submission(
         stored = None
         if isinstance(identify, Caller):
             stored = write.pipelined(identify)
+        elif device is not None:
+            stored = write.pipelined(device.caller, device)
         if stored is None:
             stored = write.step_by_step(identify)
+    except Problem as refused:
+        if device is not None and refused.code in _WHO_REFUSALS:  # authenticated afresh
+            context.devices.forget(device)
+        raise
     except StorageError as error:  # unavailable, full, a conflict: say which submission
         log.warning(
             "submission refused form_id=%s instanceID=%s: %s",
@@ -126,6 +139,12 @@ def receive_submission(
     if write.schema is not None and write.schema.entities:
         _force_due_backlog(context)
     return stored
+
+
+# What authenticating a device afresh may answer: it is no longer to be let in from memory.
+_WHO_REFUSALS = frozenset(
+    {ProblemCode.AUTH_FAILED, ProblemCode.AUTH_REQUIRED, ProblemCode.FORBIDDEN}
+)
 
 
 class _NotNew(Exception):
@@ -172,7 +191,9 @@ class _Write:
         actor = caller.actor
         return Submitter(actor.id if actor else None, self.device_id, self.user_agent)
 
-    def pipelined(self, caller: Caller) -> StoredSubmission | None:
+    def pipelined(
+        self, caller: Caller, device: KnownDevice | None = None
+    ) -> StoredSubmission | None:
         """The submission in one round trip and a commit, or None to go step by step."""
         envelope, context = self.envelope, self.context
         if envelope.deprecated_id is not None:
@@ -197,11 +218,16 @@ class _Write:
                     self.received,
                     submitter,
                     context.clock(),
+                    device.check if device is not None else None,
                 )
                 if stored is None:
                     raise _NotNew
                 self._after_store(connection, seen.form, cached, stored, submitter)
         except _NotNew:  # rolled back
+            return None
+        except AppUserChanged:  # rolled back; step by step authenticates the device afresh
+            assert device is not None
+            context.devices.forget(device)
             return None
         return stored
 

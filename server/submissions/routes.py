@@ -3,17 +3,19 @@ multipart body Collect sends and hands it to the intake pipeline."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import Permission, authorize
-from server.body_limit import limit_body
+from server.auth import Caller, Permission, authenticate, authorize
+from server.body_limit import allow_body, limit_body
 from server.errors import Problem, ProblemCode
 from server.openrosa.documents import openrosa_response
 from server.openrosa.http import openrosa_endpoint, require_openrosa_version, xml_response
@@ -30,9 +32,22 @@ _SUCCESS_BODY = openrosa_response(SUCCESS)  # the same for every submission: bui
 async def submission_endpoint(request: Request) -> Response:
     require_openrosa_version(request)
     project_id = int(request.path_params["project_id"])
+    intake = services(request).intake
+    key = request.scope.get("baobab.key")
     # The caller and their right to submit to the project are checked before a byte of the
     # body is read; the form-level right (an app user's assigned forms) once the XML names it.
-    caller = await authorize(request, Permission.SUBMISSION_CREATE)
+    # A device this process let in before is let in from memory, and checked again in the
+    # submission's transaction (server/submissions/devices.py).
+    device = intake.devices.recall(key) if request.method == "POST" else None
+    identify: Caller | Callable[[Connection], Caller]
+    if device is not None:
+        device.caller.require(Permission.SUBMISSION_CREATE, project_id)
+        allow_body(request)
+        identify = partial(authenticate, request=request)
+    else:
+        identify = await authorize(request, Permission.SUBMISSION_CREATE)
+        if request.method == "POST":
+            intake.devices.remember(key, identify)
     if request.method in ("HEAD", "GET"):
         # Collect's pre-flight: 204 (not 200) tells it this is an OpenRosa submission endpoint
         # and X-OpenRosa-Accept-Content-Length how large a POST may be.
@@ -40,13 +55,14 @@ async def submission_endpoint(request: Request) -> Response:
     async with submission_parts(request) as (xml, files):
         await run_in_threadpool(
             receive_submission,
-            services(request).intake,
+            intake,
             project_id=project_id,
             xml=xml,
             files=files,
-            identify=caller,
+            identify=identify,
             device_id=request.query_params.get("deviceID"),
             user_agent=request.headers.get("user-agent"),
+            device=device,
         )
     # A top-up of a known submission (a resend or the next part of a split upload) is a
     # success too: Collect stops resending only on 201.

@@ -6,8 +6,10 @@ Tokens are stored as their sha256 only; an app user's token is also kept encrypt
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -146,7 +148,7 @@ def find_app_user_by_token(
 ) -> tuple[ActorRecord, frozenset[int]] | None:
     """The app user holding this token and the forms assigned to it, in one query: this runs
     on every request a device makes."""
-    row = connection.execute(_APP_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
+    row = connection.execute(APP_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
     if row is None:
         return None
     actor = ActorRecord(
@@ -160,16 +162,45 @@ def find_app_user_by_token(
         roles={},
         created_at=row["created_at"],
     )
-    assigned = frozenset(int(f) for f in (row["assigned"] or "").split(",") if f)
-    return actor, assigned
+    return actor, assigned_forms(row["assigned"])
+
+
+def assigned_forms(listed: str | None) -> frozenset[int]:
+    """The form ids of APP_USER_BY_TOKEN's `assigned` column."""
+    return frozenset(int(f) for f in (listed or "").split(",") if f)
+
+
+@dataclass(frozen=True, slots=True)
+class AppUserCheck:
+    """What APP_USER_BY_TOKEN must still find for a device let in from memory
+    (server/submissions/devices.py): its app user, project and assigned forms."""
+
+    token_hash: str
+    actor_id: int
+    project_id: int | None
+    assigned: frozenset[int]
+
+    def holds(self, row: Mapping[str, Any] | None) -> bool:
+        return row is not None and (
+            row["id"],
+            row["project_id"],
+            assigned_forms(row["assigned"]),
+        ) == (self.actor_id, self.project_id, self.assigned)
 
 
 _ASSIGNED = (
-    sa.select(sa.func.aggregate_strings(sa.cast(s.form_assignments.c.form_id, sa.Text), ","))
+    # The separator as SQL, not a bound value: the statement also runs compiled, in the
+    # pipelined write (storage/submissions/pipelined.py).
+    sa.select(
+        sa.func.aggregate_strings(
+            sa.cast(s.form_assignments.c.form_id, sa.Text),
+            sa.literal_column("','"),  # type: ignore[arg-type]  # typed str; SQL renders alike
+        )
+    )
     .where(s.form_assignments.c.actor_id == s.actors.c.id)
     .scalar_subquery()
 )
-_APP_USER_BY_TOKEN = (
+APP_USER_BY_TOKEN = (
     sa.select(
         s.actors.c.id,
         s.actors.c.display_name,

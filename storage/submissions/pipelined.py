@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import Insert
 
 from converters.submission import Envelope, RowRecord, SubmissionRows
 from converters.table_plan import TableKind
+from storage.accounts.access import APP_USER_BY_TOKEN, AppUserCheck
 from storage.errors import StorageCode, StorageUnavailable
 from storage.forms.versions import FORM_AND_VERSION, FormRecord, published_version_of
 from storage.schema import system as s
@@ -53,6 +54,11 @@ class SeenForm:
     version_id: int
 
 
+class AppUserChanged(Exception):
+    """The app user let in from memory is no longer as it was (revoked, deleted, its forms
+    unassigned): nothing may be written on its word; the caller rolls back."""
+
+
 class _Statement:
     """An INSERT compiled once, with its parameters named p0, p1… and typed by column."""
 
@@ -71,12 +77,53 @@ class _Statement:
             for i, key in enumerate(keys)
         ]
 
-    def params(self, values: Mapping[str, object]) -> dict[str, object]:
+    def params(self, values: Mapping[str, object], suffix: str = "") -> dict[str, object]:
         params = {}
         for key, name, process in self._columns:
             value = values.get(key)
-            params[name] = process(value) if process is not None and value is not None else value
+            params[name + suffix] = (
+                process(value) if process is not None and value is not None else value
+            )
         return params
+
+
+class _Rows:
+    """The INSERT of one row of a table, and of `n` rows in one statement (VALUES (…), (…)):
+    a repeat's rows, or a multiple choice's, go to PostgreSQL as one statement instead of one
+    per row."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        table: sa.Table,
+        keys: Sequence[str],
+        computed: Mapping[str, sa.ColumnElement[Any]],
+    ) -> None:
+        self._dialect, self._table, self._keys, self._computed = dialect, table, keys, computed
+        self.one = _Statement(dialect, sa.insert(table), table, keys, computed)
+        self._many: dict[int, str] = {}
+
+    def many(self, params: Sequence[Mapping[str, object]]) -> tuple[str, dict[str, object]]:
+        """One statement for these rows' values, and its parameters."""
+        count = len(params)
+        statement = self._many.get(count)
+        if statement is None:
+            rows = [
+                {
+                    **{
+                        key: sa.bindparam(f"p{i}_{j}", type_=self._table.c[key].type)
+                        for i, key in enumerate(self._keys)
+                    },
+                    **self._computed,
+                }
+                for j in range(count)
+            ]
+            statement = str(sa.insert(self._table).values(rows).compile(dialect=self._dialect))
+            self._many[count] = statement
+        merged: dict[str, object] = {}
+        for j, values in enumerate(params):
+            merged.update(self.one.params(values, f"_{j}"))
+        return statement, merged
 
 
 def _currval(sequence: str) -> sa.ColumnElement[Any]:
@@ -122,7 +169,8 @@ class PipelinedWriter:
             _ATTACHMENT_KEYS,
             {"submission_version_id": version_id},
         )
-        self.rows: dict[str, _Statement] = {}
+        self.app_user = str(APP_USER_BY_TOKEN.compile(dialect=dialect))
+        self.rows: dict[str, _Rows] = {}
         for spec in target.version_plan.tables:
             table = target.tables[spec.name]
             computed = {"_submission_id": submission_id}
@@ -132,7 +180,7 @@ class PipelinedWriter:
                 assert spec.parent is not None
                 computed["_parent_id"] = _currval(sequences[spec.parent])
             keys = [c.name for c in table.columns if c.name not in computed and c.name != "_id"]
-            self.rows[spec.name] = _Statement(dialect, sa.insert(table), table, keys, computed)
+            self.rows[spec.name] = _Rows(dialect, table, keys, computed)
         self.children: dict[str, list[str]] = {}
         for spec in target.version_plan.tables:
             if spec.parent is not None:
@@ -148,10 +196,12 @@ class PipelinedWriter:
         files: Mapping[str, ReceivedFile],
         submitter: Submitter,
         now: datetime,
+        app_user: AppUserCheck | None = None,
     ) -> StoredSubmission | None:
         """Write a new submission in `connection`'s transaction (begun here when the connection
         comes from storage.db.own_transaction), or None when it is not one (or the form is no
-        longer as seen): the caller must then roll back."""
+        longer as seen): the caller must then roll back, as on AppUserChanged when `app_user`
+        no longer holds."""
         target = self.target
         digest = hashlib.sha256(xml).hexdigest()
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
@@ -160,6 +210,11 @@ class PipelinedWriter:
             with raw.pipeline():
                 if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
                     raw.execute(_BEGIN)
+                device = (
+                    raw.execute(self.app_user, {"token_hash": app_user.token_hash})
+                    if app_user is not None
+                    else None
+                )
                 form = raw.execute(
                     self.form,
                     {
@@ -190,6 +245,8 @@ class PipelinedWriter:
             # Most often a row without its parent: the submission was not inserted (a resend).
             # Whatever it was, the step-by-step way meets it again and says what it is.
             return None
+        if app_user is not None and device is not None and not app_user.holds(_mapping(device)):
+            raise AppUserChanged
         found = form.fetchone()
         if found is None or found[-1]:  # the form is gone, or the instanceID was purged
             return None
@@ -220,28 +277,28 @@ class PipelinedWriter:
             children.setdefault(row.parent, []).append(row)
         version = self.target.version
 
-        def params(row: RowRecord) -> dict[str, object]:
+        def values(row: RowRecord) -> Mapping[str, object]:
             spec = plan.table(row.table)
-            return self.rows[row.table].params(
-                row_values(spec, row, form_version=version, instance_id=instance_id)
-            )
+            return row_values(spec, row, form_version=version, instance_id=instance_id)
 
         def below(parent: RowRecord) -> None:
             for name in self.children.get(parent.table, ()):
                 batch = [r for r in children.get(parent.key, ()) if r.table == name]
                 if not batch:
                     continue
+                statement = self.rows[name]
                 if name in self.children:  # a parent itself: its rows one at a time
                     for row in batch:
-                        raw.execute(self.rows[name].sql, params(row))
+                        raw.execute(statement.one.sql, statement.one.params(values(row)))
                         below(row)
                 elif len(batch) == 1:
-                    raw.execute(self.rows[name].sql, params(batch[0]))
+                    raw.execute(statement.one.sql, statement.one.params(values(batch[0])))
                 else:
-                    raw.cursor().executemany(self.rows[name].sql, [params(r) for r in batch])
+                    raw.execute(*statement.many([values(r) for r in batch]))
 
         for root in children.get(None, ()):
-            raw.execute(self.rows[root.table].sql, params(root))
+            statement = self.rows[root.table]
+            raw.execute(statement.one.sql, statement.one.params(values(root)))
             below(root)
 
 
@@ -272,6 +329,13 @@ _VERSION_KEYS = (
 )
 _BLOB_KEYS = ("sha256", "md5", "size", "content_type", "created_at")
 _ATTACHMENT_KEYS = ("name", "xpath", "blob_sha256", "content_type", "received_at")
+
+
+def _mapping(cursor: psycopg.Cursor[Any]) -> dict[str, Any] | None:
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c.name for c in cursor.description or ()], row, strict=True))
 
 
 def serial_sequences(connection: Connection, tables: Sequence[str]) -> dict[str, str]:
