@@ -125,7 +125,7 @@ def submission_rows(
 ) -> SubmissionRows:
     """Every row the submission gives each table of the plan, values typed by column; more
     than `max_repeat_instances` repeat instances in all is refused before the rest is read."""
-    builder = _RowBuilder(schema, plan, max_repeat_instances)
+    builder = _RowBuilder(_reader(schema, plan), max_repeat_instances)
     builder.add(root, plan.root, None, 1)
     return SubmissionRows(tuple(builder.rows), tuple(builder.attachments))
 
@@ -142,22 +142,76 @@ def _child_text(parent: etree._Element | None, name: str) -> str | None:
     return text or None
 
 
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """How one column's value is read: where, and what is checked or converted on the way."""
+
+    spec: ColumnSpec
+    typed: bool  # converted (a number, a date, a part of a point), not kept as the text sent
+    line: DataType | None  # a geotrace or geoshape: each point checked
+    binary: bool  # a file name: an attachment the submission refers to
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """What reading a submission into a plan's rows needs, worked out once per schema and plan
+    (a form version's submissions all share them) instead of once per submission."""
+
+    root_path: str
+    columns: Mapping[str, tuple[_Column, ...]]  # by table name
+    children: Mapping[str, tuple[TableSpec, ...]]
+    repeat_paths: frozenset[str]
+
+
+_READERS: dict[tuple[int, int], tuple[FormSchema, TablePlan, _Reader]] = {}
+_READERS_MAX = 64
+
+
+def _reader(schema: FormSchema, plan: TablePlan) -> _Reader:
+    key = (id(schema), id(plan))
+    found = _READERS.get(key)
+    if found is not None and found[0] is schema and found[1] is plan:
+        return found[2]
+    binary = {f.xpath for f in schema.fields if f.data_type is DataType.BINARY}
+    lines = {
+        f.xpath: f.data_type
+        for f in schema.fields
+        if f.data_type in (DataType.GEOTRACE, DataType.GEOSHAPE)
+    }
+    children: dict[str, list[TableSpec]] = {}
+    for table in plan.tables:
+        if table.parent is not None:
+            children.setdefault(table.parent, []).append(table)
+    reader = _Reader(
+        root_path=schema.root_path,
+        columns={
+            table.name: tuple(
+                _Column(
+                    column,
+                    typed=column.role in _GEO_INDEX
+                    or (column.role is ColumnRole.VALUE and column.sql_type is not SqlType.TEXT),
+                    line=lines.get(column.xpath) if column.role is ColumnRole.VALUE else None,
+                    binary=column.role is ColumnRole.VALUE and column.xpath in binary,
+                )
+                for column in table.columns
+            )
+            for table in plan.tables
+        },
+        children={name: tuple(tables) for name, tables in children.items()},
+        repeat_paths=frozenset(t.path for t in plan.tables if t.kind is TableKind.REPEAT),
+    )
+    if len(_READERS) >= _READERS_MAX:
+        _READERS.clear()
+    # The schema and plan are kept with their reader, so their ids cannot be reused meanwhile.
+    _READERS[key] = (schema, plan, reader)
+    return reader
+
+
 class _RowBuilder:
-    def __init__(self, schema: FormSchema, plan: TablePlan, max_repeats: int | None) -> None:
-        self.schema = schema
-        self.binary = {f.xpath for f in schema.fields if f.data_type is DataType.BINARY}
-        self.lines = {
-            f.xpath: f.data_type
-            for f in schema.fields
-            if f.data_type in (DataType.GEOTRACE, DataType.GEOSHAPE)
-        }
+    def __init__(self, reader: _Reader, max_repeats: int | None) -> None:
+        self.reader = reader
         self.max_repeats = max_repeats
         self.repeats = 0
-        self.children: dict[str, list[TableSpec]] = {}
-        for table in plan.tables:
-            if table.parent is not None:
-                self.children.setdefault(table.parent, []).append(table)
-        self.repeat_paths = {t.path for t in plan.tables if t.kind is TableKind.REPEAT}
         self.rows: list[RowRecord] = []
         self.attachments: list[AttachmentRef] = []
 
@@ -169,20 +223,26 @@ class _RowBuilder:
         ordinal: int,
         segments: tuple[tuple[str, int | None], ...] = (),
     ) -> None:
-        path = table.path if table.kind is not TableKind.ROOT else self.schema.root_path
-        nodes = dict(self._leaves(element, path))
+        reader = self.reader
+        path = table.path if table.kind is not TableKind.ROOT else reader.root_path
+        nodes: dict[str, etree._Element] = {}
+        self._leaves(element, path, nodes)
         key = len(self.rows)
         values: dict[str, object] = {}
-        for column in table.columns:
-            node = nodes.get(column.xpath)
-            text = _text(node) if node is not None else None
-            values[column.name] = _convert(text, column)
-            if column.role is ColumnRole.VALUE and text and column.xpath in self.lines:
-                _check_points(text, column, self.lines[column.xpath])
-            if column.role is ColumnRole.VALUE and text and column.xpath in self.binary:
-                self.attachments.append(AttachmentRef(_file_name(text, column), column.xpath))
+        for column in reader.columns[table.name]:
+            spec = column.spec
+            node = nodes.get(spec.xpath)
+            text = node.text if node is not None else None
+            if not text or text.isspace():  # whitespace alone counts as unanswered
+                values[spec.name] = None
+                continue
+            values[spec.name] = _convert(text, spec) if column.typed else text
+            if column.line is not None:
+                _check_points(text, spec, column.line)
+            if column.binary:
+                self.attachments.append(AttachmentRef(_file_name(text, spec), spec.xpath))
         self.rows.append(RowRecord(table.name, key, parent, ordinal, values, segments))
-        for child in self.children.get(table.name, ()):
+        for child in reader.children.get(table.name, ()):
             if child.kind is TableKind.REPEAT:
                 *groups, name = child.path[len(path) + 1 :].split("/")
                 between = segments + tuple((group, None) for group in groups)
@@ -206,18 +266,19 @@ class _RowBuilder:
                 RowRecord(table.name, len(self.rows), parent, position + 1, {column.name: item})
             )
 
-    def _leaves(self, element: etree._Element, path: str) -> Iterator[tuple[str, etree._Element]]:
-        """(xpath, element) of the leaves of this table instance, not entering child repeats."""
-        seen: set[str] = set()
-        for child in element_children(element):
-            child_path = f"{path}/{local_name(child)}"
-            if child_path in self.repeat_paths:
+    def _leaves(self, element: etree._Element, path: str, found: dict[str, etree._Element]) -> None:
+        """Into `found`, the first element at each leaf xpath of this table instance, not
+        entering child repeats."""
+        repeat_paths = self.reader.repeat_paths
+        for child in element.iterchildren(etree.Element):
+            tag: str = child.tag
+            child_path = f"{path}/{tag[tag.rfind('}') + 1 :]}"
+            if child_path in repeat_paths:
                 continue
-            if element_children(child):
-                yield from self._leaves(child, child_path)
-            elif child_path not in seen:
-                seen.add(child_path)
-                yield child_path, child
+            if len(child) and next(child.iterchildren(etree.Element), None) is not None:
+                self._leaves(child, child_path, found)
+            elif child_path not in found:
+                found[child_path] = child
 
     def _instances(
         self, element: etree._Element, path: str, repeat_path: str
@@ -228,12 +289,6 @@ class _RowBuilder:
         for name in relative:
             level = [c for e in level for c in element_children(e) if local_name(c) == name]
         yield from level
-
-
-def _text(element: etree._Element) -> str | None:
-    """The element's text as sent; whitespace alone counts as unanswered."""
-    text = element.text or ""
-    return text if text.strip() else None
 
 
 BIGINT_MAX = 2**63 - 1

@@ -230,11 +230,14 @@ class PipelinedWriter:
                 )
                 values = version_values(target, envelope, xml, digest, submitter, now)
                 version = raw.execute(self.version.sql, self.version.params(values))
-                self._write_rows(raw, rows.rows, envelope.instance_id)
+                # The statements whose answer is not read share one cursor: psycopg makes and
+                # sets up a cursor for each of its connection's execute().
+                writes = raw.cursor()
+                self._write_rows(writes, rows.rows, envelope.instance_id)
                 for file in received:
-                    raw.execute(self.blob.sql, self.blob.params(blob_values(file, now)))
+                    writes.execute(self.blob.sql, self.blob.params(blob_values(file, now)))
                 if records:
-                    raw.cursor().executemany(
+                    writes.executemany(
                         self.attachment.sql, [self.attachment.params(r) for r in records]
                     )
         except psycopg.OperationalError as error:
@@ -268,7 +271,7 @@ class PipelinedWriter:
         )
 
     def _write_rows(
-        self, raw: psycopg.Connection[Any], rows: Sequence[RowRecord], instance_id: str
+        self, raw: psycopg.Cursor[Any], rows: Sequence[RowRecord], instance_id: str
     ) -> None:
         """Each row right after its parent, and before the next row of its parent's table."""
         plan = self.target.version_plan
