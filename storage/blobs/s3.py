@@ -46,7 +46,12 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # boto3's CPU time is what limits photo intake (notes/performance.md). "when_required" skips a
 # CRC32 of every body (put sends Content-MD5 instead), and a pool as large as the server's
 # threadpool keeps its threads from queueing for one of the default 10 connections.
+# botocore also signs a SHA-256 of every body it sends over plain HTTP (a store on the same
+# machine or network), a second SHA-256 of a file intake has just hashed to name it: the body
+# goes unsigned instead (`UNSIGNED-PAYLOAD`, as botocore already does over HTTPS when a checksum
+# header is sent), and stays checked by the store against its signed Content-MD5.
 _CLIENT_CONFIG = Config(
+    s3={"payload_signing_enabled": False},
     max_pool_connections=64,
     request_checksum_calculation="when_required",
     response_checksum_validation="when_required",
@@ -80,7 +85,9 @@ class S3BlobStore:
         if endpoint_url is not None:
             # Self-hosted stores (SeaweedFS, MinIO) are reached by IP or by a name without
             # wildcard DNS, so `{bucket}.{host}` would not resolve: address the bucket in the path.
-            config = config.merge(Config(s3={"addressing_style": "path"}))
+            config = config.merge(
+                Config(s3={"payload_signing_enabled": False, "addressing_style": "path"})
+            )
         # A session of its own: boto3's default session is not safe to share across threads
         # while clients are being created. The client itself is thread-safe and reused.
         session = boto3.session.Session()

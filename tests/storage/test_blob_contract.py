@@ -3,6 +3,7 @@ a real S3-compatible server (no mocks); then what is particular to each, and mak
 
 from __future__ import annotations
 
+import base64
 import gc
 import hashlib
 import io
@@ -12,6 +13,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
+import botocore.exceptions
 import pytest
 from botocore.config import Config
 
@@ -330,6 +332,27 @@ def test_s3_stat_computes_the_md5_of_an_object_stored_without_it(s3_store):
         client.close()
 
     assert s3_store.stat(expected.sha256) == expected
+
+
+@pytest.mark.s3
+def test_s3_bodies_go_unsigned_and_checked_by_their_content_md5(s3_store):
+    """botocore would sign a second SHA-256 of each body over plain HTTP; the store sends it
+    unsigned and the S3 server checks it against the signed Content-MD5 instead, so a body
+    that does not match is refused."""
+    sent: list[dict[str, str]] = []
+    events = s3_store._client.meta.events
+    events.register("before-send.s3.PutObject", lambda request, **_: sent.append(request.headers))
+    content = os.urandom(200 * 1024)
+    info = s3_store.put(io.BytesIO(content), known=info_of(content))
+    assert s3_store.read(info.sha256) == content
+    (headers,) = sent
+    assert headers["X-Amz-Content-SHA256"] == b"UNSIGNED-PAYLOAD"
+    assert "content-md5" in headers["Authorization"].decode().lower()  # a signed header
+    wrong = base64.b64encode(hashlib.md5(b"other", usedforsecurity=False).digest()).decode()
+    with pytest.raises(botocore.exceptions.ClientError, match="BadDigest|InvalidDigest"):
+        s3_store._client.put_object(
+            Bucket=s3_store.bucket, Key=f"{s3_store.prefix}/x", Body=content, ContentMD5=wrong
+        )
 
 
 # An endpoint that cannot be reached. Runs without any server.
