@@ -126,6 +126,55 @@ class _Rows:
         return statement, merged
 
 
+class _SubmissionAndVersion:
+    """The submission and its first version in one statement: the version is inserted from
+    what the submission's INSERT returned, so nothing is when the instanceID is known already
+    (ON CONFLICT DO NOTHING), and the statement answers the version's id and its submission's."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        submissions, versions = s.submissions, s.submission_versions
+        new = (
+            postgresql.insert(submissions)
+            .values({k: sa.bindparam(f"s{i}", type_=submissions.c[k].type) for i, k in _SUBMITTED})
+            .on_conflict_do_nothing()
+            .returning(submissions.c.id)
+            .cte("new_submission")
+        )
+        rest = [k for k in _VERSION_KEYS if k != "submission_id"]
+        values = sa.select(
+            new.c.id, *(sa.bindparam(f"v{i}", type_=versions.c[k].type) for i, k in enumerate(rest))
+        )
+        statement = (
+            postgresql.insert(versions)
+            .from_select(["submission_id", *rest], values)
+            .on_conflict_do_nothing()
+            .returning(versions.c.id, versions.c.submission_id)
+        )
+        self.sql = str(statement.compile(dialect=dialect))
+        self._submission = [
+            (key, f"s{i}", _processor(submissions.c[key], dialect)) for i, key in _SUBMITTED
+        ]
+        self._version = [
+            (key, f"v{i}", _processor(versions.c[key], dialect)) for i, key in enumerate(rest)
+        ]
+
+    def params(
+        self, submission: Mapping[str, object], version: Mapping[str, object]
+    ) -> dict[str, object]:
+        params = {}
+        for columns, values in ((self._submission, submission), (self._version, version)):
+            for key, name, process in columns:
+                value = values.get(key)
+                params[name] = (
+                    process(value) if process is not None and value is not None else value
+                )
+        return params
+
+
+def _processor(column: sa.Column[Any], dialect: Dialect) -> Any:
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _currval(sequence: str) -> sa.ColumnElement[Any]:
     # The name comes from the catalog (pg_get_serial_sequence), not from a request.
     return sa.literal_column("currval('{}')".format(sequence.replace("'", "''")))
@@ -143,22 +192,7 @@ class PipelinedWriter:
         self.form = str(
             FORM_AND_VERSION.add_columns(purged.label("purged")).compile(dialect=dialect)
         )
-        submissions = postgresql.insert(s.submissions).on_conflict_do_nothing()
-        self.submission = _Statement(
-            dialect,
-            submissions.returning(s.submissions.c.id),
-            s.submissions,
-            _SUBMISSION_KEYS,
-            {},
-        )
-        versions = postgresql.insert(s.submission_versions).on_conflict_do_nothing()
-        self.version = _Statement(
-            dialect,
-            versions.returning(s.submission_versions.c.id, s.submission_versions.c.submission_id),
-            s.submission_versions,
-            [k for k in _VERSION_KEYS if k != "submission_id"],
-            {"submission_id": submission_id},
-        )
+        self.submission = _SubmissionAndVersion(dialect)
         self.blob = _Statement(
             dialect, postgresql.insert(s.blobs).on_conflict_do_nothing(), s.blobs, _BLOB_KEYS, {}
         )
@@ -224,12 +258,13 @@ class PipelinedWriter:
                         "key": purge_key(target.form_id, envelope.instance_id),
                     },
                 )
-                submission = raw.execute(
+                version = raw.execute(
                     self.submission.sql,
-                    self.submission.params(submission_values(target, envelope, submitter, now)),
+                    self.submission.params(
+                        submission_values(target, envelope, submitter, now),
+                        version_values(target, envelope, xml, digest, submitter, now),
+                    ),
                 )
-                values = version_values(target, envelope, xml, digest, submitter, now)
-                version = raw.execute(self.version.sql, self.version.params(values))
                 # The statements whose answer is not read share one cursor: psycopg makes and
                 # sets up a cursor for each of its connection's execute().
                 writes = raw.cursor()
@@ -257,12 +292,12 @@ class PipelinedWriter:
         as_seen = (seen.form, seen.version_id)
         if published_version_of(dict(zip(names, found, strict=True))) != as_seen:  # type: ignore[arg-type]
             return None
-        inserted, written = submission.fetchone(), version.fetchone()
-        if inserted is None or written is None or written[1] != inserted[0]:
+        written = version.fetchone()
+        if written is None:  # the submission was there already: a resend, or an edit's
             return None
         present = sum(1 for r in records if r["blob_sha256"])
         return StoredSubmission(
-            int(inserted[0]),
+            int(written[1]),
             int(written[0]),
             envelope.instance_id,
             Outcome.CREATED,
@@ -315,6 +350,7 @@ _SUBMISSION_KEYS = (
     "instance_name",
     "created_at",
 )
+_SUBMITTED = list(enumerate(_SUBMISSION_KEYS))
 _VERSION_KEYS = (
     "submission_id",
     "form_id",

@@ -10,16 +10,18 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from converters.submission import parse_submission, submission_rows
 from server.services import app_services
-from storage.db import is_postgres, transaction
+from storage.db import is_postgres, own_transaction, transaction
 from storage.forms.versions import get_form, set_form_state
 from storage.schema import system as s
-from storage.submissions.store import purge_key
+from storage.submissions.store import Outcome, Submitter, purge_key
 from tests.support.database import count, rows
 from tests.support.openrosa import PHOTO, message
 from tests.support.paths import sample
 
 FIRST = b"uuid:0b0c7a6e-0000-4000-8000-000000000003"
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
 def _renamed(xml: bytes, n: int) -> bytes:
@@ -163,3 +165,53 @@ def test_connections_go_back_to_the_pool_as_they_came(device, engine):
         connection.execute(sa.text("DELETE FROM household__jobs"))
         connection.rollback()
     assert count(engine, "household__jobs") == 6
+
+
+def test_the_pipelined_write_itself_goes_ahead_for_a_new_submission(device, engine):
+    """The other tests pass whichever way the server took; this one calls the pipelined write
+    the server keeps for the household form and checks it wrote the submission itself (on
+    SQLite there is no such write: the cached target has none)."""
+    xml = sample("nested_repeat.xml")
+    assert device.submit(xml).status_code == 201
+    intake = app_services(device.client.app).intake
+    known = intake.targets.recall(device.project, "household", "1")
+    if not is_postgres(engine):
+        assert known is None  # no pipelined write to recall
+        return
+    assert known is not None
+    seen, cached = known
+    assert cached.writer is not None
+    envelope, root = parse_submission(_renamed(xml, 7))
+    converted = submission_rows(root, cached.schema, cached.target.version_plan)
+    with own_transaction(engine) as connection:
+        stored = cached.writer.write(
+            connection,
+            seen,
+            envelope,
+            _renamed(xml, 7),
+            converted,
+            {},
+            Submitter(None, "t", "t"),
+            NOW,
+        )
+    assert stored is not None
+    assert stored.outcome is Outcome.CREATED
+    household = rows(engine, "household")
+    assert [r["_submission_id"] for r in household][-1] == stored.submission_id
+    assert household[-1]["_version_id"] == stored.version_id
+    assert len(rows(engine, "household__jobs")) == 6
+    # The same instanceID again is not new: nothing is written, and the caller rolls back.
+    with own_transaction(engine) as connection:
+        again = cached.writer.write(
+            connection,
+            seen,
+            envelope,
+            _renamed(xml, 7),
+            converted,
+            {},
+            Submitter(None, "t", "t"),
+            NOW,
+        )
+        assert again is None
+        connection.connection.driver_connection.rollback()
+    assert count(engine, "household") == 2
