@@ -187,10 +187,21 @@ class PipelinedWriter:
         self.target = target
         submission_id = _currval(sequences[s.submissions.name])
         version_id = _currval(sequences[s.submission_versions.name])
-        # The form lookup, and whether the instanceID was purged, in one statement.
+        # The form lookup, and whether the instanceID was purged, in one statement; for a
+        # device let in from memory, its app user too (APP_USER_BY_TOKEN, joined on nothing:
+        # its columns are NULL when the key no longer finds it).
         purged = sa.exists().where(s.purged_submissions.c.instance_hash == sa.bindparam("key"))
-        self.form = str(
-            FORM_AND_VERSION.add_columns(purged.label("purged")).compile(dialect=dialect)
+        form = FORM_AND_VERSION.add_columns(purged.label("purged"))
+        self.form = str(form.compile(dialect=dialect))
+        app = APP_USER_BY_TOKEN.subquery("app_user")
+        self.form_and_app_user = str(
+            form.add_columns(
+                app.c.id.label("app_user_id"),
+                app.c.project_id.label("app_user_project_id"),
+                app.c.assigned.label("app_user_assigned"),
+            )
+            .outerjoin(app, sa.true())
+            .compile(dialect=dialect)
         )
         self.submission = _SubmissionAndVersion(dialect)
         self.blob = _Statement(
@@ -203,7 +214,6 @@ class PipelinedWriter:
             _ATTACHMENT_KEYS,
             {"submission_version_id": version_id},
         )
-        self.app_user = str(APP_USER_BY_TOKEN.compile(dialect=dialect))
         self.rows: dict[str, _Rows] = {}
         for spec in target.version_plan.tables:
             table = target.tables[spec.name]
@@ -244,20 +254,17 @@ class PipelinedWriter:
             with raw.pipeline():
                 if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
                     raw.execute(_BEGIN)
-                device = (
-                    raw.execute(self.app_user, {"token_hash": app_user.token_hash})
-                    if app_user is not None
-                    else None
-                )
-                form = raw.execute(
-                    self.form,
-                    {
-                        "project_id": seen.form.project_id,
-                        "xml_form_id": seen.form.xml_form_id,
-                        "version": target.version,
-                        "key": purge_key(target.form_id, envelope.instance_id),
-                    },
-                )
+                lookup = {
+                    "project_id": seen.form.project_id,
+                    "xml_form_id": seen.form.xml_form_id,
+                    "version": target.version,
+                    "key": purge_key(target.form_id, envelope.instance_id),
+                }
+                if app_user is None:
+                    form = raw.execute(self.form, lookup)
+                else:
+                    lookup["token_hash"] = app_user.token_hash
+                    form = raw.execute(self.form_and_app_user, lookup)
                 version = raw.execute(
                     self.submission.sql,
                     self.submission.params(
@@ -283,14 +290,21 @@ class PipelinedWriter:
             # Most often a row without its parent: the submission was not inserted (a resend).
             # Whatever it was, the step-by-step way meets it again and says what it is.
             return None
-        if app_user is not None and device is not None and not app_user.holds(_mapping(device)):
-            raise AppUserChanged
-        found = form.fetchone()
-        if found is None or found[-1]:  # the form is gone, or the instanceID was purged
+        found = _mapping(form)
+        if found is None:  # the form is gone (step by step also authenticates afresh)
             return None
-        names = [column.name for column in form.description or ()]
+        if app_user is not None and not app_user.holds(
+            {
+                "id": found["app_user_id"],
+                "project_id": found["app_user_project_id"],
+                "assigned": found["app_user_assigned"],
+            }
+        ):
+            raise AppUserChanged
+        if found["purged"]:
+            return None
         as_seen = (seen.form, seen.version_id)
-        if published_version_of(dict(zip(names, found, strict=True))) != as_seen:  # type: ignore[arg-type]
+        if published_version_of(found) != as_seen:  # type: ignore[arg-type]
             return None
         written = version.fetchone()
         if written is None:  # the submission was there already: a resend, or an edit's

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from converters.submission import parse_submission, submission_rows
+from server.accounts.keys import token_hash
 from server.services import app_services
+from storage.accounts.access import AppUserCheck
 from storage.db import is_postgres, own_transaction, transaction
 from storage.forms.versions import get_form, set_form_state
 from storage.schema import system as s
+from storage.submissions.pipelined import AppUserChanged
 from storage.submissions.store import Outcome, Submitter, purge_key
 from tests.support.database import count, rows
 from tests.support.openrosa import PHOTO, message
@@ -170,7 +174,7 @@ def test_connections_go_back_to_the_pool_as_they_came(device, engine):
 def test_the_pipelined_write_itself_goes_ahead_for_a_new_submission(device, engine):
     """The other tests pass whichever way the server took; this one calls the pipelined write
     the server keeps for the household form and checks it wrote the submission itself (on
-    SQLite there is no such write: the cached target has none)."""
+    SQLite there is no such write: nothing is recalled)."""
     xml = sample("nested_repeat.xml")
     assert device.submit(xml).status_code == 201
     intake = app_services(device.client.app).intake
@@ -181,37 +185,47 @@ def test_the_pipelined_write_itself_goes_ahead_for_a_new_submission(device, engi
     assert known is not None
     seen, cached = known
     assert cached.writer is not None
-    envelope, root = parse_submission(_renamed(xml, 7))
-    converted = submission_rows(root, cached.schema, cached.target.version_plan)
-    with own_transaction(engine) as connection:
-        stored = cached.writer.write(
-            connection,
-            seen,
-            envelope,
-            _renamed(xml, 7),
-            converted,
-            {},
-            Submitter(None, "t", "t"),
-            NOW,
-        )
+    writer = cached.writer
+
+    def write(n: int, check: AppUserCheck | None = None):
+        envelope, root = parse_submission(_renamed(xml, n))
+        converted = submission_rows(root, cached.schema, cached.target.version_plan)
+        with own_transaction(engine) as connection:
+            stored = writer.write(
+                connection,
+                seen,
+                envelope,
+                _renamed(xml, n),
+                converted,
+                {},
+                Submitter(None, "t", "t"),
+                NOW,
+                check,
+            )
+            if stored is None:  # what intake does: roll back
+                connection.connection.driver_connection.rollback()
+        return stored
+
+    stored = write(7)
     assert stored is not None
     assert stored.outcome is Outcome.CREATED
     household = rows(engine, "household")
-    assert [r["_submission_id"] for r in household][-1] == stored.submission_id
+    assert household[-1]["_submission_id"] == stored.submission_id
     assert household[-1]["_version_id"] == stored.version_id
     assert len(rows(engine, "household__jobs")) == 6
-    # The same instanceID again is not new: nothing is written, and the caller rolls back.
-    with own_transaction(engine) as connection:
-        again = cached.writer.write(
-            connection,
-            seen,
-            envelope,
-            _renamed(xml, 7),
-            converted,
-            {},
-            Submitter(None, "t", "t"),
-            NOW,
-        )
-        assert again is None
-        connection.connection.driver_connection.rollback()
+    # The same instanceID again is not new: nothing is written.
+    assert write(7) is None
     assert count(engine, "household") == 2
+    # A device let in from memory: its key is read in the same statement as the form, and the
+    # write goes ahead only while it finds the same app user, project and forms.
+    with engine.connect() as connection:
+        form_id = get_form(connection, device.project, "household").id
+    holds = AppUserCheck(token_hash(device.token), device.actor_id, device.project, {form_id})
+    assert write(8, holds) is not None
+    changed = AppUserCheck(holds.token_hash, device.actor_id, device.project, frozenset())
+    with pytest.raises(AppUserChanged):
+        write(9, changed)
+    unknown = AppUserCheck("0" * 64, device.actor_id, device.project, holds.assigned)
+    with pytest.raises(AppUserChanged):
+        write(10, unknown)
+    assert count(engine, "household") == 3
