@@ -8,40 +8,25 @@ widened by a later form version still fits. An empty element and an absent one b
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from converters.errors import ConversionCode, SubmissionError
 from converters.form_model import DataType, FormSchema
-from converters.geometry import NUMBER
 from converters.safe_xml import element_children, local_name, parse_xml
+from converters.submission_values import TYPED_ROLES, check_points, convert, file_name
 from converters.table_plan import ColumnRole, ColumnSpec, SqlType, TableKind, TablePlan, TableSpec
 from converters.xform_schema import version_attribute
 
-_GEO_INDEX = {
-    ColumnRole.LATITUDE: 0,
-    ColumnRole.LONGITUDE: 1,
-    ColumnRole.ALTITUDE: 2,
-    ColumnRole.ACCURACY: 3,
-}
 # instanceID and deprecatedID: Central's 'uuid:' and a UUID, as Collect, Enketo and ODK Web
 # Forms generate them, and the ids of older or custom clients (Aggregate's, a calculated
 # `concat('uuid:', uuid())`), all within this set. The id names files (`<id>.xml` downloads),
 # export rows and URLs, so nothing else is let in: no spaces, slashes, quotes or controls.
 INSTANCE_ID_MAX = 100
 _INSTANCE_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9:._-]{{0,{INSTANCE_ID_MAX - 1}}}")
-# A location number as clients write them: Collect with Java's Double.toString (`1.0E-4` near
-# the equator), Enketo and Web Forms with JavaScript's (`1e-7`, `1e+21`).
-_POINT = re.compile(rf"{NUMBER}(?: {NUMBER}){{1,3}}")
-# geotrace and geoshape: points joined by ';' (Collect writes no space and drops the last ';';
-# a trailing ';' or a space around each ';' is taken from other clients).
-_POINT_SEPARATOR = re.compile(r" ?; ?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +173,7 @@ def _reader(schema: FormSchema, plan: TablePlan) -> _Reader:
             table.name: tuple(
                 _Column(
                     column,
-                    typed=column.role in _GEO_INDEX
+                    typed=column.role in TYPED_ROLES
                     or (column.role is ColumnRole.VALUE and column.sql_type is not SqlType.TEXT),
                     line=lines.get(column.xpath) if column.role is ColumnRole.VALUE else None,
                     binary=column.role is ColumnRole.VALUE and column.xpath in binary,
@@ -236,11 +221,11 @@ class _RowBuilder:
             if not text or text.isspace():  # whitespace alone counts as unanswered
                 values[spec.name] = None
                 continue
-            values[spec.name] = _convert(text, spec) if column.typed else text
+            values[spec.name] = convert(text, spec) if column.typed else text
             if column.line is not None:
-                _check_points(text, spec, column.line)
+                check_points(text, spec, column.line)
             if column.binary:
-                self.attachments.append(AttachmentRef(_file_name(text, spec), spec.xpath))
+                self.attachments.append(AttachmentRef(file_name(text, spec), spec.xpath))
         self.rows.append(RowRecord(table.name, key, parent, ordinal, values, segments))
         for child in reader.children.get(table.name, ()):
             if child.kind is TableKind.REPEAT:
@@ -289,123 +274,3 @@ class _RowBuilder:
         for name in relative:
             level = [c for e in level for c in element_children(e) if local_name(c) == name]
         yield from level
-
-
-BIGINT_MAX = 2**63 - 1
-BIGINT_MIN = -(2**63)
-
-
-def _file_name(text: str, column: ColumnSpec) -> str:
-    """An attachment's name as the XML gives it: a plain file name, as Collect and Enketo
-    write. A path (`../x`, `/etc/x`, `a\\b`) or a control character would become a path
-    in the exports' zip (`media/<name>`) and in the Content-Disposition of downloads."""
-    name = text.strip()
-    if name in (".", "..") or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in name):
-        raise SubmissionError(
-            ConversionCode.SUBMISSION_BAD_VALUE,
-            value=text[:100],
-            xpath=column.xpath,
-            expected="file name (without a path or control characters)",
-        )
-    return name
-
-
-def _convert(text: str | None, column: ColumnSpec) -> object:
-    if text is None:
-        return None
-    try:
-        if column.role in _GEO_INDEX:
-            return _geo_part(text, column.role)
-        if column.role is ColumnRole.VALUE and column.sql_type is not SqlType.TEXT:
-            return _value(text.strip(), column.sql_type)
-        return text
-    except (ValueError, InvalidOperation, IndexError, OverflowError) as error:
-        raise SubmissionError(
-            ConversionCode.SUBMISSION_BAD_VALUE,
-            value=text[:100],
-            xpath=column.xpath,
-            expected=_expected(column),
-        ) from error
-
-
-def _value(text: str, sql_type: SqlType) -> object:
-    if sql_type is SqlType.TEXT:
-        return text
-    if sql_type is SqlType.BIGINT:
-        whole = int(text)
-        if not BIGINT_MIN <= whole <= BIGINT_MAX:  # a database BIGINT: refuse, never overflow
-            raise ValueError(text)
-        return whole
-    if sql_type is SqlType.DECIMAL:
-        number = Decimal(text)
-        if not number.is_finite():
-            raise ValueError(text)
-        return number
-    if sql_type is SqlType.DATE:
-        return date.fromisoformat(text[:10])
-    if sql_type is SqlType.TIMESTAMP:
-        moment = datetime.fromisoformat(text)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        moment.astimezone(UTC)  # stored in UTC: year 1 at +14:00 has no UTC time (OverflowError)
-        return moment
-    if sql_type is SqlType.TIME:
-        return time.fromisoformat(text)
-    if sql_type is SqlType.BOOLEAN:
-        lowered = text.lower()
-        if lowered not in ("true", "false", "1", "0"):
-            raise ValueError(text)
-        return lowered in ("true", "1")
-    double = float(text)
-    if not math.isfinite(double):
-        raise ValueError(text)
-    return double
-
-
-def _geo_part(text: str, role: ColumnRole) -> float | None:
-    parts = _point(text.strip())
-    index = _GEO_INDEX[role]
-    return parts[index] if index < len(parts) else None
-
-
-def _point(text: str) -> list[float]:
-    """'latitude longitude [altitude [accuracy]]': numbers separated by single spaces (no tabs,
-    no text, which exports would carry to spreadsheets), latitude and longitude on the globe."""
-    if not _POINT.fullmatch(text):
-        raise ValueError(text)
-    numbers = [float(part) for part in text.split(" ")]
-    if not all(math.isfinite(n) for n in numbers):  # '1e999' matches and is infinite
-        raise ValueError(text)
-    if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
-        raise ValueError(text)
-    return numbers
-
-
-def _check_points(text: str, column: ColumnSpec, data_type: DataType) -> None:
-    """A geotrace or geoshape is kept as text, but each of its points is held to _point's rule."""
-    try:
-        for point in _POINT_SEPARATOR.split(text.strip().removesuffix(";").rstrip()):
-            _point(point)
-    except ValueError as error:
-        raise SubmissionError(
-            ConversionCode.SUBMISSION_BAD_VALUE,
-            value=text[:100],
-            xpath=column.xpath,
-            expected=f"{data_type.value} (points '{_POINT_RULE}' separated by ';', {_GEO_RANGE})",
-        ) from error
-
-
-_POINT_RULE = "latitude longitude [altitude accuracy]"
-_GEO_RANGE = "numbers separated by single spaces, latitude -90 to 90, longitude -180 to 180"
-
-
-def _expected(column: ColumnSpec) -> str:
-    if column.role in _GEO_INDEX:
-        return f"geopoint ('{_POINT_RULE}', {_GEO_RANGE})"
-    return {
-        SqlType.BIGINT: "integer",
-        SqlType.DECIMAL: "decimal number",
-        SqlType.DATE: "date (YYYY-MM-DD)",
-        SqlType.TIMESTAMP: "date and time (ISO 8601)",
-        SqlType.TIME: "time (HH:MM:SS)",
-        SqlType.BOOLEAN: "boolean",
-    }.get(column.sql_type, column.sql_type.value)
