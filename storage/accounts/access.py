@@ -6,10 +6,8 @@ Tokens are stored as their sha256 only; an app user's token is also kept encrypt
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -180,12 +178,14 @@ class AppUserCheck:
     project_id: int | None
     assigned: frozenset[int]
 
-    def holds(self, row: Mapping[str, Any] | None) -> bool:
-        return row is not None and (
-            row["id"],
-            row["project_id"],
-            assigned_forms(row["assigned"]),
-        ) == (self.actor_id, self.project_id, self.assigned)
+    def holds(self, actor_id: int | None, project_id: int | None, assigned: str | None) -> bool:
+        """Whether APP_USER_BY_TOKEN's `id`, `project_id` and `assigned` (NULL: no row) are
+        still what was let in."""
+        return (actor_id, project_id, assigned_forms(assigned)) == (
+            self.actor_id,
+            self.project_id,
+            self.assigned,
+        )
 
 
 _ASSIGNED = (

@@ -5,11 +5,11 @@ case only: a new instanceID to a form version this process has written to before
 else (a resend, an edit, a purged instanceID, a form published or closed since) shows in those
 results, and the caller rolls back and takes store.py's way, which says what happened.
 
-The statements are compiled once per form target. Rows point at the rows inserted just before
-them with `currval` of their sequence (the value this session's last INSERT took), so no
-statement waits for another's answer: a parent row is followed by its children before the next
-row of its table, and a row that finds no parent fails on its foreign key (then the caller
-rolls back too).
+The statements are compiled once per form target (storage/submissions/compiled_inserts.py).
+Rows point at the rows inserted just before them with `currval` of their sequence (the value
+this session's last INSERT took), so no statement waits for another's answer: a parent row is
+followed by its children before the next row of its table, and a row that finds no parent
+fails on its foreign key (then the caller rolls back too).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.dml import Insert
 
 from converters.submission import Envelope, RowRecord, SubmissionRows
 from converters.table_plan import TableKind
@@ -33,6 +32,7 @@ from storage.errors import StorageCode, StorageUnavailable
 from storage.forms.versions import FORM_AND_VERSION, FormRecord, published_version_of
 from storage.schema import system as s
 from storage.submissions.attachments import ReceivedFile, attachment_records, blob_values
+from storage.submissions.compiled_inserts import Rows, Statement, SubmissionAndVersion
 from storage.submissions.rows import row_values
 from storage.submissions.store import (
     FormTarget,
@@ -57,122 +57,6 @@ class SeenForm:
 class AppUserChanged(Exception):
     """The app user let in from memory is no longer as it was (revoked, deleted, its forms
     unassigned): nothing may be written on its word; the caller rolls back."""
-
-
-class _Statement:
-    """An INSERT compiled once, with its parameters named p0, p1… and typed by column."""
-
-    def __init__(
-        self,
-        dialect: Dialect,
-        statement: Insert,
-        table: sa.Table,
-        keys: Sequence[str],
-        computed: Mapping[str, sa.ColumnElement[Any]],
-    ) -> None:
-        binds = {key: sa.bindparam(f"p{i}", type_=table.c[key].type) for i, key in enumerate(keys)}
-        self.sql = str(statement.values({**binds, **computed}).compile(dialect=dialect))
-        self._columns = [
-            (key, f"p{i}", table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-            for i, key in enumerate(keys)
-        ]
-
-    def params(self, values: Mapping[str, object], suffix: str = "") -> dict[str, object]:
-        params = {}
-        for key, name, process in self._columns:
-            value = values.get(key)
-            params[name + suffix] = (
-                process(value) if process is not None and value is not None else value
-            )
-        return params
-
-
-class _Rows:
-    """The INSERT of one row of a table, and of `n` rows in one statement (VALUES (…), (…)):
-    a repeat's rows, or a multiple choice's, go to PostgreSQL as one statement instead of one
-    per row."""
-
-    def __init__(
-        self,
-        dialect: Dialect,
-        table: sa.Table,
-        keys: Sequence[str],
-        computed: Mapping[str, sa.ColumnElement[Any]],
-    ) -> None:
-        self._dialect, self._table, self._keys, self._computed = dialect, table, keys, computed
-        self.one = _Statement(dialect, sa.insert(table), table, keys, computed)
-        self._many: dict[int, str] = {}
-
-    def many(self, params: Sequence[Mapping[str, object]]) -> tuple[str, dict[str, object]]:
-        """One statement for these rows' values, and its parameters."""
-        count = len(params)
-        statement = self._many.get(count)
-        if statement is None:
-            rows = [
-                {
-                    **{
-                        key: sa.bindparam(f"p{i}_{j}", type_=self._table.c[key].type)
-                        for i, key in enumerate(self._keys)
-                    },
-                    **self._computed,
-                }
-                for j in range(count)
-            ]
-            statement = str(sa.insert(self._table).values(rows).compile(dialect=self._dialect))
-            self._many[count] = statement
-        merged: dict[str, object] = {}
-        for j, values in enumerate(params):
-            merged.update(self.one.params(values, f"_{j}"))
-        return statement, merged
-
-
-class _SubmissionAndVersion:
-    """The submission and its first version in one statement: the version is inserted from
-    what the submission's INSERT returned, so nothing is when the instanceID is known already
-    (ON CONFLICT DO NOTHING), and the statement answers the version's id and its submission's."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        submissions, versions = s.submissions, s.submission_versions
-        new = (
-            postgresql.insert(submissions)
-            .values({k: sa.bindparam(f"s{i}", type_=submissions.c[k].type) for i, k in _SUBMITTED})
-            .on_conflict_do_nothing()
-            .returning(submissions.c.id)
-            .cte("new_submission")
-        )
-        rest = [k for k in _VERSION_KEYS if k != "submission_id"]
-        values = sa.select(
-            new.c.id, *(sa.bindparam(f"v{i}", type_=versions.c[k].type) for i, k in enumerate(rest))
-        )
-        statement = (
-            postgresql.insert(versions)
-            .from_select(["submission_id", *rest], values)
-            .on_conflict_do_nothing()
-            .returning(versions.c.id, versions.c.submission_id)
-        )
-        self.sql = str(statement.compile(dialect=dialect))
-        self._submission = [
-            (key, f"s{i}", _processor(submissions.c[key], dialect)) for i, key in _SUBMITTED
-        ]
-        self._version = [
-            (key, f"v{i}", _processor(versions.c[key], dialect)) for i, key in enumerate(rest)
-        ]
-
-    def params(
-        self, submission: Mapping[str, object], version: Mapping[str, object]
-    ) -> dict[str, object]:
-        params = {}
-        for columns, values in ((self._submission, submission), (self._version, version)):
-            for key, name, process in columns:
-                value = values.get(key)
-                params[name] = (
-                    process(value) if process is not None and value is not None else value
-                )
-        return params
-
-
-def _processor(column: sa.Column[Any], dialect: Dialect) -> Any:
-    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _currval(sequence: str) -> sa.ColumnElement[Any]:
@@ -203,18 +87,18 @@ class PipelinedWriter:
             .outerjoin(app, sa.true())
             .compile(dialect=dialect)
         )
-        self.submission = _SubmissionAndVersion(dialect)
-        self.blob = _Statement(
+        self.submission = SubmissionAndVersion(dialect, _SUBMISSION_KEYS, _VERSION_KEYS)
+        self.blob = Statement(
             dialect, postgresql.insert(s.blobs).on_conflict_do_nothing(), s.blobs, _BLOB_KEYS, {}
         )
-        self.attachment = _Statement(
+        self.attachment = Statement(
             dialect,
             sa.insert(s.submission_attachments),
             s.submission_attachments,
             _ATTACHMENT_KEYS,
             {"submission_version_id": version_id},
         )
-        self.rows: dict[str, _Rows] = {}
+        self.rows: dict[str, Rows] = {}
         for spec in target.version_plan.tables:
             table = target.tables[spec.name]
             computed = {"_submission_id": submission_id}
@@ -224,7 +108,7 @@ class PipelinedWriter:
                 assert spec.parent is not None
                 computed["_parent_id"] = _currval(sequences[spec.parent])
             keys = [c.name for c in table.columns if c.name not in computed and c.name != "_id"]
-            self.rows[spec.name] = _Rows(dialect, table, keys, computed)
+            self.rows[spec.name] = Rows(dialect, table, keys, computed)
         self.children: dict[str, list[str]] = {}
         for spec in target.version_plan.tables:
             if spec.parent is not None:
@@ -294,11 +178,7 @@ class PipelinedWriter:
         if found is None:  # the form is gone (step by step also authenticates afresh)
             return None
         if app_user is not None and not app_user.holds(
-            {
-                "id": found["app_user_id"],
-                "project_id": found["app_user_project_id"],
-                "assigned": found["app_user_assigned"],
-            }
+            found["app_user_id"], found["app_user_project_id"], found["app_user_assigned"]
         ):
             raise AppUserChanged
         if found["purged"]:
@@ -364,7 +244,6 @@ _SUBMISSION_KEYS = (
     "instance_name",
     "created_at",
 )
-_SUBMITTED = list(enumerate(_SUBMISSION_KEYS))
 _VERSION_KEYS = (
     "submission_id",
     "form_id",
