@@ -1,6 +1,7 @@
-"""The INSERTs of the pipelined write (storage/submissions/pipelined.py), compiled once per form
-target: SQL text for psycopg, and each value put through its column's SQLAlchemy bind processor
-under a parameter name of its own, as SQLAlchemy would at every execution."""
+"""Parameters and INSERTs of the pipelined write (storage/submissions/pipelined.py and
+one_statement.py), compiled once per form target: each value put through its column's
+SQLAlchemy bind processor under a parameter name of its own, as SQLAlchemy would at every
+execution."""
 
 from __future__ import annotations
 
@@ -8,11 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
-
-from storage.schema import system as s
 
 
 class Binds:
@@ -53,81 +51,4 @@ class Statement:
     def params(self, values: Mapping[str, object]) -> dict[str, object]:
         params: dict[str, object] = {}
         self.binds.put(values, params)
-        return params
-
-
-class Rows:
-    """The INSERT of one row of a table, and of `n` rows in one statement (VALUES (…), (…)):
-    a repeat's rows, or a multiple choice's, go to PostgreSQL as one statement instead of one
-    per row."""
-
-    def __init__(
-        self,
-        dialect: Dialect,
-        table: sa.Table,
-        keys: Sequence[str],
-        computed: Mapping[str, sa.ColumnElement[Any]],
-    ) -> None:
-        self._dialect, self._table, self._keys, self._computed = dialect, table, keys, computed
-        self.one = Statement(dialect, sa.insert(table), table, keys, computed)
-        self._many: dict[int, str] = {}
-
-    def many(self, rows: Sequence[Mapping[str, object]]) -> tuple[str, dict[str, object]]:
-        """One statement for these rows' values, and its parameters."""
-        count = len(rows)
-        statement = self._many.get(count)
-        if statement is None:
-            values = [
-                {
-                    **{
-                        key: sa.bindparam(f"p{i}_{j}", type_=self._table.c[key].type)
-                        for i, key in enumerate(self._keys)
-                    },
-                    **self._computed,
-                }
-                for j in range(count)
-            ]
-            statement = str(sa.insert(self._table).values(values).compile(dialect=self._dialect))
-            self._many[count] = statement
-        params: dict[str, object] = {}
-        for j, row in enumerate(rows):
-            self.one.binds.put(row, params, f"_{j}")
-        return statement, params
-
-
-class SubmissionAndVersion:
-    """The submission and its first version in one statement: the version is inserted from
-    what the submission's INSERT returned, so nothing is when the instanceID is known already
-    (ON CONFLICT DO NOTHING), and the statement answers the version's id and its submission's."""
-
-    def __init__(
-        self, dialect: Dialect, submission_keys: Sequence[str], version_keys: Sequence[str]
-    ) -> None:
-        submissions, versions = s.submissions, s.submission_versions
-        rest = [k for k in version_keys if k != "submission_id"]
-        self._submission = Binds(dialect, submissions, submission_keys, "s")
-        self._version = Binds(dialect, versions, rest, "v")
-        new = (
-            postgresql.insert(submissions)
-            .values(self._submission.marks)
-            .on_conflict_do_nothing()
-            .returning(submissions.c.id)
-            .cte("new_submission")
-        )
-        statement = (
-            postgresql.insert(versions)
-            .from_select(
-                ["submission_id", *rest], sa.select(new.c.id, *self._version.marks.values())
-            )
-            .on_conflict_do_nothing()
-            .returning(versions.c.id, versions.c.submission_id)
-        )
-        self.sql = str(statement.compile(dialect=dialect))
-
-    def params(
-        self, submission: Mapping[str, object], version: Mapping[str, object]
-    ) -> dict[str, object]:
-        params: dict[str, object] = {}
-        self._submission.put(submission, params)
-        self._version.put(version, params)
         return params
