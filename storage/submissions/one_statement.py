@@ -110,8 +110,8 @@ class OneStatement:
         compiled = self._compiled.get(shape)
         if compiled is None:
             compiled = self._compile(*shape)
-            if len(self._compiled) >= _SHAPES_KEPT:
-                self._compiled.pop(next(iter(self._compiled)))
+            if len(self._compiled) >= _SHAPES_KEPT:  # (threads share it: clear, don't iterate)
+                self._compiled.clear()
             self._compiled[shape] = compiled
         sql, names = compiled
         return sql, [params[name] for name in names]
