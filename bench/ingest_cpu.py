@@ -46,15 +46,16 @@ from scripts.test_services import free_port  # noqa: E402
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """Each living process's CPU so far, user + system."""
+def _cpu_seconds(pids: list[int], user: bool = True) -> dict[int, float]:
+    """Each living process's CPU so far: user + system, or system alone."""
     seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        seconds[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+        system = int(fields[12])  # stime; utime is fields[11]
+        seconds[pid] = (system + (int(fields[11]) if user else 0)) / _TICK
     return seconds
 
 
@@ -84,18 +85,21 @@ def measure(server_pid: int, port: int, path: str, count: int, concurrency: int)
     requests = [request_bytes(path, with_photo=False) for _ in range(count)]
     server = RssSampler(server_pid)._pids()
     server_before, postgres_before = _cpu_seconds(server), _cpu_seconds(_postgres_pids())
+    system_before = _cpu_seconds(server, user=False)
     client_before = _client_seconds()
     started = time.perf_counter()
     results = asyncio.run(send_all(port, requests, concurrency))
     elapsed = time.perf_counter() - started
     client_ms = (_client_seconds() - client_before) * 1000 / count
     server_ms = _spent(server_before, _cpu_seconds(server)) * 1000 / count
+    system_ms = _spent(system_before, _cpu_seconds(server, user=False)) * 1000 / count
     postgres_ms = _spent(postgres_before, _cpu_seconds(_postgres_pids())) * 1000 / count
     statuses = {status for status, _ in results}
     if statuses != {201}:
         raise RuntimeError(f"{path}: statuses {statuses}")
     return (
-        f"{count / elapsed:7.1f}/s; CPU per submission: server {server_ms:.2f} ms,"
+        f"{count / elapsed:7.1f}/s; CPU per submission: server {server_ms:.2f} ms"
+        f" ({system_ms:.2f} in the kernel),"
         f" PostgreSQL {postgres_ms:.2f} ms, load client {client_ms:.2f} ms,"
         f" all {server_ms + postgres_ms + client_ms:.2f} ms"
     )

@@ -1,17 +1,20 @@
 """A new submission as one SQL statement (issue 22): the form lookup, the submission, its first
-version and every row of the form's tables, as INSERTs in the data-modifying CTEs of one
-`WITH … SELECT`. psycopg then converts one query and PostgreSQL parses, binds and starts one
-statement per submission instead of one per table.
+version, every row of the form's tables, the received files' blobs and the attachments, as
+INSERTs in the data-modifying CTEs of one `WITH … SELECT`. psycopg then converts one query and
+PostgreSQL parses, binds and starts one statement per submission instead of one per table.
 
 Each INSERT takes the ids it needs from what the INSERT before it returned: the root row from
 the new version (so nothing is inserted when the instanceID is known already), a repeat's or a
 multiple choice's rows from their parent's, a nested row finding its parent among the rows
-returned by its parent's INSERT by the parent's `_key` (unique within a submission). A row that
-finds no parent has a NULL `_parent_id` and the whole statement fails on it: the caller then
-rolls back. The statement is compiled once per form target and shape (how many rows go to
-each table) and answers one row: the form as FORM_AND_VERSION reads it (with the purged check
-and, for a device let in from memory, its app user), then the new version's id and its
-submission's, NULL when nothing was inserted.
+returned by its parent's INSERT by the parent's `_key` (unique within a submission), an
+attachment its version. A row that finds no parent or version has a NULL id there and the
+whole statement fails on it: the caller then rolls back. A blob is content-addressed: its
+INSERT does nothing when the blob is stored already.
+
+The statement is compiled once per form target and shape (how many rows go to each table,
+how many blobs and attachments) and answers one row: the form as FORM_AND_VERSION reads it
+(with the purged check and, for a device let in from memory, its app user), then the new
+version's id and its submission's, NULL when nothing was inserted.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from sqlalchemy.engine import Dialect
 from converters.submission import RowRecord
 from converters.table_plan import TableKind
 from storage.schema import system as s
-from storage.submissions.compiled_inserts import Binds
 from storage.submissions.rows import row_values
 from storage.submissions.store import FormTarget
 
@@ -48,6 +50,8 @@ class OneStatement:
         lookups: Mapping[bool, sa.Select[Any]],
         submission_keys: Sequence[str],
         version_keys: Sequence[str],
+        blob_keys: Sequence[str],
+        attachment_keys: Sequence[str],
     ) -> None:
         """`lookups`: the form's SELECT, without (False) and with (True) the app user's
         columns; their parameters are the caller's, the INSERTs' are named here."""
@@ -56,6 +60,8 @@ class OneStatement:
         self._version_keys = [k for k in version_keys if k != "submission_id"]
         self._submission = Binds(dialect, submissions, submission_keys, "s")
         self._version = Binds(dialect, versions, self._version_keys, "v")
+        self._blob = Binds(dialect, s.blobs, blob_keys, "b")
+        self._attachment = Binds(dialect, s.submission_attachments, attachment_keys, "a")
         self._tables = []
         self._index = {}
         for i, spec in enumerate(target.version_plan.tables):
@@ -77,6 +83,8 @@ class OneStatement:
         version: Mapping[str, object],
         lookup: Mapping[str, object],
         with_app_user: bool,
+        blobs: Sequence[Mapping[str, object]] = (),
+        attachments: Sequence[Mapping[str, object]] = (),
     ) -> tuple[str, list[object]] | None:
         """The SQL and its parameters in order for this submission (for psycopg's RawCursor),
         or None when it has too many values for one statement."""
@@ -90,11 +98,16 @@ class OneStatement:
                 by_table, self._tables, strict=True
             )
         )
+        values_needed += len(blobs) * 5 + len(attachments) * 5
         if values_needed > MAX_PARAMETERS:
             return None
         params: dict[str, object] = dict(lookup)
         self._submission.put(submission, params)
         self._version.put(version, params)
+        for j, blob in enumerate(blobs):
+            self._blob.put(blob, params, f"_{j}")
+        for j, attachment in enumerate(attachments):
+            self._attachment.put(attachment, params, f"_{j}")
         repeat_keys: dict[int, object] = {}  # a repeat row's key in the submission -> its _key
         for i, (spec, _table, _keys, binds) in enumerate(self._tables):
             for j, row in enumerate(by_table[i]):
@@ -106,7 +119,7 @@ class OneStatement:
                     repeat_keys[row.key] = values["_key"]
                 if row.parent is not None and row.parent in repeat_keys:
                     params[f"t{i}k_{j}"] = repeat_keys[row.parent]
-        shape = (with_app_user, tuple(len(t) for t in by_table))
+        shape = (with_app_user, (*(len(t) for t in by_table), len(blobs), len(attachments)))
         compiled = self._compiled.get(shape)
         if compiled is None:
             compiled = self._compile(*shape)
@@ -137,21 +150,15 @@ class OneStatement:
         )
         inserted: dict[str, Any] = {}  # table name -> the CTE of its INSERT
         ctes = [new_submission, new_version]
-        for i, ((spec, table, keys, _binds), count) in enumerate(
-            zip(self._tables, counts, strict=True)
+        for i, ((spec, table, keys, binds), count) in enumerate(
+            zip(self._tables, counts[:-2], strict=True)
         ):
             if count == 0:
                 continue
             returned = [table.c._id]
             if spec.kind is TableKind.REPEAT:
                 returned.append(table.c._key)
-            marks = [
-                {
-                    key: sa.bindparam(f"t{i}c{k}_{j}", type_=table.c[key].type)
-                    for k, key in enumerate(keys)
-                }
-                for j in range(count)
-            ]
+            marks = [self._marks(binds, table, j) for j in range(count)]
             if spec.kind is TableKind.ROOT:
                 insert = sa.insert(table).from_select(
                     ["_submission_id", "_version_id", *keys],
@@ -177,6 +184,32 @@ class OneStatement:
             cte = insert.returning(*returned).cte(f"t{i}")
             inserted[spec.name] = cte
             ctes.append(cte)
+        blobs, attachments = counts[-2:]
+        if blobs:
+            ctes.append(
+                postgresql.insert(s.blobs)
+                .values([self._marks(self._blob, s.blobs, j) for j in range(blobs)])
+                .on_conflict_do_nothing()
+                .returning(s.blobs.c.sha256)
+                .cte("new_blobs")
+            )
+        if attachments:
+            version_id = sa.select(new_version.c.id).scalar_subquery()
+            table = s.submission_attachments
+            ctes.append(
+                sa.insert(table)
+                .values(
+                    [
+                        {
+                            **self._marks(self._attachment, table, j),
+                            "submission_version_id": version_id,
+                        }
+                        for j in range(attachments)
+                    ]
+                )
+                .returning(table.c.id)
+                .cte("new_attachments")
+            )
         form = self._lookups[with_app_user].subquery("form")
         one = sa.select(sa.literal_column("1").label("one")).subquery("one")
         answer = (
@@ -192,6 +225,35 @@ class OneStatement:
         )
         compiled = answer.compile(dialect=self._numbered)
         return str(compiled), list(compiled.positiontup or ())
+
+    @staticmethod
+    def _marks(binds: Binds, table: sa.Table, j: int) -> dict[str, Any]:
+        """The parameters of row `j` of `binds`' columns, as Binds.put names them."""
+        return {
+            key: sa.bindparam(f"{name}_{j}", type_=table.c[key].type) for key, name in binds.names
+        }
+
+
+class Binds:
+    """Parameters `{prefix}0`, `{prefix}1`… for columns `keys` of `table`, typed by column."""
+
+    def __init__(self, dialect: Dialect, table: sa.Table, keys: Sequence[str], prefix: str) -> None:
+        self.marks = {
+            key: sa.bindparam(f"{prefix}{i}", type_=table.c[key].type) for i, key in enumerate(keys)
+        }
+        self.names = [(key, f"{prefix}{i}") for i, key in enumerate(keys)]
+        self._columns = [
+            (key, name, table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+            for key, name in self.names
+        ]
+
+    def put(self, values: Mapping[str, object], into: dict[str, object], suffix: str = "") -> None:
+        """`values` by column, as parameters (each name followed by `suffix`) into `into`."""
+        for key, name, process in self._columns:
+            value = values.get(key)
+            into[name + suffix] = (
+                process(value) if process is not None and value is not None else value
+            )
 
 
 # The columns that point at other rows, which the statement fills from what it inserted.

@@ -5,10 +5,8 @@ case only: a new instanceID to a form version this process has written to before
 else (a resend, an edit, a purged instanceID, a form published or closed since) shows in those
 results, and the caller rolls back and takes store.py's way, which says what happened.
 
-The form lookup, the submission, its version and its rows are one statement
-(storage/submissions/one_statement.py); a file's blob and attachment follow in the same
-pipeline, the attachment pointing at the version with `currval` of its sequence (the value
-this session's last INSERT took), so no statement waits for another's answer.
+The form lookup, the submission, its version, its rows, its blobs and its attachments are one
+statement (storage/submissions/one_statement.py), sent after BEGIN in the same pipeline.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Dialect
 
 from converters.submission import Envelope, SubmissionRows
@@ -30,7 +27,6 @@ from storage.errors import StorageCode, StorageUnavailable
 from storage.forms.versions import FORM_AND_VERSION, FormRecord, published_version_of
 from storage.schema import system as s
 from storage.submissions.attachments import ReceivedFile, attachment_records, blob_values
-from storage.submissions.compiled_inserts import Statement
 from storage.submissions.one_statement import OneStatement
 from storage.submissions.store import (
     FormTarget,
@@ -57,17 +53,11 @@ class AppUserChanged(Exception):
     unassigned): nothing may be written on its word; the caller rolls back."""
 
 
-def _currval(sequence: str) -> sa.ColumnElement[Any]:
-    # The name comes from the catalog (pg_get_serial_sequence), not from a request.
-    return sa.literal_column("currval('{}')".format(sequence.replace("'", "''")))
-
-
 class PipelinedWriter:
     """The statements that write a new submission to one form target."""
 
-    def __init__(self, target: FormTarget, dialect: Dialect, version_sequence: str) -> None:
+    def __init__(self, target: FormTarget, dialect: Dialect) -> None:
         self.target = target
-        version_id = _currval(version_sequence)
         # The form lookup, and whether the instanceID was purged, in one statement; for a
         # device let in from memory, its app user too (APP_USER_BY_TOKEN, joined on nothing:
         # its columns are NULL when the key no longer finds it).
@@ -85,16 +75,8 @@ class PipelinedWriter:
             {False: form, True: form_and_app_user},
             _SUBMISSION_KEYS,
             _VERSION_KEYS,
-        )
-        self.blob = Statement(
-            dialect, postgresql.insert(s.blobs).on_conflict_do_nothing(), s.blobs, _BLOB_KEYS, {}
-        )
-        self.attachment = Statement(
-            dialect,
-            sa.insert(s.submission_attachments),
-            s.submission_attachments,
+            _BLOB_KEYS,
             _ATTACHMENT_KEYS,
-            {"submission_version_id": version_id},
         )
 
     def write(
@@ -132,6 +114,8 @@ class PipelinedWriter:
             version_values(target, envelope, xml, digest, submitter, now),
             lookup,
             with_app_user=app_user is not None,
+            blobs=[blob_values(file, now) for file in received],
+            attachments=records,
         )
         if statement is None:  # too many values for one statement
             return None
@@ -141,22 +125,14 @@ class PipelinedWriter:
                     raw.execute(_BEGIN)
                 answer = psycopg.RawCursor(raw)
                 answer.execute(*statement)
-                # The statements whose answer is not read share one cursor: psycopg makes and
-                # sets up a cursor for each of its connection's execute().
-                writes = raw.cursor()
-                for file in received:
-                    writes.execute(self.blob.sql, self.blob.params(blob_values(file, now)))
-                if records:
-                    writes.executemany(
-                        self.attachment.sql, [self.attachment.params(r) for r in records]
-                    )
-        except psycopg.OperationalError as error:
-            raise StorageUnavailable(
-                StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
-            ) from error
-        except psycopg.Error:
+        except psycopg.Error as error:
+            if raw.broken:  # the connection is lost: the database is down or unreachable
+                raise StorageUnavailable(
+                    StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
+                ) from error
             # Most often a row without its parent: the submission was not inserted (a resend).
-            # Whatever it was, the step-by-step way meets it again and says what it is.
+            # Whatever it was (a lock timeout too), the step-by-step way meets it again and
+            # says what it is.
             return None
         found = _mapping(answer)
         if found is None or found["id"] is None:  # the form is gone (step by step also
@@ -217,12 +193,3 @@ def _mapping(cursor: psycopg.Cursor[Any]) -> dict[str, Any] | None:
     if row is None:
         return None
     return dict(zip([c.name for c in cursor.description or ()], row, strict=True))
-
-
-def version_sequence(connection: Connection) -> str:
-    """The sequence behind submission_versions.id."""
-    return str(
-        connection.execute(
-            sa.select(sa.func.pg_get_serial_sequence(s.submission_versions.name, "id"))
-        ).scalar_one()
-    )

@@ -6,16 +6,20 @@ first was; on SQLite both go step by step, and the same checks hold."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 from converters.submission import parse_submission, submission_rows
 from server.services import app_services
+from server.submissions.intake import IncomingFile, store_file
 from storage.db import is_postgres, own_transaction
 from storage.submissions.one_statement import MAX_PARAMETERS
 from storage.submissions.store import Submitter
 from tests.support.database import count, rows
 from tests.support.devices import make_device
 from tests.support.forms import publish
+from tests.support.openrosa import PHOTO
+from tests.support.paths import sample
 
 VISITS = b"""\
 | survey |
@@ -184,3 +188,52 @@ def test_the_one_statement_itself_writes_nested_rows(client, admin, project, eng
         ("2026-11-02", "medical"),
         ("2026-11-03", "shelter"),
     ]
+
+
+def test_files_go_in_the_same_statement_and_a_resend_of_them_is_no_outage(device, engine):
+    """A resend comes to a connection that may never have inserted a submission: nothing in
+    the statement may depend on what the session did before (a `currval` did, and PostgreSQL's
+    "not yet defined in this session" read as the database being down: a 503)."""
+    xml = sample("with_attachments.xml")
+    assert device.submit(xml).status_code == 201
+    intake = app_services(device.client.app).intake
+    known = intake.targets.recall(device.project, "household", "1")
+    if not is_postgres(engine):
+        assert known is None  # the embedded default has no pipelined write
+        return
+    seen, cached = known
+    assert cached.writer is not None
+    photo = store_file(intake.blobs, IncomingFile("1741079521992.jpg", io.BytesIO(PHOTO), None))
+
+    def write(xml: bytes):
+        envelope, root = parse_submission(xml)
+        converted = submission_rows(root, cached.schema, cached.target.version_plan)
+        with own_transaction(engine) as connection:
+            stored = cached.writer.write(
+                connection,
+                seen,
+                envelope,
+                xml,
+                converted,
+                {photo.name: photo},
+                Submitter(None, "t", "t"),
+                datetime(2026, 12, 3, tzinfo=UTC),
+            )
+            if stored is None:  # what intake does: roll back
+                connection.connection.driver_connection.rollback()
+        return stored
+
+    second = xml.replace(b"000000000004", b"000000000005")
+    stored = write(second)
+    assert stored is not None
+    assert (stored.attachments_present, stored.attachments_expected) == (1, 2)
+    attached = rows(engine, "submission_attachments", order="id")
+    assert [
+        (a["submission_version_id"], a["name"], a["blob_sha256"] is not None) for a in attached
+    ][-2:] == [
+        (stored.version_id, "1741079521992.jpg", True),
+        (stored.version_id, "note 1.m4a", False),
+    ]
+    engine.dispose()  # the resend comes on a connection that has inserted nothing yet
+    assert write(second) is None
+    assert count(engine, "submissions") == 2
