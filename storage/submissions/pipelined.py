@@ -12,7 +12,7 @@ statement (storage/submissions/one_statement.py), sent after BEGIN in the same p
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,9 +95,40 @@ class PipelinedWriter:
         comes from storage.db.own_transaction), or None when it is not one (or the form is no
         longer as seen): the caller must then roll back, as on AppUserChanged when `app_user`
         no longer holds."""
+        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        prepared = self._prepare(seen, envelope, xml, rows, files, submitter, now, app_user)
+        if prepared is None:  # too many values for one statement
+            return None
+        try:
+            with raw.pipeline():
+                if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
+                    raw.execute(_BEGIN)
+                answer = psycopg.RawCursor(raw)
+                answer.execute(prepared.sql, prepared.params)
+        except psycopg.Error as error:
+            if raw.broken:  # the connection is lost: the database is down or unreachable
+                raise StorageUnavailable(
+                    StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
+                ) from error
+            # Most often a row without its parent: the submission was not inserted (a resend).
+            # Whatever it was (a lock timeout too), the step-by-step way meets it again and
+            # says what it is.
+            return None
+        return self._outcome(answer.fetchone(), answer.description, prepared, seen, app_user)
+
+    def _prepare(
+        self,
+        seen: SeenForm,
+        envelope: Envelope,
+        xml: bytes,
+        rows: SubmissionRows,
+        files: Mapping[str, ReceivedFile],
+        submitter: Submitter,
+        now: datetime,
+        app_user: AppUserCheck | None,
+    ) -> _Prepared | None:
         target = self.target
         digest = hashlib.sha256(xml).hexdigest()
-        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         records, received = attachment_records(rows.attachments, files, {}, now)
         lookup: dict[str, object] = {
             "project_id": seen.form.project_id,
@@ -117,26 +148,26 @@ class PipelinedWriter:
             blobs=[blob_values(file, now) for file in received],
             attachments=records,
         )
-        if statement is None:  # too many values for one statement
+        if statement is None:
             return None
-        try:
-            with raw.pipeline():
-                if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
-                    raw.execute(_BEGIN)
-                answer = psycopg.RawCursor(raw)
-                answer.execute(*statement)
-        except psycopg.Error as error:
-            if raw.broken:  # the connection is lost: the database is down or unreachable
-                raise StorageUnavailable(
-                    StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
-                ) from error
-            # Most often a row without its parent: the submission was not inserted (a resend).
-            # Whatever it was (a lock timeout too), the step-by-step way meets it again and
-            # says what it is.
+        present = sum(1 for r in records if r["blob_sha256"])
+        return _Prepared(*statement, envelope.instance_id, present, len(records))
+
+    @staticmethod
+    def _outcome(
+        row: Sequence[Any] | None,
+        description: Sequence[Any] | None,
+        prepared: _Prepared,
+        seen: SeenForm,
+        app_user: AppUserCheck | None,
+    ) -> StoredSubmission | None:
+        """What the statement's answer says: the submission stored, or None when the caller
+        must roll back (AppUserChanged when the device's key no longer holds)."""
+        if row is None:
             return None
-        found = _mapping(answer)
-        if found is None or found["id"] is None:  # the form is gone (step by step also
-            return None  # authenticates afresh)
+        found = dict(zip([c.name for c in description or ()], row, strict=True))
+        if found["id"] is None:  # the form is gone (step by step also authenticates afresh)
+            return None
         if app_user is not None and not app_user.holds(
             found["app_user_id"], found["app_user_project_id"], found["app_user_assigned"]
         ):
@@ -148,15 +179,25 @@ class PipelinedWriter:
             return None
         if found["new_version_id"] is None:  # the submission was there already: a resend
             return None
-        present = sum(1 for r in records if r["blob_sha256"])
         return StoredSubmission(
             int(found["new_submission_id"]),
             int(found["new_version_id"]),
-            envelope.instance_id,
+            prepared.instance_id,
             Outcome.CREATED,
-            present,
-            len(records),
+            prepared.present,
+            prepared.expected,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A submission's statement, and what its StoredSubmission will say."""
+
+    sql: str
+    params: list[object]
+    instance_id: str
+    present: int  # attachments with their file
+    expected: int
 
 
 _BEGIN = b"BEGIN ISOLATION LEVEL READ COMMITTED"  # what psycopg sends for SQLAlchemy
@@ -186,10 +227,3 @@ _VERSION_KEYS = (
 )
 _BLOB_KEYS = ("sha256", "md5", "size", "content_type", "created_at")
 _ATTACHMENT_KEYS = ("name", "xpath", "blob_sha256", "content_type", "received_at")
-
-
-def _mapping(cursor: psycopg.Cursor[Any]) -> dict[str, Any] | None:
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([c.name for c in cursor.description or ()], row, strict=True))
