@@ -5,6 +5,7 @@ On two cores at concurrency 8 the machine is CPU-bound, so the ratio of the two 
 follows the ratio of their totals.
 
     python scripts/test_services.py -- python bench/ingest_cpu.py [--count 2000] [--concurrency 8]
+        [--varied]
 
 PostgreSQL only (TEST_DATABASE_URL): its backends are found as the processes named `postgres`,
 so the figure includes its background writers, which are the same for both stacks.
@@ -19,6 +20,7 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,8 +83,22 @@ def _client_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(server_pid: int, port: int, path: str, count: int, concurrency: int) -> str:
-    requests = [request_bytes(path, with_photo=False) for _ in range(count)]
+def varied(n: int) -> bytes:
+    """The template with 1 to 6 household members and 1 to 3 languages, by `n`, under a fresh
+    instanceID: real submissions differ in how many rows each table gets."""
+    members = TEMPLATE[TEMPLATE.index(b"<members>") : TEMPLATE.rindex(b"</members>") + 10]
+    one = members[: members.index(b"</members>") + 10]
+    languages = b" ".join([b"fr", b"pt", b"en"][: 1 + n % 3])
+    xml = TEMPLATE.replace(members, one * (1 + n % 6)).replace(b"fr pt", languages)
+    return xml.replace(
+        b"uuid:bd74cc0c-c58c-46a1-b6cf-d17b813ec2a7", f"uuid:{uuid.uuid4()}".encode()
+    )
+
+
+def measure(server_pid: int, port: int, path: str, count: int, concurrency: int, vary: bool) -> str:
+    requests = [
+        request_bytes(path, with_photo=False, xml=varied(n) if vary else None) for n in range(count)
+    ]
     server = RssSampler(server_pid)._pids()
     server_before, postgres_before = _cpu_seconds(server), _cpu_seconds(_postgres_pids())
     system_before = _cpu_seconds(server, user=False)
@@ -111,6 +127,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--ceiling-workers", type=int, default=2)
+    parser.add_argument(
+        "--varied",
+        action="store_true",
+        help="1 to 6 repeat rows and 1 to 3 choices per submission instead of always 3 and 2",
+    )
     args = parser.parse_args()
     if "TEST_DATABASE_URL" not in os.environ:
         raise SystemExit("PostgreSQL only: run it under scripts/test_services.py")
@@ -127,11 +148,15 @@ def main() -> None:
             for target, target_path in ((port, path), (bare_port, PATH)):
                 warm = [request_bytes(target_path, False) for _ in range(400)]
                 asyncio.run(send_all(target, warm, args.concurrency))
-            print(f"{args.count} submissions without a file at concurrency {args.concurrency}")
+            shape = "of varied shapes" if args.varied else "all alike"
+            print(
+                f"{args.count} submissions without a file, {shape}, at concurrency"
+                f" {args.concurrency}"
+            )
             for _ in range(2):  # Baobab, bare, Baobab, bare: each figure twice
-                line = measure(server.pid, port, path, args.count, args.concurrency)
+                line = measure(server.pid, port, path, args.count, args.concurrency, args.varied)
                 print(f"  Baobab ({args.workers} workers): {line}")
-                line = measure(bare.pid, bare_port, PATH, args.count, args.concurrency)
+                line = measure(bare.pid, bare_port, PATH, args.count, args.concurrency, args.varied)
                 print(f"  bare stack ({args.ceiling_workers} workers): {line}")
         finally:
             for process in (server, bare):

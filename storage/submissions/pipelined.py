@@ -97,8 +97,6 @@ class PipelinedWriter:
         no longer holds."""
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         prepared = self._prepare(seen, envelope, xml, rows, files, submitter, now, app_user)
-        if prepared is None:  # too many values for one statement
-            return None
         try:
             with raw.pipeline():
                 if raw.autocommit:  # storage.db.own_transaction: the BEGIN is ours to send
@@ -110,9 +108,8 @@ class PipelinedWriter:
                 raise StorageUnavailable(
                     StorageCode.UNAVAILABLE, service="database", reason="it is down or busy"
                 ) from error
-            # Most often a row without its parent: the submission was not inserted (a resend).
-            # Whatever it was (a lock timeout too), the step-by-step way meets it again and
-            # says what it is.
+            # Whatever it was (a lock timeout, a value out of its column's range), the
+            # step-by-step way meets it again and says what it is.
             return None
         return self._outcome(answer.fetchone(), answer.description, prepared, seen, app_user)
 
@@ -126,7 +123,7 @@ class PipelinedWriter:
         submitter: Submitter,
         now: datetime,
         app_user: AppUserCheck | None,
-    ) -> _Prepared | None:
+    ) -> _Prepared:
         target = self.target
         digest = hashlib.sha256(xml).hexdigest()
         records, received = attachment_records(rows.attachments, files, {}, now)
@@ -148,8 +145,6 @@ class PipelinedWriter:
             blobs=[blob_values(file, now) for file in received],
             attachments=records,
         )
-        if statement is None:
-            return None
         present = sum(1 for r in records if r["blob_sha256"])
         return _Prepared(*statement, envelope.instance_id, present, len(records))
 
