@@ -20,7 +20,7 @@ from storage.db import is_postgres
 from storage.forms.data_tables import load_plan
 from storage.forms.ddl import build_tables
 from storage.forms.versions import FormRecord, load_version_plan
-from storage.submissions.pipelined import PipelinedWriter, SeenForm
+from storage.submissions.pipelined import PipelinedWriter, SeenForm, serial_sequences
 from storage.submissions.store import FormTarget
 
 
@@ -58,7 +58,8 @@ class FormTargets:
         )
         writer = None
         if is_postgres(connection):
-            writer = PipelinedWriter(target, connection.dialect)
+            sequences = serial_sequences(connection, [t.name for t in physical.tables])
+            writer = PipelinedWriter(target, connection.dialect, sequences)
         cached = CachedTarget(schema, target, writer)
         with self._lock:
             if len(self._entries) >= self._max:

@@ -1,8 +1,9 @@
-"""On PostgreSQL a new submission to a form version the server has written to before is one SQL
-statement (storage/submissions/one_statement.py): each table's rows find their parent among the
-rows the statement inserted just before. These tests send a first submission (step by step,
-which fills the cache) and then the case under test, and check the second is stored as the
-first was; on SQLite both go step by step, and the same checks hold."""
+"""On PostgreSQL a new submission to a form version the server has written to before goes in one
+pipeline (storage/submissions/pipelined.py): each row finds its parent by `currval` of the
+parent table's sequence, so a row must follow its parent before the next row of the parent's
+table, whatever the nesting and however many rows each table gets. These tests send a first
+submission (step by step, which fills the cache) and then the cases under test; on SQLite both
+go step by step, and the same checks hold."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def test_rows_in_nested_repeats_and_choices_find_their_own_parents(client, admin
 
 
 def test_thousands_of_repeat_rows_are_stored_whole_and_in_order(device, engine):
-    """A repeat's rows go as arrays, whatever their number: 4,500 members in one statement."""
+    """4,500 members: one multi-row INSERT for the repeat."""
     members = 4_500
     head = b'<?xml version="1.0"?><data id="household" version="1"><respondent><name>Awa</name>'
     first = head + (
@@ -148,7 +149,7 @@ def test_thousands_of_repeat_rows_are_stored_whole_and_in_order(device, engine):
     assert stored[-1]["_key"] == "uuid:0b0c7a6e-0000-4000-8000-000000000102/members[4500]"
 
 
-def test_the_one_statement_itself_writes_nested_rows(client, admin, project, engine):
+def test_the_pipelined_write_itself_writes_nested_rows(client, admin, project, engine):
     """The test above passes whichever way the server took: this one calls the write itself."""
     publish(client, admin, project, VISITS)
     device = make_device(client, admin, project, form_ids=("visits",))
@@ -185,7 +186,7 @@ def test_the_one_statement_itself_writes_nested_rows(client, admin, project, eng
         ("2026-11-02", "medical"),
         ("2026-11-03", "shelter"),
     ]
-    # Other counts of people, visits and choices: the same statement, other arrays.
+    # Other counts of people, visits and choices.
     other = _visits(3).replace(
         b"<people><p_name>Bakary</p_name><p_needs/></people>",
         b"<people><p_name>Bakary</p_name><p_needs>food</p_needs>"
@@ -234,10 +235,11 @@ def test_the_one_statement_itself_writes_nested_rows(client, admin, project, eng
     ]
 
 
-def test_files_go_in_the_same_statement_and_a_resend_of_them_is_no_outage(device, engine):
-    """A resend comes to a connection that may never have inserted a submission: nothing in
-    the statement may depend on what the session did before (a `currval` did, and PostgreSQL's
-    "not yet defined in this session" read as the database being down: a 503)."""
+def test_a_resend_with_a_file_on_a_fresh_connection_is_no_outage(device, engine):
+    """A resend comes to a connection that may never have inserted a submission: its rows'
+    `currval` then meets PostgreSQL's "not yet defined in this session", which psycopg raises
+    as an OperationalError. It was taken for the database being down: a 503 to the device
+    (tests/server/test_live_server.py's eight identical POSTs, 1 run in 6)."""
     xml = sample("with_attachments.xml")
     assert device.submit(xml).status_code == 201
     intake = app_services(device.client.app).intake
