@@ -61,6 +61,28 @@ def _recalled(client, project: int, form_id: str, version: str):
     return app_services(client.app).intake.targets.recall(project, form_id, version)
 
 
+def _write(engine, known, xml: bytes, files=None):
+    """The pipelined write the server keeps for a form, called as intake calls it (rolled back
+    when it says None)."""
+    seen, cached = known
+    envelope, root = parse_submission(xml)
+    converted = submission_rows(root, cached.schema, cached.target.version_plan)
+    with own_transaction(engine) as connection:
+        stored = cached.writer.write(
+            connection,
+            seen,
+            envelope,
+            xml,
+            converted,
+            files or {},
+            Submitter(None, "t", "t"),
+            datetime(2026, 12, 3, tzinfo=UTC),
+        )
+        if stored is None:
+            connection.connection.driver_connection.rollback()
+    return stored
+
+
 def _by_submission(engine, table: str, parents: dict[int, tuple]) -> list[tuple]:
     """Each row of `table` as (its submission, its parent's description, its own values)."""
     described = []
@@ -158,21 +180,8 @@ def test_the_pipelined_write_itself_writes_nested_rows(client, admin, project, e
     if not is_postgres(engine):
         assert known is None  # the embedded default has no pipelined write
         return
-    seen, cached = known
-    assert cached.writer is not None
-    envelope, root = parse_submission(_visits(2))
-    converted = submission_rows(root, cached.schema, cached.target.version_plan)
-    with own_transaction(engine) as connection:
-        stored = cached.writer.write(
-            connection,
-            seen,
-            envelope,
-            _visits(2),
-            converted,
-            {},
-            Submitter(None, "t", "t"),
-            datetime(2026, 12, 3, tzinfo=UTC),
-        )
+    assert known[1].writer is not None
+    stored = _write(engine, known, _visits(2))
     assert stored is not None
     assert count(engine, "visits") == 2
     visits = {r["_id"]: r for r in rows(engine, "visits__visits")}
@@ -193,19 +202,7 @@ def test_the_pipelined_write_itself_writes_nested_rows(client, admin, project, e
         b"<visits><v_date>2026-11-04</v_date><v_needs>medical food shelter</v_needs></visits>"
         b"</people><people><p_name>Sira</p_name><p_needs/></people>",
     )
-    envelope, root = parse_submission(other)
-    converted = submission_rows(root, cached.schema, cached.target.version_plan)
-    with own_transaction(engine) as connection:
-        third = cached.writer.write(
-            connection,
-            seen,
-            envelope,
-            other,
-            converted,
-            {},
-            Submitter(None, "t", "t"),
-            datetime(2026, 12, 3, tzinfo=UTC),
-        )
+    third = _write(engine, known, other)
     assert third is not None
     people = {r["_id"]: r["p_name"] for r in rows(engine, "visits__people")}
     visits = {r["_id"]: r for r in rows(engine, "visits__visits")}
@@ -247,27 +244,11 @@ def test_a_resend_with_a_file_on_a_fresh_connection_is_no_outage(device, engine)
     if not is_postgres(engine):
         assert known is None  # the embedded default has no pipelined write
         return
-    seen, cached = known
-    assert cached.writer is not None
+    assert known[1].writer is not None
     photo = store_file(intake.blobs, IncomingFile("1741079521992.jpg", io.BytesIO(PHOTO), None))
 
     def write(xml: bytes):
-        envelope, root = parse_submission(xml)
-        converted = submission_rows(root, cached.schema, cached.target.version_plan)
-        with own_transaction(engine) as connection:
-            stored = cached.writer.write(
-                connection,
-                seen,
-                envelope,
-                xml,
-                converted,
-                {photo.name: photo},
-                Submitter(None, "t", "t"),
-                datetime(2026, 12, 3, tzinfo=UTC),
-            )
-            if stored is None:  # what intake does: roll back
-                connection.connection.driver_connection.rollback()
-        return stored
+        return _write(engine, known, xml, {photo.name: photo})
 
     second = xml.replace(b"000000000004", b"000000000005")
     stored = write(second)
