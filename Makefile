@@ -41,8 +41,6 @@ serve: run
 # The whole suite, twice: on the embedded default (SQLite + local directory), then on
 # PostgreSQL + SeaweedFS started (and stopped) by scripts/test_services.py.
 test: install browser test-embedded test-services
-	$(if $(COVERAGE),@echo "line and branch coverage of both runs, in %:" \
-		&& $(BIN)/coverage report --format=total)
 
 # Debian's Chromium, which tests/web/test_browser.py drives through Playwright (no browser
 # download: Playwright is pointed at /usr/bin/chromium).
@@ -52,16 +50,12 @@ browser:
 		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium >/dev/null)
 	@test -x /usr/bin/chromium || (echo "could not install chromium" && false)
 
-# Line and branch coverage of converters, storage, server and programmes. The embedded run
-# measures all of it; the services run adds the code that only PostgreSQL runs, the submission
-# write's pipelined way (storage/submissions). Measuring everything on both runs would double
-# the CPU time of Python-heavy tests and take `make test` and `make test-slow` past 20 minutes
-# on two cores. `make test` then prints the total of both
-# runs and fails below fail_under (pyproject.toml); `.venv/bin/coverage report` lists the files;
-# `make test COVERAGE=` runs without it.
-COVERAGE := --cov --cov-report= --cov-fail-under=0
-SERVICES_COVERAGE := $(if $(COVERAGE),--cov=storage/submissions \
-	--cov-append --cov-report= --cov-fail-under=0)
+# Line and branch coverage of converters, storage, server and programmes, measured on the
+# embedded run only (it doubles the CPU time of Python-heavy tests: on both runs `make test` and
+# `make test-slow` would pass 20 minutes on two cores). The run prints the total and fails below
+# fail_under (pyproject.toml); `.venv/bin/coverage report` lists the files; `make test COVERAGE=`
+# runs without it.
+COVERAGE := --cov --cov-report=
 
 # The embedded run is the core alone (TEST_PROGRAMMES empty: no programme loaded; the
 # programme's own tests, marked `programme`, still load it); the services run loads the returnee
@@ -70,7 +64,7 @@ test-embedded: install
 	TEST_PROGRAMMES= $(PYTEST) -n $(JOBS) $(COVERAGE)
 
 test-services: install
-	$(BIN)/python scripts/test_services.py -- $(PYTEST) -n $(JOBS) $(SERVICES_COVERAGE)
+	$(BIN)/python scripts/test_services.py -- $(PYTEST) -n $(JOBS)
 
 # The minute-long reliability tests (crash, outages, soak, fuzzing), on PostgreSQL + SeaweedFS,
 # on both cores: each starts its own servers (the outage test its own PostgreSQL cluster), so
