@@ -152,6 +152,20 @@ async def send_all(port: int, requests: list[bytes], concurrency: int) -> list[t
     return results
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (a server's supervisor and its workers)."""
+    pids, todo = [], [pid]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return pids
+
+
 class RssSampler:
     """Peak resident memory of the server: its master process and every worker."""
 
@@ -162,18 +176,6 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _pids(self) -> list[int]:
-        pids, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            pids.append(pid)
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            todo += [int(c) for c in children]
-        return pids
-
     def _run(self) -> None:
         self._sample()  # at once, and again at the end: a short request still gets a figure
         while not self._stop.wait(0.05):
@@ -182,7 +184,7 @@ class RssSampler:
 
     def _sample(self) -> None:
         sizes = []
-        for pid in self._pids():
+        for pid in process_tree(self.pid):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:

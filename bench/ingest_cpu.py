@@ -35,8 +35,8 @@ from bench.ceiling import (  # noqa: E402
 )
 from bench.ingest import (  # noqa: E402
     TEMPLATE,
-    RssSampler,
     database_url,
+    process_tree,
     request_bytes,
     send_all,
     server_env,
@@ -99,7 +99,7 @@ def measure(server_pid: int, port: int, path: str, count: int, concurrency: int,
     requests = [
         request_bytes(path, with_photo=False, xml=varied(n) if vary else None) for n in range(count)
     ]
-    server = RssSampler(server_pid)._pids()
+    server = process_tree(server_pid)
     server_before, postgres_before = _cpu_seconds(server), _cpu_seconds(_postgres_pids())
     system_before = _cpu_seconds(server, user=False)
     client_before = _client_seconds()
