@@ -26,6 +26,7 @@ from storage.db import make_engine, normalise_url, upgrade
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORDS, create_admin
 from tests.support.backends import TEST_DATABASE_URL, TEST_S3_URL
 from tests.support.clock import FixedClock
+from tests.support.database_pool import DatabasePool
 from tests.support.devices import make_device
 from tests.support.forms import publish
 from tests.support.paths import DATA, ROOT
@@ -93,26 +94,31 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return template
 
 
+@pytest.fixture(scope="session")
+def _database_pool(_database_template: str) -> Iterator[DatabasePool | None]:
+    """On PostgreSQL, the copies of the template that tests take (support/database_pool.py)."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    admin, base = _admin_dsn(TEST_DATABASE_URL)
+    pool = DatabasePool(admin, _database_template, base)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path, _database_template: str) -> Iterator[str]:
+def db_url(
+    tmp_path: Path, _database_template: str, _database_pool: DatabasePool | None
+) -> Iterator[str]:
     if not TEST_DATABASE_URL:
         path = tmp_path / "baobab.db"
         shutil.copyfile(_database_template, path)
         yield f"sqlite:///{path}"
         return
-    admin, base = _admin_dsn(TEST_DATABASE_URL)
-    name = f"{base}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(_database_template)
-            )
-        )
+    assert _database_pool is not None
+    name = _database_pool.take()
     yield normalise_url(TEST_DATABASE_URL).rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    _database_pool.give_back(name)
 
 
 @pytest.fixture

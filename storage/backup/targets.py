@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from storage.blobs.s3 import s3_client
 from storage.blobs.store import CHUNK_SIZE, BlobStore, make_blob_store
 from storage.errors import StorageCode, StorageUnavailable
 
@@ -100,10 +100,7 @@ class S3Target:
         endpoint = options.get("endpoint_url") or options.get("endpoint") or None
         # Path-style addressing for self-hosted stores, as storage/blobs/s3.py does.
         config = Config(s3={"addressing_style": "path"}) if endpoint else Config()
-        session = boto3.session.Session()
-        self._client: S3Client = session.client(
-            "s3", endpoint_url=endpoint, region_name=options.get("region") or None, config=config
-        )
+        self._client: S3Client = s3_client(endpoint, options.get("region") or None, config)
 
     def is_empty(self) -> bool:
         with _s3_errors():
