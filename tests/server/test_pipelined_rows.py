@@ -95,6 +95,16 @@ def _by_submission(engine, table: str, parents: dict[int, tuple]) -> list[tuple]
     return described
 
 
+def _needs_met(engine, submission_id: int) -> list[tuple[str, str]]:
+    """A submission's needs met at visits, as (the visit's date, the need), sorted."""
+    visits = {r["_id"]: r for r in rows(engine, "visits__visits")}
+    return sorted(
+        (str(visits[r["_parent_id"]]["v_date"]), r["value"])
+        for r in rows(engine, "visits__visits__v_needs")
+        if r["_submission_id"] == submission_id
+    )
+
+
 def test_rows_in_nested_repeats_and_choices_find_their_own_parents(client, admin, project, engine):
     publish(client, admin, project, VISITS)
     device = make_device(client, admin, project, form_ids=("visits",))
@@ -184,13 +194,7 @@ def test_the_pipelined_write_itself_writes_nested_rows(client, admin, project, e
     stored = _write(engine, known, _visits(2))
     assert stored is not None
     assert count(engine, "visits") == 2
-    visits = {r["_id"]: r for r in rows(engine, "visits__visits")}
-    met = [
-        (str(visits[r["_parent_id"]]["v_date"]), r["value"])
-        for r in rows(engine, "visits__visits__v_needs")
-        if r["_submission_id"] == stored.submission_id
-    ]
-    assert sorted(met) == [
+    assert _needs_met(engine, stored.submission_id) == [
         ("2026-11-02", "food"),
         ("2026-11-02", "medical"),
         ("2026-11-03", "shelter"),
@@ -217,12 +221,7 @@ def test_the_pipelined_write_itself_writes_nested_rows(client, admin, project, e
         ("Bakary", "2026-11-04", 1),
         ("Kadia", "2026-11-03", 1),
     ]
-    met = [
-        (str(visits[r["_parent_id"]]["v_date"]), r["value"])
-        for r in rows(engine, "visits__visits__v_needs")
-        if r["_submission_id"] == third.submission_id
-    ]
-    assert sorted(met) == [
+    assert _needs_met(engine, third.submission_id) == [
         ("2026-11-02", "food"),
         ("2026-11-02", "medical"),
         ("2026-11-03", "shelter"),
